@@ -1,0 +1,87 @@
+/**
+ * The curve operations the protocol needs on whole chunks, behind one interface: LocalOps runs them in this
+ * thread; WorkerPool (pool.ts) splits them across Bun/Node workers that each run LocalOps on a slice.
+ */
+import type { Curve } from "ffjavascript";
+import { getCurve } from "./curve.ts";
+import { applyKey, checkPoints, initMcl, scalarToLE, type Group, type PointCheck } from "./mcl.ts";
+import { G1_SIZE, G2_SIZE } from "./sizes.ts";
+
+export type { Group, PointCheck };
+
+export const FR_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+export interface CurveOps {
+  /** How many threads the operations use. */
+  readonly parallelism: number;
+  /** Point i of `points` times first·inc^i. */
+  applyKey(g: Group, points: Uint8Array, first: bigint, inc: bigint): Promise<Uint8Array>;
+  /** Canonical, not infinity, on the curve; the first fault with its index. */
+  checkPoints(g: Group, points: Uint8Array): Promise<PointCheck>;
+  /** Σ s_i·P_i with little-endian scalars of `scalarBytes` bytes each; the affine result in .ptau encoding. */
+  msm(g: Group, points: Uint8Array, scalars: Uint8Array, scalarBytes: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+export function pointBytes(g: Group): number {
+  return g === "G1" ? G1_SIZE : G2_SIZE;
+}
+
+export function modPow(base: bigint, exp: bigint, mod: bigint = FR_ORDER): bigint {
+  let result = 1n;
+  let b = base % mod;
+  let e = exp;
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % mod;
+    b = (b * b) % mod;
+    e >>= 1n;
+  }
+  return result;
+}
+
+/** The affine .ptau encoding of an ffjavascript point. */
+export function encodePoint(curve: Curve, g: Group, p: Uint8Array): Uint8Array {
+  const out = new Uint8Array(pointBytes(g));
+  curve[g].toRprLEM(out, 0, curve[g].toAffine(p));
+  return out;
+}
+
+/** Sum of .ptau-encoded points. */
+export function sumPoints(curve: Curve, g: Group, points: Uint8Array[]): Uint8Array {
+  let acc = curve[g].zero;
+  for (const p of points) acc = curve[g].add(acc, curve[g].fromRprLEM(p, 0));
+  return encodePoint(curve, g, acc);
+}
+
+export async function localMsm(g: Group, points: Uint8Array, scalars: Uint8Array, scalarBytes: number): Promise<Uint8Array> {
+  const n = points.length / pointBytes(g);
+  if (scalars.length !== n * scalarBytes) throw new RangeError(`msm: ${n} points but ${scalars.length / scalarBytes} scalars`);
+  const curve = await getCurve();
+  if (n === 0) return new Uint8Array(pointBytes(g));
+  return encodePoint(curve, g, await curve[g].multiExpAffine(points, scalars));
+}
+
+/** All operations in the calling thread (mcl for per-point work, ffjavascript for multi-exponentiation). */
+export class LocalOps implements CurveOps {
+  readonly parallelism = 1;
+
+  static async create(): Promise<LocalOps> {
+    await initMcl();
+    await getCurve();
+    return new LocalOps();
+  }
+
+  async applyKey(g: Group, points: Uint8Array, first: bigint, inc: bigint): Promise<Uint8Array> {
+    return applyKey(g, points, scalarToLE(first % FR_ORDER), scalarToLE(inc % FR_ORDER));
+  }
+
+  async checkPoints(g: Group, points: Uint8Array): Promise<PointCheck> {
+    return checkPoints(g, points);
+  }
+
+  msm(g: Group, points: Uint8Array, scalars: Uint8Array, scalarBytes: number): Promise<Uint8Array> {
+    return localMsm(g, points, scalars, scalarBytes);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,166 @@
+/**
+ * A pool of worker threads, each with its own single-threaded curve engines, that splits a chunk's work
+ * (contiguous slices of points) and combines the answers. Works under Bun (the .ts worker directly, or the
+ * compiled binary's embedded worker) and under Node (a bundle built by `npm run build:worker`).
+ */
+import { Worker } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { getCurve } from "./curve.ts";
+import { FR_ORDER, modPow, pointBytes, sumPoints, type CurveOps, type Group, type PointCheck } from "./ops.ts";
+import type { TaskRequest } from "./tasks.ts";
+
+type Reply = { id: number; ok: true; res: Uint8Array | PointCheck } | { id: number; ok: false; error: string };
+
+interface Slot {
+  worker: Worker;
+  ready: Promise<void>;
+  busy: boolean;
+}
+
+/** Fewer points than this per worker are not worth a message round trip. */
+const MIN_SLICE = 256;
+
+export function workerEntry(): string | URL {
+  if (process.versions.bun) {
+    // In a `bun build --compile` binary the worker is embedded under its source path.
+    return new URL("./worker.ts", import.meta.url);
+  }
+  const bundled = fileURLToPath(new URL("../../dist/node/worker.mjs", import.meta.url));
+  if (!existsSync(bundled)) throw new Error(`worker bundle ${bundled} is missing: run \`npm run build:worker\``);
+  return bundled;
+}
+
+export class WorkerPool implements CurveOps {
+  readonly parallelism: number;
+  private readonly slots: Slot[];
+  private readonly waiting: Array<(slot: Slot) => void> = [];
+  private readonly pending = new Map<number, { resolve: (r: Uint8Array | PointCheck) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(size = availableParallelism()) {
+    this.parallelism = Math.max(1, size);
+    const entry = workerEntry();
+    this.slots = Array.from({ length: this.parallelism }, () => {
+      const worker = new Worker(entry);
+      const ready = new Promise<void>((resolve, reject) => {
+        const onReady = (msg: unknown): void => {
+          if (typeof msg === "object" && msg !== null && "ready" in msg) {
+            worker.off("message", onReady);
+            resolve();
+          }
+        };
+        worker.on("message", onReady);
+        worker.once("error", (err: unknown) => reject(err));
+      });
+      worker.on("message", (msg: Reply | { ready: true }) => this.onReply(msg));
+      worker.on("error", (err: unknown) => this.failAll(err instanceof Error ? err : new Error(String(err))));
+      return { worker, ready, busy: false };
+    });
+  }
+
+  private onReply(msg: Reply | { ready: true }): void {
+    if ("ready" in msg) return;
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.res);
+    else p.reject(new Error(`worker task failed: ${msg.error}`));
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  private async acquire(): Promise<Slot> {
+    if (this.closed) throw new Error("worker pool is closed");
+    const free = this.slots.find((s) => !s.busy);
+    const slot = free ?? (await new Promise<Slot>((resolve) => this.waiting.push(resolve)));
+    slot.busy = true;
+    await slot.ready;
+    return slot;
+  }
+
+  private release(slot: Slot): void {
+    const next = this.waiting.shift();
+    if (next) next(slot);
+    else slot.busy = false;
+  }
+
+  private async run(req: TaskRequest, transfer: ArrayBuffer[]): Promise<Uint8Array | PointCheck> {
+    const slot = await this.acquire();
+    try {
+      const id = this.nextId++;
+      const answer = new Promise<Uint8Array | PointCheck>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+      slot.worker.postMessage({ id, req }, transfer);
+      return await answer;
+    } finally {
+      this.release(slot);
+    }
+  }
+
+  /** Contiguous [start, end) point ranges, one per worker. */
+  private slices(n: number): Array<[number, number]> {
+    const parts = Math.max(1, Math.min(this.parallelism, Math.floor(n / MIN_SLICE)));
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < parts; i++) out.push([Math.floor((i * n) / parts), Math.floor(((i + 1) * n) / parts)]);
+    return out;
+  }
+
+  async applyKey(g: Group, points: Uint8Array, first: bigint, inc: bigint): Promise<Uint8Array> {
+    const size = pointBytes(g);
+    const parts = await Promise.all(
+      this.slices(points.length / size).map(([a, b]) => {
+        const slice = points.slice(a * size, b * size);
+        const f = (first * modPow(inc, BigInt(a))) % FR_ORDER;
+        return this.run({ op: "applyKey", g, points: slice, first: f, inc }, [slice.buffer]) as Promise<Uint8Array>;
+      }),
+    );
+    const out = new Uint8Array(points.length);
+    let pos = 0;
+    for (const p of parts) {
+      out.set(p, pos);
+      pos += p.length;
+    }
+    return out;
+  }
+
+  async checkPoints(g: Group, points: Uint8Array): Promise<PointCheck> {
+    const size = pointBytes(g);
+    const ranges = this.slices(points.length / size);
+    const results = await Promise.all(
+      ranges.map(([a, b]) => {
+        const slice = points.slice(a * size, b * size);
+        return this.run({ op: "checkPoints", g, points: slice }, [slice.buffer]) as Promise<PointCheck>;
+      }),
+    );
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      const range = ranges[i];
+      if (r && range && !r.ok) return { ok: false, fault: r.fault, index: r.index + range[0] };
+    }
+    return { ok: true };
+  }
+
+  async msm(g: Group, points: Uint8Array, scalars: Uint8Array, scalarBytes: number): Promise<Uint8Array> {
+    const size = pointBytes(g);
+    const parts = await Promise.all(
+      this.slices(points.length / size).map(([a, b]) => {
+        const p = points.slice(a * size, b * size);
+        const s = scalars.slice(a * scalarBytes, b * scalarBytes);
+        return this.run({ op: "msm", g, points: p, scalars: s, scalarBytes }, [p.buffer, s.buffer]) as Promise<Uint8Array>;
+      }),
+    );
+    return parts.length === 1 && parts[0] ? parts[0] : sumPoints(await getCurve(), g, parts);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failAll(new Error("worker pool closed"));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}
