@@ -66,3 +66,27 @@ export function prefixOfPartialHash(state: Uint8Array): Uint8Array | null {
   const prefix = state.slice(0, pos);
   return bytesEqual(partialHashOfPrefix(prefix), state) ? prefix : null;
 }
+
+interface Blake2bInternals {
+  buffer: Uint8Array;
+  pos: number;
+  length: number;
+  set(...words: number[]): void;
+}
+
+/** A hasher restored from any 216-byte snarkjs partialHash (the state after absorbing a response). */
+export function hasherFromPartialHash(state: Uint8Array): Hasher {
+  if (state.length !== 216) throw new RangeError("partialHash must be 216 bytes");
+  const dv = new DataView(state.buffer, state.byteOffset, state.byteLength);
+  const words = Array.from({ length: 16 }, (_, i) => dv.getUint32(128 + 4 * i, true) | 0);
+  const compressed = dv.getUint32(192, true) + dv.getUint32(196, true) * 2 ** 32;
+  const pos = dv.getUint32(200, true);
+  if (pos > 128) throw new RangeError("partialHash buffer position out of range");
+  const h = newHasher();
+  const internals = h as unknown as Blake2bInternals;
+  internals.set(...words);
+  internals.buffer.set(state.subarray(0, 128));
+  internals.pos = pos;
+  internals.length = compressed + pos;
+  return h;
+}

@@ -42,6 +42,7 @@ export type VerifyFault =
   | "REUSED_PUBLIC_KEY"
   | "GENERATOR_MISMATCH"
   | "RECORD_INCONSISTENT"
+  | "RECORD_MISMATCH"
   | "POWERS_INCONSISTENT"
   | "BOUNDARY_LINK_BROKEN"
   | "SECTIONS_INCONSISTENT"
@@ -119,33 +120,21 @@ async function verifyChunkUnsafe(ops: CurveOps, curve: Curve, bytes: Uint8Array,
     if (!bytesEqual(publicKey, exp.own.publicKey)) return reject("PUBLIC_KEY_CHANGED", "the public key differs from the one of this contributor's chunk 0");
   }
 
-  for (const s of SECTIONS) {
-    if (sections[s].length === 0) continue;
-    const check = await ops.checkPoints(SECTION_GROUP[s], sections[s]);
-    if (!check.ok) return reject(check.fault, `${s} point ${chunk.layout[s].start + check.index}: ${describe(check.fault)}`);
-  }
-  const subgroup = await g2SubgroupRounds(ops, sections.tauG2);
-  if (subgroup) return subgroup;
-
-  const gens = generators(curve);
   let record: AccumulatorRecord;
   if (first) {
-    if (!bytesEqual(sections.tauG1.subarray(0, G1_SIZE), gens.g1) || !bytesEqual(sections.tauG2.subarray(0, G2_SIZE), gens.g2)) {
-      return reject("GENERATOR_MISMATCH", "chunk 0 must start with the generators of G1 and G2");
-    }
-    if (!g2InSubgroup(sections.betaG2)) return reject("G2_NOT_IN_SUBGROUP", "betaG2 is outside the G2 subgroup");
     if (exp.knownPublicKeys?.has(publicKeyId(publicKey))) return reject("REUSED_PUBLIC_KEY", "this public key was already used in the ceremony");
-    const key = verifyPublicKey(curve, publicKey, exp.challenge);
-    if (!key.ok) return reject(key.code, key.message);
     record = recordFromChunk0(chunk);
-    const broken = recordFollows(exp.prevRecord, record, publicKey, key.g2sp);
-    if (broken) return reject("RECORD_INCONSISTENT", broken);
   } else {
     record = (exp.own as OwnContribution).record;
   }
-
-  const powers = await checkPowers(ops, curve, chunk, record, first ? null : (exp.own as OwnContribution).boundaryTauG1);
-  if (powers) return powers.rejected;
+  const structural = await verifyAccumulatorChunk(ops, curve, chunk, record, first ? null : (exp.own as OwnContribution).boundaryTauG1, async () => {
+    // Runs after the point checks, before the ratio checks: the key and the record link of chunk 0.
+    const key = verifyPublicKey(curve, publicKey, exp.challenge);
+    if (!key.ok) return reject(key.code, key.message);
+    const broken = recordFollows(exp.prevRecord, record, publicKey, key.g2sp);
+    return broken ? reject("RECORD_INCONSISTENT", broken) : null;
+  });
+  if (structural) return structural;
   const tauG1 = sections.tauG1;
   return {
     ok: true,
@@ -155,6 +144,47 @@ async function verifyChunkUnsafe(ops: CurveOps, curve: Curve, bytes: Uint8Array,
     publicKey: publicKey.slice(),
     lastTauG1: tauG1.slice(tauG1.length - G1_SIZE),
   };
+}
+
+/**
+ * The checks that need no key: every point valid, G2 points in the subgroup, chunk 0 anchored on the generators
+ * and the record, powers and sections consistent with the record (and linked to `boundary`, the last τ·G1
+ * point of the previous chunk of the same accumulator). `chunk0Checks` runs in between for chunk 0.
+ * Used for uploads and for accumulators imported from a .ptau.
+ */
+export async function verifyAccumulatorChunk(
+  ops: CurveOps,
+  curve: Curve,
+  chunk: Chunk,
+  record: AccumulatorRecord,
+  boundary: Uint8Array | null,
+  chunk0Checks?: () => Promise<Rejected | null>,
+): Promise<Rejected | null> {
+  const { sections } = chunk;
+  for (const s of SECTIONS) {
+    if (sections[s].length === 0) continue;
+    const check = await ops.checkPoints(SECTION_GROUP[s], sections[s]);
+    if (!check.ok) return reject(check.fault, `${s} point ${chunk.layout[s].start + check.index}: ${describe(check.fault)}`);
+  }
+  const subgroup = await g2SubgroupRounds(ops, sections.tauG2);
+  if (subgroup) return subgroup;
+  if (chunk.header.chunkIndex === 0) {
+    const gens = generators(curve);
+    if (!bytesEqual(sections.tauG1.subarray(0, G1_SIZE), gens.g1) || !bytesEqual(sections.tauG2.subarray(0, G2_SIZE), gens.g2)) {
+      return reject("GENERATOR_MISMATCH", "chunk 0 must start with the generators of G1 and G2");
+    }
+    if (!g2InSubgroup(sections.betaG2)) return reject("G2_NOT_IN_SUBGROUP", "betaG2 is outside the G2 subgroup");
+    const own = recordFromChunk0(chunk);
+    for (const name of ["tauG1", "tauG2", "alphaG1", "betaG1", "betaG2"] as const) {
+      if (!bytesEqual(own[name], record[name])) return reject("RECORD_MISMATCH", `chunk 0's ${name} differs from the record`);
+    }
+    const early = await chunk0Checks?.();
+    if (early) return early;
+  } else if (!boundary) {
+    throw new Error("verifyAccumulatorChunk: chunk k > 0 needs the last τ·G1 point of chunk k−1");
+  }
+  const powers = await checkPowers(ops, curve, chunk, record, boundary);
+  return powers ? powers.rejected : null;
 }
 
 function describe(fault: PointFault): string {

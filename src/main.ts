@@ -1,0 +1,41 @@
+#!/usr/bin/env bun
+/** `ceremony <command>`: dispatches to one file per subcommand; the one place that turns errors into exit codes. */
+import { CliError } from "./cli/errors.ts";
+import { simulate, usage as simulateUsage } from "./cli/simulate.ts";
+
+const commands: Record<string, { run: (argv: string[]) => Promise<void>; usage: string }> = {
+  simulate: { run: simulate, usage: simulateUsage },
+};
+
+function help(): string {
+  return `usage: ceremony <command> [options]\n\ncommands:\n${Object.values(commands).map((c) => `  ${c.usage.split("\n")[0]}`).join("\n")}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(help());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) throw new CliError(`unknown command "${name}"; run \`ceremony --help\``);
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(command.usage);
+    return 0;
+  }
+  await command.run(rest);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      console.error(`ceremony: ${err.message.split("\n")[0]}`);
+      process.exit(err.exitCode);
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`ceremony: ${message.split("\n")[0]}`);
+    process.exit(1);
+  },
+);
