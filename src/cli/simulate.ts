@@ -1,8 +1,8 @@
 /** `ceremony simulate`: the whole pipelined protocol in one process, to size a ceremony and to produce a test .ptau. */
 import * as v from "valibot";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { closeCurve, getCurve } from "../crypto/curve.ts";
 import { fromHex, toHex } from "../crypto/hash.ts";
@@ -56,6 +56,7 @@ export async function simulate(argv: string[]): Promise<void> {
       console.log(`round ${state.round} aggregated; next challenge ${toHex(state.challenge).slice(0, 16)}…`);
     }
     state = await applyBeacon(pool, curve, store, state, { hash: fromHex(o.beacon), numIterationsExp: o["beacon-iterations"] }, t);
+    await mkdir(dirname(o.out), { recursive: true });
     await writeStatePtau(o.out, store, state);
     const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
     console.log(`contributing ${s(t.contributeMs)}, verifying ${s(t.verifyMs)}, aggregating ${s(t.aggregateMs)} (summed over overlapping work); wall ${s(performance.now() - wall)}`);
