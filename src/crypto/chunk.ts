@@ -85,7 +85,6 @@ export function decodeChunkHeader(bytes: Uint8Array): (ChunkHeader & { hasKey: b
   const w = (i: number): number => dv.getUint32(4 + 4 * i, true);
   if (w(0) !== CHUNK_VERSION) return null;
   if (w(6) & ~FLAG_PUBLIC_KEY) return null;
-  for (let i = 4 + 4 * 7; i < 32; i++) if (bytes[i] !== 0) return null;
   return {
     power: w(1),
     chunkSize: w(2),

@@ -8,9 +8,10 @@
  *  - sections: with the same coefficients c_j on index j, e(Σ c_j P_j + μ1 Σ c_j A_j + μ2 Σ c_j B_j, G2) =
  *    e(G1 + μ1 α·G1 + μ2 β·G1, Σ c_j Q_j) ties tauG2 (Q), alphaTauG1 (A), betaTauG1 (B) to the verified powers;
  *  - G2 subgroup: E'(Fp2) is cyclic of order r·h with h = 10069 · 5864401 · 1875725156269 · (178-bit prime), so a
- *    random combination S = Σ s_j Q_j lies in G2 while some Q_j does not with probability at most
- *    max(2^-bits(s), 1/ℓ) for the smallest prime ℓ of that Q_j's stray part. We check Σ c_j Q_j (64-bit c) and
- *    SUBGROUP_ROUNDS more combinations with 16-bit scalars: at most 2^-64 for every ℓ (10069^-5 < 2^-66).
+ *    random combination S = Σ s_j Q_j lies in G2 while some Q_j does not only if s_j hits one residue modulo the
+ *    smallest prime ℓ of that Q_j's stray part: probability ≤ ⌈2^bits/ℓ⌉/2^bits. We check Σ c_j Q_j (64-bit c)
+ *    and SUBGROUP_ROUNDS more combinations with 16-bit scalars: for ℓ = 10069, (1/10069)·(7/2^16)^4 < 2^-66,
+ *    and less for every larger ℓ.
  */
 import type { Curve } from "ffjavascript";
 import { randomBytes } from "node:crypto";
