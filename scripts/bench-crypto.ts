@@ -164,18 +164,40 @@ interface PhaseResult {
   seconds: number;
   cpuSeconds: number | null;
   memory: MemoryPeak;
+  /** Share of the machine's CPU time stolen by the hypervisor during the phase (percent); null without /proc/stat. */
+  stealPercent: number | null;
+}
+
+/** Aggregate CPU counters of /proc/stat: total jiffies and steal jiffies. */
+function cpuTimes(): { total: number; steal: number } | null {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    if (f.length < 8 || f.some((x) => !Number.isFinite(x))) return null;
+    // user nice system idle iowait irq softirq steal [guest guest_nice, already counted in user/nice]
+    return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+function stealSince(start: { total: number; steal: number } | null): number | null {
+  const end = cpuTimes();
+  if (!start || !end || end.total <= start.total) return null;
+  return (100 * (end.steal - start.steal)) / (end.total - start.total);
 }
 
 async function measure<T>(body: () => Promise<T>): Promise<{ value: T; result: PhaseResult }> {
   const sampler = new RssSampler();
   sampler.start();
   const cpu0 = process.cpuUsage();
+  const stat0 = cpuTimes();
   const t0 = performance.now();
   try {
     const value = await body();
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    return { value, result: { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, memory: sampler.stop() } };
+    return { value, result: { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, memory: sampler.stop(), stealPercent: stealSince(stat0) } };
   } catch (err) {
     sampler.stop();
     throw err;
@@ -260,6 +282,7 @@ interface ChildRun {
   peakRssBytes: number | null;
   code: number | null;
   output: string;
+  stealPercent: number | null;
 }
 
 interface SnarkjsResult {
@@ -303,6 +326,7 @@ function parseTimeV(stderr: string): { peakRssBytes: number | null; cpuSeconds: 
 function runSnarkjs(cli: string, args: string[], cwd: string, gnuTime: boolean): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const [cmd, argv] = gnuTime ? ["/usr/bin/time", ["-v", "node", cli, ...args]] : ["node", [cli, ...args]];
+    const stat0 = cpuTimes();
     const t0 = performance.now();
     const child = spawn(cmd, argv, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -323,7 +347,7 @@ function runSnarkjs(cli: string, args: string[], cwd: string, gnuTime: boolean):
       const seconds = (performance.now() - t0) / 1000;
       if (poll) clearInterval(poll);
       const timed = gnuTime ? parseTimeV(stderr) : { peakRssBytes: polledKiB > 0 ? polledKiB * 1024 : null, cpuSeconds: null };
-      resolve({ seconds, ...timed, code, output: `${stdout}${stderr}` });
+      resolve({ seconds, ...timed, code, output: `${stdout}${stderr}`, stealPercent: stealSince(stat0) });
     });
   });
 }
@@ -359,6 +383,7 @@ interface PowerResult {
 
 const fmtS = (s: number): string => s.toFixed(3);
 const fmtMiB = (b: number | null): string => (b === null ? "n/a" : `${(b / MIB).toFixed(0)} MiB`);
+const fmtPct = (p: number | null): string => (p === null ? "n/a" : `${p.toFixed(1)}%`);
 const fmtCores = (cpu: number | null, wall: number): string => (cpu === null ? "n/a" : (cpu / wall).toFixed(2));
 
 function table(rows: string[][]): string {
@@ -393,6 +418,7 @@ function report(r: PowerResult, oursCores: number, snarkjsCores: number): string
     `power ${r.power}: ${ours.chunks} chunks of ${ours.chunkSize} points (setup of initial chunks ${fmtS(ours.setupSeconds)} s, not timed; snarkjs new ${fmtS(snarkjs.newSeconds)} s, not timed)`,
     t,
     `  memory ours: polled max ${fmtMiB(ours.contribution.memory.polledBytes)} / ${fmtMiB(ours.verification.memory.polledBytes)} (${ours.contribution.memory.samples} / ${ours.verification.memory.samples} samples), kernel VmHWM ${fmtMiB(ours.contribution.memory.kernelBytes)} / ${fmtMiB(ours.verification.memory.kernelBytes)} (contribution / verification)`,
+    `  CPU steal (hypervisor) during the phases: ours ${fmtPct(ours.contribution.stealPercent)} / ${fmtPct(ours.verification.stealPercent)}, snarkjs ${fmtPct(snarkjs.contribute.stealPercent)} / ${fmtPct(snarkjs.verify.stealPercent)} (contribution / verification); figures with high steal are unreliable`,
     `power ${r.power} targets: required contribution ≤ snarkjs contribute: ${mark(r.targets.contributionRequired)} (${c.toFixed(3)}×); ` +
       `required verification ≤ snarkjs verify: ${mark(r.targets.verificationRequired)} (${v.toFixed(3)}×); ` +
       `aim ≤ 0.5×: contribution ${yes(r.targets.contributionAim)}, verification ${yes(r.targets.verificationAim)}`,

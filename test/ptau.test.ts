@@ -41,6 +41,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await curve?.terminate();
+  // snarkjs builds its own multi-threaded BN254 curve (cached by ffjavascript in globalThis.curve_bn128) when it
+  // reads a .ptau header; stop its worker threads too.
+  const shared = (globalThis as { curve_bn128?: Curve | null }).curve_bn128;
+  if (shared) await shared.terminate();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

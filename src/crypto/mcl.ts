@@ -186,17 +186,18 @@ export function checkPoints(g: Group, src: Uint8Array): PointCheck {
   const size = SIZE[g];
   const n = src.length / size;
   const coords = COORDS[g];
-  return withAlloc(STRIDE[g], (slot) => {
-    const isValid = g === "G1" ? m()._mclBnG1_isValid.bind(m()) : m()._mclBnG2_isValid.bind(m());
-    for (let i = 0; i < n; i++) {
-      const s = size * i;
-      if (isZeroBytes(src, s, size)) return { ok: false, fault: "POINT_AT_INFINITY", index: i };
-      for (let c = 0; c < coords; c++) {
-        if (!coordinateIsCanonical(src, s + N8 * c)) return { ok: false, fault: "POINT_NOT_CANONICAL", index: i };
-      }
-      loadPoints(g, src.subarray(s, s + size), 1, slot);
-      if (isValid(slot) !== 1) return { ok: false, fault: "POINT_NOT_ON_CURVE", index: i };
+  for (let i = 0; i < n; i++) {
+    const s = size * i;
+    if (isZeroBytes(src, s, size)) return { ok: false, fault: "POINT_AT_INFINITY", index: i };
+    for (let c = 0; c < coords; c++) {
+      if (!coordinateIsCanonical(src, s + N8 * c)) return { ok: false, fault: "POINT_NOT_CANONICAL", index: i };
     }
+  }
+  const stride = STRIDE[g];
+  return withAlloc(stride * n, (ptr) => {
+    loadPoints(g, src, n, ptr);
+    const isValid = g === "G1" ? m()._mclBnG1_isValid.bind(m()) : m()._mclBnG2_isValid.bind(m());
+    for (let i = 0; i < n; i++) if (isValid(ptr + stride * i) !== 1) return { ok: false, fault: "POINT_NOT_ON_CURVE", index: i };
     return { ok: true };
   });
 }
