@@ -6,9 +6,9 @@
  * For each power p (chunk size min(--chunk-size, 2^p)):
  *  - ours: the generator-filled chunks of round 0 (initialChunk, not timed), then, timed on the wall clock,
  *    (a) one contributor's full contribution: createContributorKey + contributeChunk on every chunk in order, with a
- *        WorkerPool over every core; (b) the coordinator's full verification: verifyChunk on every chunk in order
- *        (chunk 0 against the genesis record and the first challenge hash, chunk k > 0 with `own` = the record,
- *        the public key and the last τ·G1 point of verified chunk k−1). Any rejected verdict exits 1.
+ *        WorkerPool over every core; (b) the coordinator's full verification of that contribution: verifyContribution
+ *        (chunk 0 against the genesis record and the first challenge hash, then the other chunks several at a time
+ *        against chunk 0's record and their neighbour's boundary point). Any rejected verdict exits 1.
  *  - snarkjs (the installed CLI under Node, in a temp dir): `powersoftau new bn128 p a.ptau` (not timed), then timed
  *    `powersoftau contribute a.ptau b.ptau -e=…` and `powersoftau verify b.ptau`, each a child process.
  *
@@ -41,7 +41,7 @@ import { initMcl } from "../src/crypto/mcl.ts";
 import { numChunks, parseParams, type CeremonyParams } from "../src/crypto/params.ts";
 import { genesisRecord } from "../src/crypto/pipeline.ts";
 import { WorkerPool } from "../src/crypto/pool.ts";
-import { verifyChunk, type Accepted, type ChunkExpectation } from "../src/crypto/verify.ts";
+import { verifyContribution } from "../src/crypto/verify.ts";
 
 const SAMPLE_MS = 50;
 const MIB = 1024 * 1024;
@@ -246,26 +246,16 @@ async function benchOurs(pool: WorkerPool, curve: Curve, power: number, chunkSiz
   const chunks = contributed.value;
 
   const verified = await measure(async () => {
-    let first: Accepted | null = null;
-    let prev: Accepted | null = null;
-    const knownPublicKeys = new Set<string>();
-    for (let k = 0; k < n; k++) {
-      const exp: ChunkExpectation = {
-        params,
-        chunkIndex: k,
-        round: 1,
-        contributor: 0,
-        parentHash: parentHashes[k] as Uint8Array,
-        challenge,
-        prevRecord: genesis,
-        knownPublicKeys,
-      };
-      if (k > 0 && first && prev) exp.own = { record: first.record, publicKey: first.publicKey, boundaryTauG1: prev.lastTauG1 };
-      const verdict = await verifyChunk(pool, curve, chunks[k] as Uint8Array, exp);
-      if (!verdict.ok) throw new VerificationFailed(`power ${power}: chunk ${k} of ${n} rejected: ${verdict.code}: ${verdict.message}`);
-      if (k === 0) first = verdict;
-      prev = verdict;
-    }
+    // The coordinator's verification of one contribution: every chunk, several at a time (verifyContribution).
+    const result = await verifyContribution(pool, curve, chunks, parentHashes, {
+      params,
+      round: 1,
+      contributor: 0,
+      challenge,
+      prevRecord: genesis,
+      knownPublicKeys: new Set<string>(),
+    });
+    if (!result.ok) throw new VerificationFailed(`power ${power}: chunk ${result.chunkIndex} of ${n} rejected: ${result.code}: ${result.message}`);
     return n;
   });
 

@@ -1,10 +1,29 @@
-/** blake2b-512, the hash of every challenge and response, and the 216-byte partial-hash state snarkjs stores in records. */
+/**
+ * blake2b-512, the hash of every challenge, response and chunk, and the 216-byte partial-hash state snarkjs stores
+ * in records. Bulk hashing uses node:crypto (OpenSSL, about 17× faster than pure JS on chunk files); restoring a
+ * snarkjs partial state needs a hasher whose internals we can set, so that one uses @noble/hashes.
+ */
+import { createHash } from "node:crypto";
 import { blake2b } from "@noble/hashes/blake2.js";
 
-export type Hasher = ReturnType<typeof blake2b.create>;
+export interface Hasher {
+  update(data: Uint8Array): Hasher;
+  digest(): Uint8Array;
+}
+
+class NodeBlake2b implements Hasher {
+  private readonly h = createHash("blake2b512");
+  update(data: Uint8Array): Hasher {
+    this.h.update(data);
+    return this;
+  }
+  digest(): Uint8Array {
+    return new Uint8Array(this.h.digest());
+  }
+}
 
 export function newHasher(): Hasher {
-  return blake2b.create({ dkLen: 64 });
+  return new NodeBlake2b();
 }
 
 export function hash(...parts: Uint8Array[]): Uint8Array {
@@ -82,7 +101,7 @@ export function hasherFromPartialHash(state: Uint8Array): Hasher {
   const compressed = dv.getUint32(192, true) + dv.getUint32(196, true) * 2 ** 32;
   const pos = dv.getUint32(200, true);
   if (pos > 128) throw new RangeError("partialHash buffer position out of range");
-  const h = newHasher();
+  const h = blake2b.create({ dkLen: 64 });
   const internals = h as unknown as Blake2bInternals;
   internals.set(...words);
   internals.buffer.set(state.subarray(0, 128));

@@ -266,3 +266,41 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(b, a.length);
   return out;
 }
+
+/**
+ * Verifies every chunk of one contribution, up to `concurrency` chunks at a time. Chunk k > 0 is checked against
+ * the record of the verified chunk 0 and the boundary point of the uploaded chunk k−1, so chunks need not wait
+ * for each other; the contribution stands only if every verdict is ok, which is what the result says.
+ */
+export async function verifyContribution(
+  ops: CurveOps,
+  curve: Curve,
+  uploads: Uint8Array[],
+  parentHashes: Uint8Array[],
+  exp: Omit<ChunkExpectation, "chunkIndex" | "parentHash" | "own">,
+  concurrency = Math.max(2, ops.parallelism),
+): Promise<{ ok: true; verdicts: Accepted[] } | (Rejected & { chunkIndex: number })> {
+  const at = (k: number): ChunkExpectation => ({ ...exp, chunkIndex: k, parentHash: parentHashes[k] ?? new Uint8Array(0) });
+  const first = await verifyChunk(ops, curve, uploads[0] ?? new Uint8Array(0), at(0));
+  if (!first.ok) return { ...first, chunkIndex: 0 };
+  const verdicts: Verdict[] = [first];
+  let next = 1;
+  const worker = async (): Promise<void> => {
+    for (let k = next++; k < uploads.length; k = next++) {
+      const previous = decodeChunk(uploads[k - 1] as Uint8Array, exp.params, k - 1);
+      if (!previous.ok) {
+        verdicts[k] = reject(previous.code, `chunk ${k - 1}: ${previous.message}`);
+        continue;
+      }
+      const tau = previous.chunk.sections.tauG1;
+      const own = { record: first.record, publicKey: first.publicKey, boundaryTauG1: tau.slice(tau.length - G1_SIZE) };
+      verdicts[k] = await verifyChunk(ops, curve, uploads[k] as Uint8Array, { ...at(k), own });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  for (let k = 0; k < verdicts.length; k++) {
+    const v = verdicts[k];
+    if (v && !v.ok) return { ...v, chunkIndex: k };
+  }
+  return { ok: true, verdicts: verdicts as Accepted[] };
+}
