@@ -12,6 +12,7 @@ import { WorkerPool } from "../src/crypto/pool.ts";
 import { openPtau } from "../src/crypto/ptau.ts";
 import { ChunkStore, applyBeacon, importState, initialState, newTimings, runRound, writeStatePtau, type AccumulatorState } from "../src/crypto/rounds.ts";
 import type { Curve } from "ffjavascript";
+import { writeMultiplierCircuit } from "./helpers/circuit.ts";
 import { snarkjs, snarkjsVerifies } from "./helpers/snarkjs.ts";
 
 const BEACON = { hash: fromHex("0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"), numIterationsExp: 10 };
@@ -67,6 +68,21 @@ describe("power 8, chunk size 64, 2 rounds × 3 contributors, beacon", () => {
     expect(p.ok, p.output).toBe(true);
     const pv = await snarkjsVerifies(prepared);
     expect(pv.ok, pv.output).toBe(true);
+
+    // The prepared file sets up a Groth16 circuit whose proofs verify.
+    const f = (name: string) => join(dir, name);
+    await writeMultiplierCircuit(f("mul.r1cs"), f("mul.wtns"), 3n, 11n);
+    for (const args of [
+      ["groth16", "setup", f("mul.r1cs"), prepared, f("mul.zkey")],
+      ["zkey", "verify", f("mul.r1cs"), prepared, f("mul.zkey")],
+      ["zkey", "export", "verificationkey", f("mul.zkey"), f("vk.json")],
+      ["groth16", "prove", f("mul.zkey"), f("mul.wtns"), f("proof.json"), f("public.json")],
+    ]) {
+      const r = await snarkjs(...args);
+      expect(r.ok, `${args.join(" ")}: ${r.output}`).toBe(true);
+    }
+    const verified = await snarkjs("groth16", "verify", f("vk.json"), f("public.json"), f("proof.json"));
+    expect(verified.output, verified.output).toMatch(/OK!/);
   });
 
   it("the beacon key and points are the ones snarkjs computes for the same beacon", async () => {
@@ -110,7 +126,13 @@ describe("import", () => {
     expect(v.ok, v.output).toBe(true);
   });
 
-  it("refuses a .ptau whose data does not match its last challenge", async () => {
+  it("imports a fresh snarkjs accumulator (no records: its data must hash to the first challenge)", async () => {
+    const p0 = join(dir, "imp0.ptau");
+    const state = await importState(pool, curve, new ChunkStore(join(dir, "fresh")), params, p0);
+    expect(state.records).toHaveLength(0);
+  });
+
+  it("refuses a .ptau of another power", async () => {
     const p0 = join(dir, "imp0.ptau");
     // A fresh accumulator with no records must hold generators; here we import it under a different power.
     await expect(importState(pool, curve, new ChunkStore(join(dir, "bad")), parseParams({ ...params, power: 5 }), p0)).rejects.toThrow(/power 6/);

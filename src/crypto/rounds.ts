@@ -130,7 +130,8 @@ export async function runRound(ops: CurveOps, curve: Curve, store: ChunkStore, s
   if (n < 1) throw new Error("a round needs at least one contributor");
   const challenges = participants.map(() => deferred<Uint8Array>());
   const verified = participants.map(() => Array.from({ length: K }, () => deferred<Accepted>()));
-  const uploaded = participants.map(() => Array.from({ length: K }, () => deferred<Uint8Array>()));
+  // Uploads travel as store ids, so a round holds only the chunks being worked on in memory.
+  const uploaded = participants.map(() => Array.from({ length: K }, () => deferred<string>()));
   challenges[0]?.resolve(state.challenge);
   const known = new Set(state.knownPublicKeys);
 
@@ -142,8 +143,7 @@ export async function runRound(ops: CurveOps, curve: Curve, store: ChunkStore, s
         const parentId = j === 0 ? (state.chunks[k] as string) : toHex((await verified[j - 1]![k]!.promise).hash);
         const parent = await store.get(parentId);
         const bytes = await timed(t, "contributeMs", () => contributeChunk(ops, curve, parent, { params, chunkIndex: k, round, contributor: j }, key));
-        await store.put(bytes);
-        uploaded[j]![k]!.resolve(bytes);
+        uploaded[j]![k]!.resolve(await store.put(bytes));
       }
     } finally {
       destroyKey(key);
@@ -155,7 +155,7 @@ export async function runRound(ops: CurveOps, curve: Curve, store: ChunkStore, s
     const prevRecord = j === 0 ? state.prevRecord : (await verified[j - 1]![0]!.promise).record;
     let own: Accepted | null = null;
     for (let k = 0; k < K; k++) {
-      const bytes = await uploaded[j]![k]!.promise;
+      const bytes = await store.get(await uploaded[j]![k]!.promise);
       const parent = j === 0 ? (state.chunks[k] as string) : toHex((await verified[j - 1]![k]!.promise).hash);
       const verdict = await timed(t, "verifyMs", () =>
         verifyChunk(ops, curve, bytes, {

@@ -76,7 +76,6 @@ export interface ChunkExpectation {
 export interface Accepted {
   ok: true;
   hash: Uint8Array;
-  chunk: Chunk;
   record: AccumulatorRecord;
   publicKey: Uint8Array;
   /** Last τ·G1 point: the boundary for this contributor's next chunk. */
@@ -140,7 +139,6 @@ async function verifyChunkUnsafe(ops: CurveOps, curve: Curve, bytes: Uint8Array,
   return {
     ok: true,
     hash: chunkHash(bytes),
-    chunk,
     record,
     publicKey: publicKey.slice(),
     lastTauG1: tauG1.slice(tauG1.length - G1_SIZE),
