@@ -10,7 +10,7 @@ import { chunkHash, decodeChunk, encodeChunk, HEADER_SIZE, type Chunk, type Chun
 import { contributeChunk } from "../src/crypto/contribute.ts";
 import { closeCurve, getCurve } from "../src/crypto/curve.ts";
 import { firstChallengeHash, initialChunk } from "../src/crypto/initial.ts";
-import { createContributorKey, g2sp, KEY_PARTS, keyOffsets, type KeyPair, type KeyPart } from "../src/crypto/keys.ts";
+import { createContributorKey, keyFromSecrets, keyOffsets, type KeyPair, type KeyPart } from "../src/crypto/keys.ts";
 import { checkPoints, g2InSubgroup } from "../src/crypto/mcl.ts";
 import { encodePoint, FR_ORDER, LocalOps, modPow } from "../src/crypto/ops.ts";
 import { chunkLayout, numChunks, SECTIONS, SECTION_GROUP, type CeremonyParams, type SectionName } from "../src/crypto/params.ts";
@@ -141,17 +141,7 @@ async function expectRejected(bytes: Uint8Array, exp: ChunkExpectation, code: Ve
 
 /** snarkjs's key construction (keys.ts createKey) with chosen secrets: a consistent public key with valid proofs. */
 function keyWithSecrets(secrets: Record<KeyPart, Elem>, forChallenge: Uint8Array): KeyPair {
-  const rng = randomChaCha();
-  const publicKey = new Uint8Array(PUBKEY_SIZE);
-  for (const part of KEY_PARTS) {
-    const off = keyOffsets(part);
-    const s = curve.G1.toAffine(curve.G1.fromRng(rng));
-    curve.G1.toRprLEM(publicKey, off.g1_s, s);
-    curve.G1.toRprLEM(publicKey, off.g1_sx, curve.G1.toAffine(curve.G1.timesFr(s, secrets[part])));
-    const sp = g2sp(curve, part, forChallenge, publicKey.subarray(off.g1_s, off.g1_s + G1_SIZE), publicKey.subarray(off.g1_sx, off.g1_sx + G1_SIZE));
-    curve.G2.toRprLEM(publicKey, off.g2_spx, curve.G2.toAffine(curve.G2.timesFr(curve.G2.fromRprLEM(sp, 0), secrets[part])));
-  }
-  return { secrets, publicKey };
+  return keyFromSecrets(curve, forChallenge, secrets, randomChaCha());
 }
 
 /**

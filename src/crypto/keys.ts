@@ -55,7 +55,11 @@ export function g2sp(curve: Curve, part: KeyPart, challenge: Uint8Array, g1s: Ui
 
 /** snarkjs's createPTauKey: three secrets then, per secret, g1_s from the same rng. */
 export function createKey(curve: Curve, challenge: Uint8Array, rng: ChaCha): KeyPair {
-  const secrets = { tau: curve.Fr.fromRng(rng), alpha: curve.Fr.fromRng(rng), beta: curve.Fr.fromRng(rng) };
+  return keyFromSecrets(curve, challenge, { tau: curve.Fr.fromRng(rng), alpha: curve.Fr.fromRng(rng), beta: curve.Fr.fromRng(rng) }, rng);
+}
+
+/** The public key and proofs of knowledge for given secrets, each g1_s drawn from `rng`. */
+export function keyFromSecrets(curve: Curve, challenge: Uint8Array, secrets: Record<KeyPart, Elem>, rng: ChaCha): KeyPair {
   const publicKey = new Uint8Array(PUBKEY_SIZE);
   for (const part of KEY_PARTS) {
     const off = keyOffsets(part);

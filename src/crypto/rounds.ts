@@ -17,7 +17,7 @@ import { SECTIONS, chunkLayout, numChunks, type CeremonyParams } from "./params.
 import { genesisRecord, pipelineChallenge, recordPartialHash, responseHash, type AccumulatorRecord } from "./pipeline.ts";
 import { openPtau, type ContributionRecord } from "./ptau.ts";
 import { G1_SIZE, HASH_SIZE } from "./sizes.ts";
-import { publicKeyId, verifyAccumulatorChunk, verifyChunk, type Accepted } from "./verify.ts";
+import { ownAfter, publicKeyId, verifyAccumulatorChunk, verifyChunk, type Accepted } from "./verify.ts";
 
 /** Contributor position used in the header of beacon chunks. */
 export const BEACON_CONTRIBUTOR = 0xfffffffe;
@@ -166,7 +166,7 @@ export async function runRound(ops: CurveOps, curve: Curve, store: ChunkStore, s
           parentHash: Buffer.from(parent, "hex"),
           challenge,
           prevRecord,
-          own: own ? { record: own.record, publicKey: own.publicKey, boundaryTauG1: own.lastTauG1 } : undefined,
+          own: own ? ownAfter(own) : undefined,
           knownPublicKeys: known,
         }),
       );
@@ -235,7 +235,7 @@ export async function applyBeacon(ops: CurveOps, curve: Curve, store: ChunkStore
           parentHash: chunkHash(parent),
           challenge: state.challenge,
           prevRecord: state.prevRecord,
-          own: own ? { record: own.record, publicKey: own.publicKey, boundaryTauG1: own.lastTauG1 } : undefined,
+          own: own ? ownAfter(own) : undefined,
         }),
       );
       if (!verdict.ok) throw new Error(`beacon, chunk ${k}: ${verdict.code}: ${verdict.message}`);

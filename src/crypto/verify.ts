@@ -92,6 +92,11 @@ function reject(code: VerifyFault, message: string): Rejected {
   return { ok: false, code, message };
 }
 
+/** What a contributor's next chunk is checked against, once this chunk is accepted. */
+export function ownAfter(accepted: Accepted): OwnContribution {
+  return { record: accepted.record, publicKey: accepted.publicKey, boundaryTauG1: accepted.lastTauG1 };
+}
+
 export function publicKeyId(publicKey: Uint8Array): string {
   return toHex(hash(publicKey));
 }
