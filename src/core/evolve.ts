@@ -1,0 +1,141 @@
+/** evolve(state, event) -> state: applies one fact. Pure; never refuses (decide already did); never mutates its input. */
+import type { Base, CeremonyEvent, CeremonyState, ChunkProgress, Round } from "./model.ts";
+
+export function initialState(): CeremonyState {
+  return { phase: "setup" };
+}
+
+function base(state: CeremonyState): Base {
+  if (state.phase === "setup") throw new Error("event applied before CeremonyInitialized");
+  const { settings, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds } = state;
+  return { settings, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds };
+}
+
+export function currentRound(state: CeremonyState): Round | null {
+  return state.phase === "running" ? state.round : state.phase === "finalizing" ? state.round : null;
+}
+
+/** The same state with its round replaced (or removed, with null). */
+function withRound(state: CeremonyState, round: Round | null): CeremonyState {
+  const b = base(state);
+  if (state.phase === "finalizing") return { ...b, phase: "finalizing", round, beacon: state.beacon };
+  return round ? { ...b, phase: "running", round } : { ...b, phase: "waiting" };
+}
+
+function updateChunk(round: Round, k: number, fn: (c: ChunkProgress) => ChunkProgress): Round {
+  return { ...round, chunks: round.chunks.map((c, i) => (i === k ? fn(c) : c)) };
+}
+
+function releaseLocksOf(round: Round, participant: string): Round {
+  return { ...round, chunks: round.chunks.map((c) => (c.lock?.holder === participant ? { ...c, lock: null } : c)) };
+}
+
+function mustRound(state: CeremonyState): Round {
+  const r = currentRound(state);
+  if (!r) throw new Error("round event applied with no round");
+  return r;
+}
+
+export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyState {
+  switch (event.type) {
+    case "CeremonyInitialized":
+      return {
+        phase: "waiting",
+        settings: event.settings,
+        queue: [],
+        verifiers: [],
+        banned: [],
+        lastRound: 0,
+        accumulator: event.accumulator,
+        challenge: event.challenge,
+        completedRounds: [],
+      };
+    case "ParticipantQueued":
+      return { ...state, queue: [...base(state).queue, event.participant] } as CeremonyState;
+    case "VerifierRegistered":
+      return { ...state, verifiers: [...base(state).verifiers, event.participant] } as CeremonyState;
+    case "ParticipantLeftQueue":
+      return { ...state, queue: base(state).queue.filter((p) => p !== event.participant) } as CeremonyState;
+    case "RoundStarted": {
+      const b = base(state);
+      const round: Round = {
+        number: event.round,
+        contributors: event.contributors,
+        startedAt: event.startedAt,
+        challenges: event.contributors.map((_, j) => (j === 0 ? b.challenge : null)),
+        chunks: Array.from({ length: b.settings.numChunks }, () => ({ lock: null, contributions: [] })),
+      };
+      const queue = b.queue.filter((p) => !event.contributors.includes(p));
+      return withRound({ ...state, queue } as CeremonyState, round);
+    }
+    case "ChunkLocked":
+      return withRound(state, updateChunk(mustRound(state), event.chunk, (c) => ({ ...c, lock: { holder: event.participant, since: event.at } })));
+    case "ContributionRecorded":
+      return withRound(
+        state,
+        updateChunk(mustRound(state), event.chunk, (c) => ({
+          lock: null,
+          contributions: [...c.contributions, { contributor: event.contributor, hash: event.hash, verified: false }],
+        })),
+      );
+    case "ContributionVerified": {
+      let round = updateChunk(mustRound(state), event.chunk, (c) => ({
+        ...c,
+        contributions: c.contributions.map((x, j) => (j === event.position ? { ...x, verified: true, verifier: event.verifier } : x)),
+      }));
+      if (event.nextChallenge !== undefined) {
+        const next = event.position + 1;
+        round = { ...round, challenges: round.challenges.map((c, j) => (j === next ? (event.nextChallenge ?? null) : c)) };
+      }
+      return withRound(state, round);
+    }
+    case "ContributionRejected":
+      return withRound(
+        state,
+        updateChunk(mustRound(state), event.chunk, (c) => ({ ...c, contributions: c.contributions.slice(0, event.position) })),
+      );
+    case "RoundAggregated": {
+      const b = base(state);
+      const round = mustRound(state);
+      const next: Base = {
+        ...b,
+        lastRound: event.round,
+        accumulator: event.accumulator,
+        challenge: event.challenge,
+        completedRounds: [...b.completedRounds, round.contributors],
+      };
+      return state.phase === "finalizing" ? { ...next, phase: "finalizing", round: null, beacon: state.beacon } : { ...next, phase: "waiting" };
+    }
+    case "FinalizationRequested":
+      return { ...base(state), phase: "finalizing", round: currentRound(state), beacon: event.beacon };
+    case "CeremonyFinalized": {
+      if (state.phase !== "finalizing") throw new Error("CeremonyFinalized applied outside finalizing");
+      return { ...base(state), phase: "finalized", beacon: state.beacon, finalHash: event.hash };
+    }
+    case "ParticipantDropped": {
+      const b = base(state);
+      const round = currentRound(state);
+      const next = { ...state, queue: b.queue.filter((p) => p !== event.participant), verifiers: b.verifiers.filter((p) => p !== event.participant) } as CeremonyState;
+      return round ? withRound(next, releaseLocksOf(round, event.participant)) : next;
+    }
+    case "ParticipantBanned":
+      return { ...state, banned: [...base(state).banned, event.participant] } as CeremonyState;
+    case "ParticipantUnbanned":
+      return { ...state, banned: base(state).banned.filter((p) => p !== event.participant) } as CeremonyState;
+    case "RoundRestarted": {
+      const b = base(state);
+      const requeued = { ...state, queue: [...event.requeued, ...b.queue.filter((p) => !event.requeued.includes(p))] } as CeremonyState;
+      return withRound(requeued, null);
+    }
+    default: {
+      const never: never = event;
+      throw new Error(`unknown event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+export function fold(events: Iterable<CeremonyEvent>, from: CeremonyState = initialState()): CeremonyState {
+  let s = from;
+  for (const e of events) s = evolve(s, e);
+  return s;
+}

@@ -1,0 +1,125 @@
+/**
+ * The ceremony's state, commands and events. State is a union keyed by phase; everything in it is plain JSON
+ * (ids and hashes as hex strings), so that the event log alone rebuilds it.
+ */
+
+/** A participant is named by its ed25519 public key, hex. */
+export type ParticipantId = string;
+export type Role = "contributor" | "verifier";
+
+export interface Settings {
+  ceremonyId: string;
+  power: number;
+  chunkSize: number;
+  numChunks: number;
+  contributorsPerRound: number;
+  /** How many chunks one participant may hold locked at once. */
+  lockLimit: number;
+  /** Participant ids allowed to run admin commands. */
+  admins: ParticipantId[];
+}
+
+export interface Contribution {
+  contributor: ParticipantId;
+  /** Hex blake2b-512 of the uploaded chunk file. */
+  hash: string;
+  verified: boolean;
+  verifier?: ParticipantId;
+}
+
+export interface ChunkProgress {
+  lock: { holder: ParticipantId; since: number } | null;
+  /** contributions[j]: the accepted upload of the round's contributor at position j, in order. */
+  contributions: Contribution[];
+}
+
+export interface Round {
+  number: number;
+  contributors: ParticipantId[];
+  startedAt: number;
+  /** c_j for each position; null until position j−1's chunk 0 is verified. */
+  challenges: Array<string | null>;
+  chunks: ChunkProgress[];
+}
+
+export interface Beacon {
+  /** Hex of the public random value. */
+  hash: string;
+  numIterationsExp: number;
+}
+
+export interface Base {
+  settings: Settings;
+  /** Contributors waiting for a round, first come first served. */
+  queue: ParticipantId[];
+  verifiers: ParticipantId[];
+  banned: ParticipantId[];
+  /** Number of the last aggregated round (0: the initial accumulator). */
+  lastRound: number;
+  /** Chunk hashes of the last aggregated accumulator, by chunk index. */
+  accumulator: string[];
+  /** The challenge the next round's first contributor is bound to. */
+  challenge: string;
+  /** Contributors of each aggregated round, in order (round 1 first). */
+  completedRounds: ParticipantId[][];
+}
+
+export type CeremonyState =
+  | { phase: "setup" }
+  | ({ phase: "waiting" } & Base)
+  | ({ phase: "running"; round: Round } & Base)
+  | ({ phase: "finalizing"; round: Round | null; beacon: Beacon } & Base)
+  | ({ phase: "finalized"; beacon: Beacon; finalHash: string } & Base);
+
+export type Phase = CeremonyState["phase"];
+
+/** Commands carry the time and the facts the shell established (hashes, verdicts); the core adds none. */
+export type Command =
+  | { type: "Initialize"; now: number; settings: Settings; accumulator: string[]; challenge: string }
+  | { type: "JoinQueue"; now: number; participant: ParticipantId; role: Role }
+  | { type: "LeaveQueue"; now: number; participant: ParticipantId }
+  | { type: "Tick"; now: number }
+  | { type: "LockChunk"; now: number; participant: ParticipantId; chunk: number }
+  | { type: "RecordContribution"; now: number; participant: ParticipantId; chunk: number; hash: string }
+  | {
+      type: "RecordVerification";
+      now: number;
+      verifier: ParticipantId;
+      round: number;
+      chunk: number;
+      position: number;
+      hash: string;
+      ok: boolean;
+      /** Rejection code from the chunk verifier. */
+      code?: string;
+      /** For an accepted chunk 0: the challenge of the next position. */
+      nextChallenge?: string;
+    }
+  | { type: "AggregateRound"; now: number; round: number; challenge: string }
+  | { type: "Finalize"; now: number; actor: ParticipantId; beacon: Beacon }
+  | { type: "RecordFinal"; now: number; hash: string }
+  | { type: "Drop"; now: number; actor: ParticipantId; participant: ParticipantId; reason: string }
+  | { type: "Ban"; now: number; actor: ParticipantId; participant: ParticipantId; reason: string }
+  | { type: "Unban"; now: number; actor: ParticipantId; participant: ParticipantId }
+  | { type: "RestartRound"; now: number; actor: ParticipantId; reason: string };
+
+/** Past-tense facts; the log is a sequence of these. */
+export type CeremonyEvent =
+  | { type: "CeremonyInitialized"; settings: Settings; accumulator: string[]; challenge: string }
+  | { type: "ParticipantQueued"; participant: ParticipantId }
+  | { type: "VerifierRegistered"; participant: ParticipantId }
+  | { type: "ParticipantLeftQueue"; participant: ParticipantId }
+  | { type: "RoundStarted"; round: number; contributors: ParticipantId[]; startedAt: number }
+  | { type: "ChunkLocked"; round: number; chunk: number; participant: ParticipantId; at: number }
+  | { type: "ContributionRecorded"; round: number; chunk: number; position: number; contributor: ParticipantId; hash: string }
+  | { type: "ContributionVerified"; round: number; chunk: number; position: number; verifier: ParticipantId; hash: string; nextChallenge?: string }
+  | { type: "ContributionRejected"; round: number; chunk: number; position: number; verifier: ParticipantId; hash: string; code: string }
+  | { type: "RoundAggregated"; round: number; accumulator: string[]; challenge: string }
+  | { type: "FinalizationRequested"; beacon: Beacon; by: ParticipantId }
+  | { type: "CeremonyFinalized"; hash: string }
+  | { type: "ParticipantDropped"; participant: ParticipantId; reason: string; by: ParticipantId }
+  | { type: "ParticipantBanned"; participant: ParticipantId; reason: string; by: ParticipantId }
+  | { type: "ParticipantUnbanned"; participant: ParticipantId; by: ParticipantId }
+  | { type: "RoundRestarted"; round: number; reason: string; requeued: ParticipantId[] };
+
+export type EventType = CeremonyEvent["type"];

@@ -1,0 +1,358 @@
+/*
+ * BN254 base field Fp and its quadratic extension Fp2 = Fp[u]/(u^2 + 1), for wasm32.
+ *
+ * An element is nine 29-bit limbs (little-endian, one per u32) in Montgomery form with R = 2^261. Products of two
+ * limbs fit in 58 bits, so a Montgomery multiplication accumulates whole columns in u64 without propagating
+ * carries (measured faster in V8 than eight 32-bit limbs with carries). Values are kept lazily reduced in [0, 2q)
+ * (every operation maps [0, 2q) inputs to a [0, 2q) output); `canon` reduces to [0, q) when a value is stored,
+ * compared or output. The .ptau encoding (R = 2^256, eight 32-bit words) is converted on load and store with one
+ * Montgomery multiplication by a constant.
+ */
+#ifndef MSM_FIELD_H
+#define MSM_FIELD_H
+
+#include <stdint.h>
+
+typedef uint8_t u8;
+typedef uint32_t u32;
+typedef int32_t i32;
+typedef uint64_t u64;
+typedef int64_t i64;
+
+#define NL 9
+#define LB 29
+#define MASK 0x1fffffffu
+#define INLINE static inline __attribute__((always_inline))
+#define NOINLINE static __attribute__((noinline))
+
+typedef struct { u32 v[NL]; } fp;
+typedef struct { fp c0, c1; } fp2;
+
+/* q = 21888242871839275222246405745257275088696311157297823662689037894645226208583 */
+static const fp FP_Q = {{0x187cfd47, 0x10460b6, 0x1c72a34f, 0x2d522d0, 0x1585d978, 0x2db40c0, 0xa6e141, 0xe5c2634, 0x30644e}};
+static const fp FP_Q2 = {{0x10f9fa8e, 0x208c16d, 0x18e5469e, 0x5aa45a1, 0xb0bb2f0, 0x5b68181, 0x14dc282, 0x1cb84c68, 0x60c89c}};
+static const fp FP_ZERO = {{0}};
+static const fp FP_Q4 = {{0x1f3f51c, 0x41182db, 0x11ca8d3c, 0xb548b43, 0x161765e0, 0xb6d0302, 0x29b8504, 0x197098d0, 0xc19139}};
+
+#define QINV 0x4866389u /* -q^-1 mod 2^29 */
+/* Montgomery one: 2^261 mod q */
+static const fp FP_ONE = {{0x157ccc21, 0x141c2758, 0x185230d3, 0x14c0419, 0xaa36fb9, 0x1d4240ce, 0x11d54c07, 0x52ac7a8, 0xdc836}};
+/* 2^266 mod q: mont(v, C_IN) turns v = a·2^256 into a·2^261 */
+static const fp FP_C_IN = {{0x13349ca1, 0x1a5d84a8, 0xa3e5cac, 0x100249e0, 0x12b951e8, 0xe92d304, 0x14cb95b3, 0x41b9d3d, 0x58003}};
+/* 2^256 mod q: mont(x, C_OUT) turns x = a·2^261 into a·2^256 */
+static const fp FP_C_OUT = {{0x58f0d9d, 0x1aea1c6e, 0x11c2cf74, 0x11d651eb, 0x1462c0a7, 0x11b7bc3c, 0x1cbd99ba, 0x183340fb, 0xe0a77}};
+
+#define Q0 0x187cfd47ull
+#define Q1 0x10460b6ull
+#define Q2 0x1c72a34full
+#define Q3 0x2d522d0ull
+#define Q4 0x1585d978ull
+#define Q5 0x2db40c0ull
+#define Q6 0xa6e141ull
+#define Q7 0xe5c2634ull
+#define Q8 0x30644eull
+
+/* r = a·b/R mod q. Inputs < 8q with 29-bit limbs (the top limb may be larger); output < 2q (in fact < 1.1q). */
+NOINLINE void fp_mul(fp* r, const fp* a, const fp* b) {
+  u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6 = 0, t7 = 0, t8 = 0;
+  const u64 b0 = b->v[0], b1 = b->v[1], b2 = b->v[2], b3 = b->v[3], b4 = b->v[4], b5 = b->v[5], b6 = b->v[6],
+            b7 = b->v[7], b8 = b->v[8];
+#define MUL_STEP(i)                                 \
+  {                                                 \
+    const u64 ai = a->v[i];                         \
+    u64 x = t0 + ai * b0;                           \
+    const u64 m = ((u32)x * QINV) & MASK;           \
+    x += m * Q0;                                    \
+    t0 = t1 + ai * b1 + m * Q1 + (x >> LB);         \
+    t1 = t2 + ai * b2 + m * Q2;                     \
+    t2 = t3 + ai * b3 + m * Q3;                     \
+    t3 = t4 + ai * b4 + m * Q4;                     \
+    t4 = t5 + ai * b5 + m * Q5;                     \
+    t5 = t6 + ai * b6 + m * Q6;                     \
+    t6 = t7 + ai * b7 + m * Q7;                     \
+    t7 = t8 + ai * b8 + m * Q8;                     \
+    t8 = 0;                                         \
+  }
+  MUL_STEP(0) MUL_STEP(1) MUL_STEP(2) MUL_STEP(3) MUL_STEP(4) MUL_STEP(5) MUL_STEP(6) MUL_STEP(7) MUL_STEP(8)
+#undef MUL_STEP
+  (void)t8;
+  u64 c = t0;
+  r->v[0] = (u32)c & MASK; c = (c >> LB) + t1;
+  r->v[1] = (u32)c & MASK; c = (c >> LB) + t2;
+  r->v[2] = (u32)c & MASK; c = (c >> LB) + t3;
+  r->v[3] = (u32)c & MASK; c = (c >> LB) + t4;
+  r->v[4] = (u32)c & MASK; c = (c >> LB) + t5;
+  r->v[5] = (u32)c & MASK; c = (c >> LB) + t6;
+  r->v[6] = (u32)c & MASK; c = (c >> LB) + t7;
+  r->v[7] = (u32)c & MASK; c = (c >> LB);
+  r->v[8] = (u32)c;
+}
+
+NOINLINE void fp_sqr(fp* r, const fp* a) { fp_mul(r, a, a); }
+
+INLINE void fp_copy(fp* r, const fp* a) { *r = *a; }
+
+/* r = a + b with normalised limbs, no reduction (for multiplication inputs: a, b < 2q gives < 4q). */
+INLINE void fp_add_nr(fp* r, const fp* a, const fp* b) {
+  u32 c = 0;
+  for (int j = 0; j < NL; j++) {
+    const u32 x = a->v[j] + b->v[j] + c;
+    r->v[j] = x & MASK;
+    c = x >> LB;
+  }
+}
+
+/* Selects s when the borrow of s − m is negative, else s − m. s, m limb-normalised. */
+INLINE void sub_if_ge(fp* r, const fp* s, const fp* m) {
+  u32 t[NL];
+  i32 br = 0;
+  for (int j = 0; j < NL; j++) {
+    const i32 x = (i32)s->v[j] - (i32)m->v[j] + br;
+    t[j] = (u32)x & MASK;
+    br = x >> LB;
+  }
+  const u32 keep = (u32)br; /* all ones when s < m */
+  for (int j = 0; j < NL; j++) r->v[j] = (s->v[j] & keep) | (t[j] & ~keep);
+}
+
+/* [0, 2q) + [0, 2q) -> [0, 2q) */
+INLINE void fp_add(fp* r, const fp* a, const fp* b) {
+  fp s;
+  fp_add_nr(&s, a, b);
+  sub_if_ge(r, &s, &FP_Q2);
+}
+
+/* [0, 2q) − [0, 2q) -> [0, 2q) */
+INLINE void fp_sub(fp* r, const fp* a, const fp* b) {
+  u32 t[NL];
+  i32 br = 0;
+  for (int j = 0; j < NL; j++) {
+    const i32 x = (i32)a->v[j] - (i32)b->v[j] + br;
+    t[j] = (u32)x & MASK;
+    br = x >> LB;
+  }
+  const u32 neg = (u32)br; /* all ones when a < b: add 2q */
+  u32 c = 0;
+  for (int j = 0; j < NL; j++) {
+    const u32 x = t[j] + (FP_Q2.v[j] & neg) + c;
+    r->v[j] = x & MASK;
+    c = x >> LB;
+  }
+}
+
+INLINE void fp_dbl(fp* r, const fp* a) { fp_add(r, a, a); }
+
+/* r = a + k − b, one carry pass: k a multiple of q (limb-normalised) with a + k − b >= 0. No reduction. */
+INLINE void fp_add_sub_nr(fp* r, const fp* a, const fp* k, const fp* b) {
+  i32 c = 0;
+  for (int j = 0; j < NL; j++) {
+    const i32 x = (i32)a->v[j] + (i32)k->v[j] - (i32)b->v[j] + c;
+    r->v[j] = (u32)x & MASK;
+    c = x >> LB;
+  }
+}
+
+/* r = a + k − b − d, one carry pass, as above */
+INLINE void fp_add_sub2_nr(fp* r, const fp* a, const fp* k, const fp* b, const fp* d) {
+  i32 c = 0;
+  for (int j = 0; j < NL; j++) {
+    const i32 x = (i32)a->v[j] + (i32)k->v[j] - (i32)b->v[j] - (i32)d->v[j] + c;
+    r->v[j] = (u32)x & MASK;
+    c = x >> LB;
+  }
+}
+
+/* [0, 2q) -> [0, q) */
+INLINE void fp_canon(fp* r, const fp* a) { sub_if_ge(r, a, &FP_Q); }
+
+/*
+ * [0, 2^261) -> [0, 2q) without comparisons: subtracts k·q for k = floor(top limb / (top limb of q + 1)), which
+ * never exceeds the value and leaves less than q + (k + 1)·2^232 < 2q.
+ */
+INLINE void fp_reduce2(fp* r, const fp* a) {
+  const i64 k = (i64)(a->v[NL - 1] / ((u32)Q8 + 1));
+  i64 c = 0;
+  for (int j = 0; j < NL; j++) {
+    const i64 x = (i64)a->v[j] - k * (i64)FP_Q.v[j] + c;
+    r->v[j] = (u32)x & MASK;
+    c = x >> LB;
+  }
+}
+
+/* [0, 4q) -> [0, q) */
+INLINE void fp_canon4(fp* r, const fp* a) {
+  fp t;
+  sub_if_ge(&t, a, &FP_Q2);
+  sub_if_ge(r, &t, &FP_Q);
+}
+
+INLINE int fp_eq(const fp* a, const fp* b) { /* both canonical */
+  u32 d = 0;
+  for (int j = 0; j < NL; j++) d |= a->v[j] ^ b->v[j];
+  return d == 0;
+}
+
+INLINE int fp_is_zero(const fp* a) { /* any value in [0, 2q) */
+  fp c;
+  fp_canon(&c, a);
+  u32 d = 0;
+  for (int j = 0; j < NL; j++) d |= c.v[j];
+  return d == 0;
+}
+
+/* canonical a -> canonical q − a (0 stays 0) */
+INLINE void fp_neg(fp* r, const fp* a) {
+  u32 nz = 0;
+  for (int j = 0; j < NL; j++) nz |= a->v[j];
+  fp t;
+  fp_sub(&t, &FP_Q, a);
+  const u32 keep = nz ? 0xffffffffu : 0;
+  for (int j = 0; j < NL; j++) r->v[j] = t.v[j] & keep;
+}
+
+NOINLINE void fp_inv(fp* r, const fp* a) { /* a^(q−2); 0 -> 0 */
+  static const u32 E[8] = {0xd87cfd45, 0x3c208c16, 0x6871ca8d, 0x97816a91,
+                           0x8181585d, 0xb85045b6, 0xe131a029, 0x30644e72};
+  fp tbl[16];
+  tbl[0] = FP_ONE;
+  tbl[1] = *a;
+  for (int i = 2; i < 16; i++) fp_mul(&tbl[i], &tbl[i - 1], a);
+  fp acc = FP_ONE;
+  for (int w = 7; w >= 0; w--) {
+    for (int k = 28; k >= 0; k -= 4) {
+      fp_sqr(&acc, &acc);
+      fp_sqr(&acc, &acc);
+      fp_sqr(&acc, &acc);
+      fp_sqr(&acc, &acc);
+      const u32 nib = (E[w] >> k) & 15;
+      if (nib) fp_mul(&acc, &acc, &tbl[nib]);
+    }
+  }
+  *r = acc;
+}
+
+/* .ptau coordinate (32 bytes little-endian, Montgomery R = 2^256) -> canonical internal form */
+INLINE void fp_from_lem(fp* r, const u8* p) {
+  fp t;
+  u64 acc = 0;
+  int bits = 0, j = 0;
+  for (int i = 0; i < 32; i++) {
+    acc |= (u64)p[i] << bits;
+    bits += 8;
+    if (bits >= LB) {
+      t.v[j++] = (u32)acc & MASK;
+      acc >>= LB;
+      bits -= LB;
+    }
+  }
+  t.v[j] = (u32)acc; /* j == 8: the top 24 bits */
+  fp_mul(&t, &t, &FP_C_IN);
+  fp_canon(r, &t);
+}
+
+INLINE void fp_to_lem(u8* p, const fp* a) {
+  fp t;
+  fp_mul(&t, a, &FP_C_OUT);
+  fp_canon(&t, &t);
+  u64 acc = 0;
+  int bits = 0, j = 0;
+  for (int i = 0; i < 32; i++) {
+    while (bits < 8) {
+      acc |= (u64)t.v[j++] << bits;
+      bits += LB;
+    }
+    p[i] = (u8)acc;
+    acc >>= 8;
+    bits -= 8;
+  }
+}
+
+/* ---- Fp2 ---- */
+
+INLINE void fp2_mul(fp2* r, const fp2* a, const fp2* b) {
+  fp t0, t1, t2, sa, sb;
+  fp_mul(&t0, &a->c0, &b->c0);
+  fp_mul(&t1, &a->c1, &b->c1);
+  fp_add_nr(&sa, &a->c0, &a->c1);
+  fp_add_nr(&sb, &b->c0, &b->c1);
+  fp_mul(&t2, &sa, &sb);
+  fp_sub(&r->c0, &t0, &t1);
+  fp_sub(&t2, &t2, &t0);
+  fp_sub(&r->c1, &t2, &t1);
+}
+
+INLINE void fp2_sqr(fp2* r, const fp2* a) {
+  fp s, d, m;
+  fp_add_nr(&s, &a->c0, &a->c1);
+  fp_sub(&d, &a->c0, &a->c1);
+  fp_mul(&m, &a->c0, &a->c1);
+  fp_mul(&r->c0, &s, &d);
+  fp_dbl(&r->c1, &m);
+}
+
+INLINE void fp2_add(fp2* r, const fp2* a, const fp2* b) {
+  fp_add(&r->c0, &a->c0, &b->c0);
+  fp_add(&r->c1, &a->c1, &b->c1);
+}
+INLINE void fp2_sub(fp2* r, const fp2* a, const fp2* b) {
+  fp_sub(&r->c0, &a->c0, &b->c0);
+  fp_sub(&r->c1, &a->c1, &b->c1);
+}
+INLINE void fp2_dbl(fp2* r, const fp2* a) { fp2_add(r, a, a); }
+INLINE void fp2_canon(fp2* r, const fp2* a) {
+  fp_canon(&r->c0, &a->c0);
+  fp_canon(&r->c1, &a->c1);
+}
+/* lazy forms of the batch-affine addition's linear steps (see fp_add_sub_nr) */
+INLINE void fp2_add_sub_nr(fp2* r, const fp2* a, const fp* k, const fp2* b) {
+  fp_add_sub_nr(&r->c0, &a->c0, k, &b->c0);
+  fp_add_sub_nr(&r->c1, &a->c1, k, &b->c1);
+}
+INLINE void fp2_add_sub2_nr(fp2* r, const fp2* a, const fp* k, const fp2* b, const fp2* d) {
+  fp_add_sub2_nr(&r->c0, &a->c0, k, &b->c0, &d->c0);
+  fp_add_sub2_nr(&r->c1, &a->c1, k, &b->c1, &d->c1);
+}
+INLINE void fp2_canon4(fp2* r, const fp2* a) {
+  fp_canon4(&r->c0, &a->c0);
+  fp_canon4(&r->c1, &a->c1);
+}
+INLINE void fp2_reduce2(fp2* r, const fp2* a) {
+  fp_reduce2(&r->c0, &a->c0);
+  fp_reduce2(&r->c1, &a->c1);
+}
+INLINE int fp2_eq(const fp2* a, const fp2* b) { return fp_eq(&a->c0, &b->c0) & fp_eq(&a->c1, &b->c1); }
+INLINE int fp2_is_zero(const fp2* a) { return fp_is_zero(&a->c0) & fp_is_zero(&a->c1); }
+INLINE void fp2_neg(fp2* r, const fp2* a) {
+  fp_neg(&r->c0, &a->c0);
+  fp_neg(&r->c1, &a->c1);
+}
+/* a0^2 + a1^2: the norm, nonzero for a != 0 (−1 is not a square mod q) */
+INLINE void fp2_norm(fp* r, const fp2* a) {
+  fp t0, t1;
+  fp_sqr(&t0, &a->c0);
+  fp_sqr(&t1, &a->c1);
+  fp_add(r, &t0, &t1);
+}
+/* r = a^-1 given ninv = N(a)^-1: conj(a)·ninv */
+INLINE void fp2_inv_with(fp2* r, const fp2* a, const fp* ninv) {
+  fp t;
+  fp_mul(&r->c0, &a->c0, ninv);
+  fp_mul(&t, &a->c1, ninv);
+  fp_sub(&r->c1, &FP_ZERO, &t);
+}
+NOINLINE void fp2_inv(fp2* r, const fp2* a) {
+  fp n, ni;
+  fp2_norm(&n, a);
+  fp_inv(&ni, &n);
+  fp2_inv_with(r, a, &ni);
+}
+INLINE void fp2_from_lem(fp2* r, const u8* p) {
+  fp_from_lem(&r->c0, p);
+  fp_from_lem(&r->c1, p + 32);
+}
+INLINE void fp2_to_lem(u8* p, const fp2* a) {
+  fp_to_lem(p, &a->c0);
+  fp_to_lem(p + 32, &a->c1);
+}
+
+#endif

@@ -1,0 +1,221 @@
+// The ceremony decider, command by command: what each produces, and every refusal with its stable code.
+import { describe, expect, it } from "vitest";
+import { fold } from "../../src/core/evolve.ts";
+import type { CeremonyEvent } from "../../src/core/model.ts";
+import { instructionFor, statusView, verificationTasks } from "../../src/core/views.ts";
+import { accumulator, given, initialized, now, settings } from "./given.ts";
+
+const queued = (p: string): CeremonyEvent => ({ type: "ParticipantQueued", participant: p });
+const verifier: CeremonyEvent = { type: "VerifierRegistered", participant: "v" };
+const started: CeremonyEvent = { type: "RoundStarted", round: 1, contributors: ["alice", "bob"], startedAt: now };
+const running = [initialized, queued("alice"), queued("bob"), verifier, started];
+const lock = (p: string, k: number): CeremonyEvent => ({ type: "ChunkLocked", round: 1, chunk: k, participant: p, at: now });
+const recorded = (p: string, k: number, j: number): CeremonyEvent => ({ type: "ContributionRecorded", round: 1, chunk: k, position: j, contributor: p, hash: `${p}${k}` });
+const verified = (p: string, k: number, j: number, next?: string): CeremonyEvent => ({
+  type: "ContributionVerified",
+  round: 1,
+  chunk: k,
+  position: j,
+  verifier: "v",
+  hash: `${p}${k}`,
+  ...(next ? { nextChallenge: next } : {}),
+});
+/** alice (position 0) contributes and is verified on every chunk; bob's challenge c2 comes with her chunk 0. */
+const aliceDone = [0, 1, 2, 3].flatMap((k) => [lock("alice", k), recorded("alice", k, 0), verified("alice", k, 0, k === 0 ? "c2" : undefined)]);
+const bobDone = [0, 1, 2, 3].flatMap((k) => [lock("bob", k), recorded("bob", k, 1), verified("bob", k, 1)]);
+
+describe("Initialize", () => {
+  it("initializes once", () => {
+    given().when({ type: "Initialize", now, settings, accumulator, challenge: "c1" }).then([initialized]);
+    given(initialized).when({ type: "Initialize", now, settings, accumulator, challenge: "c1" }).refuses("ALREADY_INITIALIZED");
+  });
+  it("refuses settings that do not match the accumulator", () => {
+    given().when({ type: "Initialize", now, settings, accumulator: ["a0"], challenge: "c1" }).refuses("INVALID_COMMAND");
+  });
+  it("every other command needs an initialized ceremony", () => {
+    given().when({ type: "JoinQueue", now, participant: "alice", role: "contributor" }).refuses("NOT_INITIALIZED");
+    given().when({ type: "LockChunk", now, participant: "alice", chunk: 0 }).refuses("NOT_INITIALIZED");
+    expect(given().when({ type: "Tick", now }).then([]).phase).toBe("setup");
+  });
+});
+
+describe("queue", () => {
+  it("joins contributors and verifiers, refuses duplicates and banned keys", () => {
+    given(initialized).when({ type: "JoinQueue", now, participant: "alice", role: "contributor" }).then([queued("alice")]);
+    given(initialized).when({ type: "JoinQueue", now, participant: "v", role: "verifier" }).then([verifier]);
+    given(initialized, queued("alice")).when({ type: "JoinQueue", now, participant: "alice", role: "contributor" }).refuses("ALREADY_QUEUED");
+    given(initialized, verifier).when({ type: "JoinQueue", now, participant: "v", role: "verifier" }).refuses("ALREADY_QUEUED");
+    given(...running).when({ type: "JoinQueue", now, participant: "alice", role: "contributor" }).refuses("ALREADY_IN_ROUND");
+    given(initialized, { type: "ParticipantBanned", participant: "eve", reason: "x", by: "admin" })
+      .when({ type: "JoinQueue", now, participant: "eve", role: "contributor" })
+      .refuses("BANNED");
+  });
+  it("leaves the queue", () => {
+    given(initialized, queued("alice")).when({ type: "LeaveQueue", now, participant: "alice" }).then([{ type: "ParticipantLeftQueue", participant: "alice" }]);
+    given(initialized).when({ type: "LeaveQueue", now, participant: "alice" }).refuses("NOT_QUEUED");
+  });
+});
+
+describe("Tick", () => {
+  it("starts a round with up to contributorsPerRound queued contributors once a verifier exists", () => {
+    given(initialized, queued("alice")).when({ type: "Tick", now }).then([]);
+    const s = given(initialized, queued("alice"), queued("bob"), queued("carol"), verifier).when({ type: "Tick", now }).then([started]);
+    expect(s.phase === "running" && s.queue).toEqual(["carol"]);
+    given(...running).when({ type: "Tick", now }).then([]);
+  });
+});
+
+describe("LockChunk", () => {
+  it("the first contributor locks chunk 0, then chunk 1 after contributing to 0", () => {
+    given(...running).when({ type: "LockChunk", now, participant: "alice", chunk: 0 }).then([lock("alice", 0)]);
+    given(...running, lock("alice", 0), recorded("alice", 0, 0)).when({ type: "LockChunk", now, participant: "alice", chunk: 1 }).then([lock("alice", 1)]);
+  });
+  it("refuses out of turn, out of range, outsiders, double locks and the lock limit", () => {
+    given(...running).when({ type: "LockChunk", now, participant: "bob", chunk: 0 }).refuses("NOT_YOUR_TURN");
+    given(...running).when({ type: "LockChunk", now, participant: "alice", chunk: 1 }).refuses("NOT_YOUR_TURN");
+    given(...running).when({ type: "LockChunk", now, participant: "alice", chunk: 4 }).refuses("CHUNK_OUT_OF_RANGE");
+    given(...running).when({ type: "LockChunk", now, participant: "mallory", chunk: 0 }).refuses("NOT_IN_ROUND");
+    given(...running, lock("alice", 0)).when({ type: "LockChunk", now, participant: "alice", chunk: 0 }).refuses("CHUNK_LOCKED");
+    given(...running, lock("alice", 0), recorded("alice", 0, 0)).when({ type: "LockChunk", now, participant: "alice", chunk: 0 }).refuses("ALREADY_CONTRIBUTED");
+    given(...running, lock("alice", 0), recorded("alice", 0, 0), verified("alice", 0, 0, "c2"), lock("alice", 1))
+      .when({ type: "LockChunk", now, participant: "bob", chunk: 0 })
+      .then([lock("bob", 0)]);
+    given(initialized).when({ type: "LockChunk", now, participant: "alice", chunk: 0 }).refuses("NO_ACTIVE_ROUND");
+  });
+  it("the second contributor waits for the first one's verified chunk (pipelining)", () => {
+    given(...running, lock("alice", 0), recorded("alice", 0, 0)).when({ type: "LockChunk", now, participant: "bob", chunk: 0 }).refuses("NOT_YOUR_TURN");
+    given(...running, lock("alice", 0), recorded("alice", 0, 0), verified("alice", 0, 0, "c2"))
+      .when({ type: "LockChunk", now, participant: "bob", chunk: 0 })
+      .then([lock("bob", 0)]);
+  });
+  it("enforces the per-participant lock limit", () => {
+    given(...running, lock("alice", 0)).when({ type: "LockChunk", now, participant: "alice", chunk: 1 }).refuses("LOCK_LIMIT_REACHED");
+    const limit2 = [{ ...initialized, settings: { ...settings, lockLimit: 2 } } as CeremonyEvent, queued("alice"), queued("bob"), verifier, started];
+    given(...limit2, lock("alice", 0)).when({ type: "LockChunk", now, participant: "alice", chunk: 1 }).then([lock("alice", 1)]);
+    given(...limit2, lock("alice", 0), lock("alice", 1)).when({ type: "LockChunk", now, participant: "alice", chunk: 2 }).refuses("LOCK_LIMIT_REACHED");
+    given(...limit2).when({ type: "LockChunk", now, participant: "alice", chunk: 1 }).refuses("NOT_YOUR_TURN");
+  });
+});
+
+describe("RecordContribution", () => {
+  it("records an upload from the lock holder and releases the lock", () => {
+    const s = given(...running, lock("alice", 0)).when({ type: "RecordContribution", now, participant: "alice", chunk: 0, hash: "alice0" }).then([recorded("alice", 0, 0)]);
+    expect(s.phase === "running" && s.round.chunks[0]?.lock).toBeNull();
+  });
+  it("refuses without the lock", () => {
+    given(...running).when({ type: "RecordContribution", now, participant: "alice", chunk: 0, hash: "x" }).refuses("LOCK_NOT_HELD");
+    given(...running, lock("alice", 0)).when({ type: "RecordContribution", now, participant: "bob", chunk: 0, hash: "x" }).refuses("LOCK_NOT_HELD");
+    given(...running).when({ type: "RecordContribution", now, participant: "mallory", chunk: 0, hash: "x" }).refuses("NOT_IN_ROUND");
+  });
+});
+
+describe("RecordVerification", () => {
+  const uploaded = [...running, lock("alice", 0), recorded("alice", 0, 0)];
+  const cmd = { type: "RecordVerification" as const, now, verifier: "v", round: 1, chunk: 0, position: 0, hash: "alice0", ok: true, nextChallenge: "c2" };
+  it("accepts a verdict and sets the next position's challenge", () => {
+    const s = given(...uploaded).when(cmd).then([verified("alice", 0, 0, "c2")]);
+    expect(s.phase === "running" && s.round.challenges).toEqual(["c1", "c2"]);
+  });
+  it("a rejection removes the contribution so the same contributor redoes it", () => {
+    const s = given(...uploaded)
+      .when({ ...cmd, ok: false, code: "POWERS_INCONSISTENT" })
+      .then([{ type: "ContributionRejected", round: 1, chunk: 0, position: 0, verifier: "v", hash: "alice0", code: "POWERS_INCONSISTENT" }]);
+    expect(instructionFor(s, "alice")).toMatchObject({ kind: "lock", chunk: 0 });
+  });
+  it("refuses non-verifiers, stale hashes, wrong rounds and a chunk 0 verdict without the next challenge", () => {
+    given(...uploaded).when({ ...cmd, verifier: "mallory" }).refuses("NOT_A_VERIFIER");
+    given(...uploaded).when({ ...cmd, hash: "other" }).refuses("STALE_VERIFICATION");
+    given(...uploaded, verified("alice", 0, 0, "c2")).when(cmd).refuses("STALE_VERIFICATION");
+    given(...uploaded).when({ ...cmd, round: 2 }).refuses("WRONG_ROUND");
+    given(...uploaded).when({ ...cmd, chunk: 9 }).refuses("CHUNK_OUT_OF_RANGE");
+    const { nextChallenge: _, ...noNext } = cmd;
+    given(...uploaded).when(noNext).refuses("INVALID_COMMAND");
+  });
+});
+
+describe("AggregateRound", () => {
+  it("aggregates a complete round into the last contributor's chunks, then the next round can start", () => {
+    const s = given(...running, ...aliceDone, ...bobDone)
+      .when({ type: "AggregateRound", now, round: 1, challenge: "next" })
+      .then([{ type: "RoundAggregated", round: 1, accumulator: ["bob0", "bob1", "bob2", "bob3"], challenge: "next" }]);
+    expect(s.phase).toBe("waiting");
+    expect(instructionFor(s, "alice")).toMatchObject({ kind: "done" });
+    expect(statusView(s)).toMatchObject({ phase: "waiting", lastRound: 1, round: null });
+  });
+  it("refuses an incomplete round or another round number", () => {
+    given(...running, ...aliceDone).when({ type: "AggregateRound", now, round: 1, challenge: "x" }).refuses("ROUND_NOT_COMPLETE");
+    given(...running, ...aliceDone, ...bobDone).when({ type: "AggregateRound", now, round: 2, challenge: "x" }).refuses("WRONG_ROUND");
+    given(initialized).when({ type: "AggregateRound", now, round: 1, challenge: "x" }).refuses("NO_ACTIVE_ROUND");
+  });
+});
+
+describe("finalization", () => {
+  const beacon = { hash: "0102", numIterationsExp: 10 };
+  it("closes the queue, lets the round finish, then records the final hash", () => {
+    let s = given(...running).when({ type: "Finalize", now, actor: "admin", beacon }).then([{ type: "FinalizationRequested", beacon, by: "admin" }]);
+    expect(s.phase).toBe("finalizing");
+    const afterRequest = [...running, { type: "FinalizationRequested", beacon, by: "admin" } as CeremonyEvent];
+    given(...afterRequest).when({ type: "JoinQueue", now, participant: "carol", role: "contributor" }).refuses("QUEUE_CLOSED");
+    given(...afterRequest).when({ type: "RecordFinal", now, hash: "f" }).refuses("ROUND_NOT_COMPLETE");
+    given(...afterRequest).when({ type: "Finalize", now, actor: "admin", beacon }).refuses("QUEUE_CLOSED");
+    const aggregated = [...afterRequest, ...aliceDone, ...bobDone, { type: "RoundAggregated", round: 1, accumulator: ["bob0"], challenge: "n" } as CeremonyEvent];
+    s = given(...aggregated).when({ type: "RecordFinal", now, hash: "f" }).then([{ type: "CeremonyFinalized", hash: "f" }]);
+    expect(s.phase).toBe("finalized");
+    given(...aggregated, { type: "CeremonyFinalized", hash: "f" }).when({ type: "JoinQueue", now, participant: "x", role: "contributor" }).refuses("CEREMONY_FINALIZED");
+  });
+  it("only admins finalize", () => {
+    given(...running).when({ type: "Finalize", now, actor: "alice", beacon }).refuses("NOT_AN_ADMIN");
+  });
+});
+
+describe("admin: drop, ban, unban, restart", () => {
+  it("dropping a round contributor restarts the round with the others back at the front of the queue", () => {
+    const s = given(...running, queued("carol"))
+      .when({ type: "Drop", now, actor: "admin", participant: "bob", reason: "unresponsive" })
+      .then([
+        { type: "ParticipantDropped", participant: "bob", reason: "unresponsive", by: "admin" },
+        { type: "RoundRestarted", round: 1, reason: "contributor dropped: unresponsive", requeued: ["alice"] },
+      ]);
+    expect(s.phase === "waiting" && s.queue).toEqual(["alice", "carol"]);
+  });
+  it("bans and unbans", () => {
+    given(initialized, queued("eve"))
+      .when({ type: "Ban", now, actor: "admin", participant: "eve", reason: "garbage" })
+      .then([
+        { type: "ParticipantDropped", participant: "eve", reason: "garbage", by: "admin" },
+        { type: "ParticipantBanned", participant: "eve", reason: "garbage", by: "admin" },
+      ]);
+    const banned = [initialized, { type: "ParticipantBanned", participant: "eve", reason: "x", by: "admin" } as CeremonyEvent];
+    given(...banned).when({ type: "Unban", now, actor: "admin", participant: "eve" }).then([{ type: "ParticipantUnbanned", participant: "eve", by: "admin" }]);
+    given(initialized).when({ type: "Unban", now, actor: "admin", participant: "eve" }).refuses("NOT_BANNED");
+    given(...banned).when({ type: "Ban", now, actor: "admin", participant: "eve", reason: "x" }).refuses("BANNED");
+    given(initialized).when({ type: "Drop", now, actor: "admin", participant: "nobody", reason: "x" }).refuses("UNKNOWN_PARTICIPANT");
+    given(initialized, queued("eve")).when({ type: "Drop", now, actor: "eve", participant: "eve", reason: "x" }).refuses("NOT_AN_ADMIN");
+  });
+  it("restarts the current round", () => {
+    given(...running).when({ type: "RestartRound", now, actor: "admin", reason: "operator" }).then([{ type: "RoundRestarted", round: 1, reason: "operator", requeued: ["alice", "bob"] }]);
+    given(initialized).when({ type: "RestartRound", now, actor: "admin", reason: "x" }).refuses("NO_ACTIVE_ROUND");
+  });
+});
+
+describe("views", () => {
+  it("instructions follow a contributor through its round", () => {
+    let s = fold(running);
+    expect(instructionFor(s, "alice")).toEqual({ id: "1:lock:0", kind: "lock", round: 1, chunk: 0 });
+    expect(instructionFor(s, "bob")).toMatchObject({ kind: "wait" });
+    s = fold([lock("alice", 0)], s);
+    expect(instructionFor(s, "alice")).toEqual({ id: "1:contribute:0", kind: "contribute", round: 1, chunk: 0, position: 0, challenge: "c1" });
+    s = fold([recorded("alice", 0, 0)], s);
+    expect(verificationTasks(s)).toEqual([{ round: 1, chunk: 0, position: 0, contributor: "alice", hash: "alice0", parentHash: "a0", challenge: "c1" }]);
+    s = fold([verified("alice", 0, 0, "c2")], s);
+    expect(instructionFor(s, "bob")).toEqual({ id: "1:lock:0", kind: "lock", round: 1, chunk: 0 });
+    expect(statusView(s).round?.percentDone).toBe(12);
+    expect(instructionFor(fold([initialized, queued("carol")]), "carol")).toMatchObject({ kind: "wait", reason: "queued at position 1 of 1" });
+  });
+  it("five contributors per round are supported", () => {
+    const five = ["p1", "p2", "p3", "p4", "p5"];
+    const events: CeremonyEvent[] = [{ ...initialized, settings: { ...settings, contributorsPerRound: 5 } } as CeremonyEvent, ...five.map(queued), verifier];
+    const s = given(...events).when({ type: "Tick", now }).then([{ type: "RoundStarted", round: 1, contributors: five, startedAt: now }]);
+    expect(statusView(s).round?.contributors).toHaveLength(5);
+  });
+});
