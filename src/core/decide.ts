@@ -90,7 +90,7 @@ export function decide(command: Command, state: CeremonyState): CeremonyEvent[] 
       if (s.phase === "finalizing") throw refuse("QUEUE_CLOSED", "the ceremony is finalizing; the queue is closed");
       if (s.queue.includes(p)) throw refuse("ALREADY_QUEUED", "this participant is already in the queue");
       if (currentRound(s)?.contributors.includes(p)) throw refuse("ALREADY_IN_ROUND", "this participant is in the current round");
-      return [{ type: "ParticipantQueued", participant: p }];
+      return [{ type: "ParticipantQueued", participant: p, at: command.now }];
     }
     case "LeaveQueue": {
       const s = notFinalized(state);
@@ -100,6 +100,9 @@ export function decide(command: Command, state: CeremonyState): CeremonyEvent[] 
     case "Tick": {
       if (state.phase !== "waiting") return [];
       if (state.queue.length === 0 || state.verifiers.length === 0) return [];
+      const oldest = state.queuedAt[state.queue[0] as ParticipantId] ?? command.now;
+      const full = state.queue.length >= state.settings.contributorsPerRound;
+      if (!full && command.now - oldest < state.settings.roundStartWaitMs) return [];
       const contributors = state.queue.slice(0, state.settings.contributorsPerRound);
       return [{ type: "RoundStarted", round: state.lastRound + 1, contributors, startedAt: command.now }];
     }

@@ -1,5 +1,5 @@
 /** evolve(state, event) -> state: applies one fact. Pure; never refuses (decide already did); never mutates its input. */
-import type { Base, CeremonyEvent, CeremonyState, ChunkProgress, Round } from "./model.ts";
+import type { Base, CeremonyEvent, CeremonyState, ChunkProgress, ParticipantId, Round } from "./model.ts";
 
 export function initialState(): CeremonyState {
   return { phase: "setup" };
@@ -7,8 +7,8 @@ export function initialState(): CeremonyState {
 
 function base(state: CeremonyState): Base {
   if (state.phase === "setup") throw new Error("event applied before CeremonyInitialized");
-  const { settings, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds } = state;
-  return { settings, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds };
+  const { settings, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds } = state;
+  return { settings, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds };
 }
 
 export function currentRound(state: CeremonyState): Round | null {
@@ -30,6 +30,12 @@ function releaseLocksOf(round: Round, participant: string): Round {
   return { ...round, chunks: round.chunks.map((c) => (c.lock?.holder === participant ? { ...c, lock: null } : c)) };
 }
 
+function dequeue(b: Base, leaving: ParticipantId[]): Pick<Base, "queue" | "queuedAt"> {
+  const queuedAt = { ...b.queuedAt };
+  for (const p of leaving) delete queuedAt[p];
+  return { queue: b.queue.filter((p) => !leaving.includes(p)), queuedAt };
+}
+
 function mustRound(state: CeremonyState): Round {
   const r = currentRound(state);
   if (!r) throw new Error("round event applied with no round");
@@ -43,6 +49,7 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         phase: "waiting",
         settings: event.settings,
         queue: [],
+        queuedAt: {},
         verifiers: [],
         banned: [],
         lastRound: 0,
@@ -51,11 +58,11 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         completedRounds: [],
       };
     case "ParticipantQueued":
-      return { ...state, queue: [...base(state).queue, event.participant] } as CeremonyState;
+      return { ...state, queue: [...base(state).queue, event.participant], queuedAt: { ...base(state).queuedAt, [event.participant]: event.at } } as CeremonyState;
     case "VerifierRegistered":
       return { ...state, verifiers: [...base(state).verifiers, event.participant] } as CeremonyState;
     case "ParticipantLeftQueue":
-      return { ...state, queue: base(state).queue.filter((p) => p !== event.participant) } as CeremonyState;
+      return { ...state, ...dequeue(base(state), [event.participant]) } as CeremonyState;
     case "RoundStarted": {
       const b = base(state);
       const round: Round = {
@@ -65,8 +72,7 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         challenges: event.contributors.map((_, j) => (j === 0 ? b.challenge : null)),
         chunks: Array.from({ length: b.settings.numChunks }, () => ({ lock: null, contributions: [] })),
       };
-      const queue = b.queue.filter((p) => !event.contributors.includes(p));
-      return withRound({ ...state, queue } as CeremonyState, round);
+      return withRound({ ...state, ...dequeue(b, event.contributors) } as CeremonyState, round);
     }
     case "ChunkLocked":
       return withRound(state, updateChunk(mustRound(state), event.chunk, (c) => ({ ...c, lock: { holder: event.participant, since: event.at } })));
@@ -115,7 +121,7 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
     case "ParticipantDropped": {
       const b = base(state);
       const round = currentRound(state);
-      const next = { ...state, queue: b.queue.filter((p) => p !== event.participant), verifiers: b.verifiers.filter((p) => p !== event.participant) } as CeremonyState;
+      const next = { ...state, ...dequeue(b, [event.participant]), verifiers: b.verifiers.filter((p) => p !== event.participant) } as CeremonyState;
       return round ? withRound(next, releaseLocksOf(round, event.participant)) : next;
     }
     case "ParticipantBanned":
@@ -124,7 +130,10 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
       return { ...state, banned: base(state).banned.filter((p) => p !== event.participant) } as CeremonyState;
     case "RoundRestarted": {
       const b = base(state);
-      const requeued = { ...state, queue: [...event.requeued, ...b.queue.filter((p) => !event.requeued.includes(p))] } as CeremonyState;
+      // The carried-over contributors go first, as if they had queued at the start of the restarted round.
+      const since = Object.fromEntries(event.requeued.map((p) => [p, mustRound(state).startedAt]));
+      const rest = dequeue(b, event.requeued);
+      const requeued = { ...state, queue: [...event.requeued, ...rest.queue], queuedAt: { ...rest.queuedAt, ...since } } as CeremonyState;
       return withRound(requeued, null);
     }
     default: {

@@ -15,6 +15,8 @@ export interface Settings {
   contributorsPerRound: number;
   /** How many chunks one participant may hold locked at once. */
   lockLimit: number;
+  /** A round starts with fewer than contributorsPerRound once the first queued contributor has waited this long. */
+  roundStartWaitMs: number;
   /** Participant ids allowed to run admin commands. */
   admins: ParticipantId[];
 }
@@ -52,6 +54,8 @@ export interface Base {
   settings: Settings;
   /** Contributors waiting for a round, first come first served. */
   queue: ParticipantId[];
+  /** When each queued contributor joined (ms since the epoch). */
+  queuedAt: Record<ParticipantId, number>;
   verifiers: ParticipantId[];
   banned: ParticipantId[];
   /** Number of the last aggregated round (0: the initial accumulator). */
@@ -106,7 +110,7 @@ export type Command =
 /** Past-tense facts; the log is a sequence of these. */
 export type CeremonyEvent =
   | { type: "CeremonyInitialized"; settings: Settings; accumulator: string[]; challenge: string }
-  | { type: "ParticipantQueued"; participant: ParticipantId }
+  | { type: "ParticipantQueued"; participant: ParticipantId; at: number }
   | { type: "VerifierRegistered"; participant: ParticipantId }
   | { type: "ParticipantLeftQueue"; participant: ParticipantId }
   | { type: "RoundStarted"; round: number; contributors: ParticipantId[]; startedAt: number }

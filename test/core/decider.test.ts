@@ -5,7 +5,7 @@ import type { CeremonyEvent } from "../../src/core/model.ts";
 import { instructionFor, statusView, verificationTasks } from "../../src/core/views.ts";
 import { accumulator, given, initialized, now, settings } from "./given.ts";
 
-const queued = (p: string): CeremonyEvent => ({ type: "ParticipantQueued", participant: p });
+const queued = (p: string, at = now): CeremonyEvent => ({ type: "ParticipantQueued", participant: p, at });
 const verifier: CeremonyEvent = { type: "VerifierRegistered", participant: "v" };
 const started: CeremonyEvent = { type: "RoundStarted", round: 1, contributors: ["alice", "bob"], startedAt: now };
 const running = [initialized, queued("alice"), queued("bob"), verifier, started];
@@ -62,6 +62,12 @@ describe("Tick", () => {
     const s = given(initialized, queued("alice"), queued("bob"), queued("carol"), verifier).when({ type: "Tick", now }).then([started]);
     expect(s.phase === "running" && s.queue).toEqual(["carol"]);
     given(...running).when({ type: "Tick", now }).then([]);
+  });
+  it("waits roundStartWaitMs for more contributors before starting a partial round", () => {
+    const waiting = [{ ...initialized, settings: { ...settings, roundStartWaitMs: 5000 } } as CeremonyEvent, queued("alice", now), verifier];
+    given(...waiting).when({ type: "Tick", now: now + 4999 }).then([]);
+    given(...waiting).when({ type: "Tick", now: now + 5000 }).then([{ type: "RoundStarted", round: 1, contributors: ["alice"], startedAt: now + 5000 }]);
+    given(...waiting, queued("bob", now + 10)).when({ type: "Tick", now: now + 20 }).then([{ type: "RoundStarted", round: 1, contributors: ["alice", "bob"], startedAt: now + 20 }]);
   });
 });
 

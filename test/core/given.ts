@@ -38,6 +38,7 @@ export const settings: Settings = {
   numChunks: 4,
   contributorsPerRound: 2,
   lockLimit: 1,
+  roundStartWaitMs: 0,
   admins: ["admin"],
 };
 export const accumulator = ["a0", "a1", "a2", "a3"];
