@@ -1,0 +1,112 @@
+/**
+ * Hono middleware that admits only requests signed by a participant key (see sign.ts), and tells the handler who
+ * signed.
+ *
+ * requireSignature buffers the body (up to maxBodyBytes), so the signature covers the bytes the handler gets.
+ *
+ * requireSignatureStreaming is for uploads too large to buffer. The client signs the blake2b-512 of the body and
+ * sends it in x-ceremony-body-hash; the middleware checks the signature over that declared hash before a byte of
+ * the body is read, and gives the handler c.get("declaredBodyHash"). The body is NOT yet authenticated then: the
+ * handler must read it through checkedBodyStream(c.req.raw.body, c.get("declaredBodyHash"), maxBytes) (or hash it
+ * itself and compare), store it under a temporary name, and keep or act on it only once the stream has ended
+ * without error. A mismatch means someone else's bytes: discard them.
+ */
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { assertDeclaredLength, BodyError, readBodyCapped } from "./body.ts";
+import type { ReplayGuard } from "./replay.ts";
+import { type AuthFailure, type AuthFailureCode, BODY_HASH_HEADER, parseAuthHeaders, verifyRequest } from "./sign.ts";
+
+export type AuthVariables = {
+  /** The signer's public key, 64 lowercase hex. */
+  participant: string;
+  /** The whole request body, exactly the bytes the signature covers. Read it here, not with c.req.arrayBuffer(). */
+  rawBody: Uint8Array;
+};
+
+export type StreamingAuthVariables = {
+  participant: string;
+  /** The signed blake2b-512 (hex) the streamed body must have; the handler checks it (see above). */
+  declaredBodyHash: string;
+};
+
+export interface SignatureOptions {
+  replay: ReplayGuard;
+  /** Milliseconds since the epoch; default Date.now. */
+  now?: () => number;
+  maxBodyBytes: number;
+}
+
+/** HTTP status of each authentication failure. */
+export const AUTH_FAILURE_STATUS = {
+  AUTH_MISSING: 401,
+  AUTH_MALFORMED: 401,
+  AUTH_STALE: 401,
+  AUTH_BAD_SIGNATURE: 401,
+  AUTH_REPLAYED: 401,
+  AUTH_REPLAY_FULL: 503,
+  AUTH_RATE_LIMITED: 429,
+} as const satisfies Record<AuthFailureCode, number>;
+
+function refuseAuth(c: Context, f: AuthFailure): Response {
+  const status = AUTH_FAILURE_STATUS[f.code];
+  if (status !== 401) c.header("Retry-After", String(1));
+  return c.json({ error: { code: f.code, message: f.message } }, status);
+}
+
+function refuseBody(c: Context, error: BodyError): Response {
+  return c.json({ error: { code: error.code, message: error.message } }, 413);
+}
+
+function pathOf(c: Context): string {
+  const url = new URL(c.req.url);
+  return url.pathname + url.search;
+}
+
+export function requireSignature(options: SignatureOptions) {
+  const now = options.now ?? Date.now;
+  return createMiddleware<{ Variables: AuthVariables }>(async (c, next) => {
+    const at = now();
+    // Fail on the headers alone before reading up to maxBodyBytes of an unauthenticated body.
+    const early = parseAuthHeaders(c.req.raw.headers, at, options.replay.windowMs);
+    if (!early.ok) return refuseAuth(c, early);
+    let body: { bytes: Uint8Array<ArrayBuffer>; hash: string };
+    try {
+      assertDeclaredLength(c.req.raw.headers, options.maxBodyBytes);
+      body = await readBodyCapped(c.req.raw.body, options.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyError) return refuseBody(c, error);
+      throw error;
+    }
+    const result = verifyRequest({ method: c.req.method, path: pathOf(c), headers: c.req.raw.headers, now: at, bodyHash: body.hash }, options.replay);
+    if (!result.ok) return refuseAuth(c, result);
+    c.set("participant", result.participant);
+    c.set("rawBody", body.bytes);
+    // The stream is consumed; serve c.req.json(), c.req.text() and Hono's validator from the same bytes. Hono keeps
+    // promises in bodyCache at run time although its type declares plain values.
+    (c.req.bodyCache as unknown as { arrayBuffer?: Promise<ArrayBuffer> }).arrayBuffer = Promise.resolve(body.bytes.buffer);
+    await next();
+  });
+}
+
+export function requireSignatureStreaming(options: SignatureOptions) {
+  const now = options.now ?? Date.now;
+  return createMiddleware<{ Variables: StreamingAuthVariables }>(async (c, next) => {
+    try {
+      assertDeclaredLength(c.req.raw.headers, options.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyError) return refuseBody(c, error);
+      throw error;
+    }
+    const at = now();
+    const early = parseAuthHeaders(c.req.raw.headers, at, options.replay.windowMs);
+    if (!early.ok) return refuseAuth(c, early);
+    const declared = c.req.header(BODY_HASH_HEADER);
+    if (declared === undefined) return refuseAuth(c, { ok: false, code: "AUTH_MISSING", message: `missing header: ${BODY_HASH_HEADER}` });
+    const result = verifyRequest({ method: c.req.method, path: pathOf(c), headers: c.req.raw.headers, now: at, bodyHash: declared }, options.replay);
+    if (!result.ok) return refuseAuth(c, result);
+    c.set("participant", result.participant);
+    c.set("declaredBodyHash", declared);
+    await next();
+  });
+}

@@ -1,0 +1,73 @@
+/** The three presets: dev (a local ceremony in seconds), test (tiny and fast, for the test suites), production. */
+export type PresetName = "dev" | "test" | "production";
+
+export interface ServeSettings {
+  preset: PresetName;
+  /** Folder for the event log, artifacts, keys and the final .ptau. */
+  data: string;
+  host: string;
+  port: number;
+  power: number;
+  chunkSize: number;
+  contributorsPerRound: number;
+  lockLimit: number;
+  roundStartWaitMs: number;
+  /** How often the update tick runs. */
+  tickMs: number;
+  /** Coordinator-owned verifiers run in-process (0: only external verify-worker processes verify). */
+  verifiers: number;
+  /** Worker threads for the coordinator's own crypto (0: every core). */
+  threads: number;
+  /** Admin public keys (hex); on the dev preset with none, serve creates <data>/admin.key. */
+  admins: string[];
+  /** Allowed clock skew for signed requests. */
+  signatureWindowMs: number;
+}
+
+export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
+  dev: {
+    data: ".ceremony/dev",
+    host: "127.0.0.1",
+    port: 8090,
+    power: 8,
+    chunkSize: 64,
+    contributorsPerRound: 3,
+    lockLimit: 2,
+    roundStartWaitMs: 3_000,
+    tickMs: 250,
+    verifiers: 1,
+    threads: 0,
+    admins: [],
+    signatureWindowMs: 60_000,
+  },
+  test: {
+    data: ".ceremony/test",
+    host: "127.0.0.1",
+    port: 0,
+    power: 5,
+    chunkSize: 8,
+    contributorsPerRound: 3,
+    lockLimit: 2,
+    roundStartWaitMs: 1_000,
+    tickMs: 100,
+    verifiers: 1,
+    threads: 2,
+    admins: [],
+    signatureWindowMs: 60_000,
+  },
+  production: {
+    data: "ceremony-data",
+    host: "0.0.0.0",
+    port: 8090,
+    power: 20,
+    chunkSize: 4096,
+    contributorsPerRound: 5,
+    lockLimit: 2,
+    roundStartWaitMs: 60_000,
+    tickMs: 1_000,
+    verifiers: 1,
+    threads: 0,
+    admins: [],
+    signatureWindowMs: 60_000,
+  },
+};

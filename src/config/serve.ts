@@ -1,0 +1,96 @@
+/**
+ * The options of `ceremony serve`: each is a flag, an environment variable and a config-file key, documented
+ * once here (the --help text comes from this table). Parsed once, at the edge: preset < file < env < flags.
+ */
+import * as v from "valibot";
+import { readFile } from "node:fs/promises";
+import { PRESETS, type PresetName, type ServeSettings } from "./presets.ts";
+
+type Key = Exclude<keyof ServeSettings, "preset">;
+
+const intIn = (min: number, max: number) => v.pipe(v.unknown(), v.transform(Number), v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+const hexKey = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, "admin keys are 64 lowercase hex characters"));
+
+export const SERVE_OPTIONS: Record<Key, { flag: string; env: string; help: string; schema: v.GenericSchema<unknown, unknown> }> = {
+  data: { flag: "--data", env: "CEREMONY_DATA", help: "folder for the state (event log, artifacts, keys, final .ptau)", schema: v.pipe(v.string(), v.minLength(1)) },
+  host: { flag: "--host", env: "CEREMONY_HOST", help: "address to listen on", schema: v.pipe(v.string(), v.minLength(1)) },
+  port: { flag: "--port", env: "CEREMONY_PORT", help: "TCP port (0: any free port)", schema: intIn(0, 65535) },
+  power: { flag: "--power", env: "CEREMONY_POWER", help: "the ceremony supports circuits of up to 2^power constraints", schema: intIn(1, 28) },
+  chunkSize: { flag: "--chunk-size", env: "CEREMONY_CHUNK_SIZE", help: "points per chunk (a power of two, at most 2^power)", schema: intIn(2, 2 ** 28) },
+  contributorsPerRound: { flag: "--contributors-per-round", env: "CEREMONY_CONTRIBUTORS_PER_ROUND", help: "contributors in one round", schema: intIn(1, 1000) },
+  lockLimit: { flag: "--lock-limit", env: "CEREMONY_LOCK_LIMIT", help: "chunks one participant may hold at once", schema: intIn(1, 1000) },
+  roundStartWaitMs: { flag: "--round-start-wait-ms", env: "CEREMONY_ROUND_START_WAIT_MS", help: "how long a partial round waits for more contributors", schema: intIn(0, 86_400_000) },
+  tickMs: { flag: "--tick-ms", env: "CEREMONY_TICK_MS", help: "period of the update tick", schema: intIn(10, 3_600_000) },
+  verifiers: { flag: "--verifiers", env: "CEREMONY_VERIFIERS", help: "coordinator-owned verifiers run in-process", schema: intIn(0, 64) },
+  threads: { flag: "--threads", env: "CEREMONY_THREADS", help: "worker threads for the coordinator's crypto (0: every core)", schema: intIn(0, 1024) },
+  admins: {
+    flag: "--admin",
+    env: "CEREMONY_ADMINS",
+    help: "admin public key (hex); repeat the flag, or comma-separate in the env var",
+    schema: v.pipe(v.unknown(), v.transform((x) => (typeof x === "string" ? x.split(",").filter(Boolean) : x)), v.array(hexKey)),
+  },
+  signatureWindowMs: { flag: "--signature-window-ms", env: "CEREMONY_SIGNATURE_WINDOW_MS", help: "allowed clock skew of signed requests", schema: intIn(1_000, 3_600_000) },
+};
+
+const PresetSchema = v.picklist(["dev", "test", "production"] as const);
+
+export class ConfigError extends Error {}
+
+function parseValue(key: Key, raw: unknown, origin: string): unknown {
+  const r = v.safeParse(SERVE_OPTIONS[key].schema, raw);
+  if (!r.success) throw new ConfigError(`${origin}: ${r.issues.map((i) => i.message).join("; ")}`);
+  return r.output;
+}
+
+export interface ServeInput {
+  /** Flag values as parsed by node:util parseArgs (strings; --admin may repeat). */
+  flags: Record<string, string | string[] | boolean | undefined>;
+  env: Record<string, string | undefined>;
+}
+
+export async function loadServeSettings(input: ServeInput): Promise<ServeSettings> {
+  const presetRaw = input.flags.preset ?? input.env.CEREMONY_PRESET ?? "dev";
+  const preset = v.safeParse(PresetSchema, presetRaw);
+  if (!preset.success) throw new ConfigError(`--preset must be dev, test or production, got ${String(presetRaw)}`);
+  const settings: Record<string, unknown> = { ...PRESETS[preset.output as PresetName], preset: preset.output };
+  const file = input.flags.config ?? input.env.CEREMONY_CONFIG;
+  if (typeof file === "string") {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(file, "utf8"));
+    } catch (err) {
+      throw new ConfigError(`config file ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (typeof json !== "object" || json === null || Array.isArray(json)) throw new ConfigError(`config file ${file}: expected a JSON object`);
+    for (const [k, val] of Object.entries(json)) {
+      if (!(k in SERVE_OPTIONS)) throw new ConfigError(`config file ${file}: unknown option "${k}"`);
+      settings[k] = parseValue(k as Key, val, `config file ${file}, ${k}`);
+    }
+  }
+  for (const key of Object.keys(SERVE_OPTIONS) as Key[]) {
+    const { env, flag } = SERVE_OPTIONS[key];
+    const fromEnv = input.env[env];
+    if (fromEnv !== undefined && fromEnv !== "") settings[key] = parseValue(key, fromEnv, env);
+    const fromFlag = input.flags[flag.slice(2)];
+    if (fromFlag !== undefined) settings[key] = parseValue(key, key === "admins" && typeof fromFlag === "string" ? [fromFlag] : fromFlag, flag);
+  }
+  const s = settings as unknown as ServeSettings;
+  if ((s.chunkSize & (s.chunkSize - 1)) !== 0 || s.chunkSize > 2 ** s.power) {
+    throw new ConfigError(`--chunk-size must be a power of two no larger than 2^power (${2 ** s.power}), got ${s.chunkSize}`);
+  }
+  return s;
+}
+
+export function serveHelp(): string {
+  const rows = (Object.keys(SERVE_OPTIONS) as Key[]).map((k) => {
+    const o = SERVE_OPTIONS[k];
+    return `  ${`${o.flag} ${k === "admins" ? "HEX" : "VALUE"}`.padEnd(34)} ${o.help} [${o.env}]`;
+  });
+  return [
+    "ceremony serve [--preset dev|test|production] [--config FILE] [options]",
+    "  Runs the coordinator: HTTP API, event log, artifact store and its own verifiers.",
+    `  ${"--preset NAME".padEnd(34)} defaults (dev: local ceremony; test; production) [CEREMONY_PRESET]`,
+    `  ${"--config FILE".padEnd(34)} JSON object with any of the option names below [CEREMONY_CONFIG]`,
+    ...rows,
+  ].join("\n");
+}
