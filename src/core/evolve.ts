@@ -108,7 +108,16 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         lastRound: event.round,
         accumulator: event.accumulator,
         challenge: event.challenge,
-        completedRounds: [...b.completedRounds, round.contributors],
+        completedRounds: [
+          ...b.completedRounds,
+          {
+            number: event.round,
+            contributors: round.contributors,
+            challenges: round.challenges.map((c) => c ?? ""),
+            chunk0: (round.chunks[0]?.contributions ?? []).map((c) => c.hash),
+            aggregateChallenge: event.challenge,
+          },
+        ],
       };
       return state.phase === "finalizing" ? { ...next, phase: "finalizing", round: null, beacon: state.beacon } : { ...next, phase: "waiting" };
     }

@@ -50,6 +50,17 @@ export interface Beacon {
   numIterationsExp: number;
 }
 
+export interface RoundSummary {
+  number: number;
+  contributors: ParticipantId[];
+  /** c_j of each position. */
+  challenges: string[];
+  /** Hash of each position's verified chunk 0 (it carries the key and the record). */
+  chunk0: string[];
+  /** The round's last nextChallenge: the hash of its aggregate, and the next round's c_1. */
+  aggregateChallenge: string;
+}
+
 export interface Base {
   settings: Settings;
   /** Contributors waiting for a round, first come first served. */
@@ -64,8 +75,8 @@ export interface Base {
   accumulator: string[];
   /** The challenge the next round's first contributor is bound to. */
   challenge: string;
-  /** Contributors of each aggregated round, in order (round 1 first). */
-  completedRounds: ParticipantId[][];
+  /** Each aggregated round, in order (round 1 first): what its .ptau records are made from. */
+  completedRounds: RoundSummary[];
 }
 
 export type CeremonyState =

@@ -14,7 +14,7 @@ export function instructionFor(state: CeremonyState, participant: ParticipantId)
   if (state.phase === "setup") return { id: "setup", kind: "wait", reason: "the ceremony has not started" };
   if (state.banned.includes(participant)) return { id: "banned", kind: "done", reason: "this participant is banned" };
   const round = currentRound(state);
-  const done = state.completedRounds.findIndex((r) => r.includes(participant));
+  const done = state.completedRounds.findIndex((r) => r.contributors.includes(participant));
   if (round?.contributors.includes(participant)) return inRound(state, round, participant);
   if (done >= 0) return { id: `done:${done + 1}`, kind: "done", reason: `contributed to round ${done + 1}` };
   if (state.phase === "finalized") return { id: "finalized", kind: "done", reason: "the ceremony is finalized" };

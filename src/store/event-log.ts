@@ -6,7 +6,7 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ensureDir, fsyncDir, isErrnoCode, writeAll } from "./durable.ts";
-import { encodeLine, type LoggedEvent } from "./event-line.ts";
+import { decodeLine, encodeLine, type LoggedEvent } from "./event-line.ts";
 import { replay } from "./event-replay.ts";
 import { EventLogConflict, EventLogUnavailable } from "./errors.ts";
 
@@ -88,11 +88,13 @@ export class EventLog<E> {
 
   /** Waits for queued appends, then closes the file; later appends refuse with EventLogUnavailable. */
   close(): Promise<void> {
-    this.closing ??= this.queue.then(() => {
-      this.unavailable = new EventLogUnavailable(`event log ${this.path} is closed`);
-      return this.handle.close();
-    });
-    this.queue = this.closing.catch(() => undefined);
+    if (this.closing === null) {
+      this.closing = this.queue.then(() => {
+        this.unavailable = new EventLogUnavailable(`event log ${this.path} is closed`);
+        return this.handle.close();
+      });
+      this.queue = this.closing.catch(() => undefined);
+    }
     return this.closing;
   }
 
@@ -103,25 +105,44 @@ export class EventLog<E> {
     return { stored, event: this.validate(stored) };
   }
 
-  private async write(prepared: PreparedEvent<E>[], expectedSeq: number, now: Date | undefined): Promise<LoggedEvent<E>[]> {
+  private async write(
+    prepared: PreparedEvent<E>[],
+    expectedSeq: number,
+    now: Date | undefined,
+  ): Promise<LoggedEvent<E>[]> {
     if (this.unavailable) throw this.unavailable;
     if (expectedSeq !== this.seq) throw new EventLogConflict(expectedSeq, this.seq);
     const time = (now ?? new Date()).toISOString(); // taken at the append's turn unless given
-    const entries = prepared.map(({ stored }, i) => ({ seq: this.seq + 1 + i, time, event: stored }));
-    const bytes = Buffer.from(entries.map((entry, i) => encodeLine(entry, i < entries.length - 1)).join(""), "utf8");
+    const lines = prepared.map(({ stored }, i) => {
+      const entry = { seq: this.seq + 1 + i, time, event: stored };
+      return replayableLine(entry, i < prepared.length - 1);
+    });
+    const bytes = Buffer.concat(lines);
     if (bytes.length > 0) {
       try {
         await writeAll(this.handle, bytes, this.size);
         await this.handle.sync();
       } catch (error) {
-        this.unavailable = new EventLogUnavailable(`an append to ${this.path} failed; reopen the log`, { cause: error });
+        const reason = `an append to ${this.path} failed; reopen the log to learn what reached the disk`;
+        this.unavailable = new EventLogUnavailable(reason, { cause: error });
         throw error;
       }
     }
     this.size += bytes.length;
-    this.seq += entries.length;
+    this.seq += prepared.length;
     return prepared.map(({ event }, i) => ({ seq: expectedSeq + 1 + i, time, event }));
   }
+}
+
+/**
+ * The line's bytes, decoded once before they are written: an acknowledged append must never be one that replay
+ * would refuse or cut off (a `now` outside years 0-9999, say, whose ISO form is not a plain timestamp).
+ */
+function replayableLine(entry: LoggedEvent<unknown>, more: boolean): Buffer {
+  const line = Buffer.from(encodeLine(entry, more), "utf8");
+  const decoded = decodeLine(line.subarray(0, line.length - 1));
+  if (!decoded.ok) throw new RangeError(`refusing to append a line replay would reject: ${decoded.reason}`);
+  return line;
 }
 
 /** Opens the log for reading and writing, creating it (and its folders) durably when it does not exist yet. */

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { open, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { EventLog, type LoggedEvent } from "../../src/store/event-log.ts";
 import { useTempDirs } from "./temp-dirs.ts";
 
@@ -152,6 +152,36 @@ describe("EventLog", () => {
     await log.close();
     const reopened = await EventLog.open<Record<string, unknown>>(path);
     expect(reopened.events).toEqual([logged]);
+    await reopened.log.close();
+  });
+
+  it("refuses, without writing, a line that replay would not accept (a time outside years 0-9999)", async () => {
+    const path = join(await tempDir(), "events.jsonl");
+    const { log } = await openLog(path);
+    await expect(log.append([joined("alice")], 0, new Date("+010000-01-01T00:00:00Z"))).rejects.toThrow(RangeError);
+    expect(log.lastSeq).toBe(0);
+    expect((await stat(path)).size).toBe(0);
+    expect(await log.append([joined("alice")], 0)).toHaveLength(1);
+    await log.close();
+  });
+
+  it("stops appending after a failed fsync; reopening tells what reached the disk", async () => {
+    const path = join(await tempDir(), "events.jsonl");
+    const { log } = await openLog(path);
+    const probe = await open(path, "r");
+    const fileHandlePrototype = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
+    await probe.close();
+    const sync = vi.spyOn(fileHandlePrototype, "sync").mockRejectedValueOnce(new Error("EIO: i/o error, fsync"));
+    try {
+      await expect(log.append([joined("alice")], 0)).rejects.toThrow("EIO");
+    } finally {
+      sync.mockRestore();
+    }
+    await expect(log.append([joined("bob")], 0)).rejects.toMatchObject({ code: "LOG_UNAVAILABLE" });
+    await expect(log.append([joined("bob")], 1)).rejects.toMatchObject({ code: "LOG_UNAVAILABLE" });
+    await log.close();
+    const reopened = await openLog(path);
+    expect(reopened.events.map((e) => e.event)).toEqual([joined("alice")]); // written, just not known to be durable
     await reopened.log.close();
   });
 
