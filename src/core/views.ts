@@ -49,6 +49,11 @@ export interface VerificationTask {
   parentHash: string;
   /** The contributor's challenge (chunk 0 binds the key to it). */
   challenge: string;
+  /** Chunk 0: the chunk file whose record the contribution must follow (the previous position's chunk 0). */
+  previousRecordChunk: string | null;
+  /** Chunk k > 0: this contributor's verified chunk 0 and uploaded chunk k−1. */
+  ownChunk0: string | null;
+  ownPreviousChunk: string | null;
 }
 
 /**
@@ -67,7 +72,19 @@ export function verificationTasks(state: CeremonyState): VerificationTask[] {
       const parentHash = j === 0 ? state.accumulator[k] : chunk.contributions[j - 1]?.hash;
       const challenge = round.challenges[j];
       if (!parentHash || !challenge) return;
-      tasks.push({ round: round.number, chunk: k, position: j, contributor: c.contributor, hash: c.hash, parentHash, challenge });
+      const chunk0 = round.chunks[0]?.contributions ?? [];
+      tasks.push({
+        round: round.number,
+        chunk: k,
+        position: j,
+        contributor: c.contributor,
+        hash: c.hash,
+        parentHash,
+        challenge,
+        previousRecordChunk: k === 0 ? (j === 0 ? (state.accumulator[0] ?? null) : (chunk0[j - 1]?.hash ?? null)) : null,
+        ownChunk0: k > 0 ? (chunk0[j]?.hash ?? null) : null,
+        ownPreviousChunk: k > 0 ? (round.chunks[k - 1]?.contributions[j]?.hash ?? null) : null,
+      });
     });
   });
   return tasks;

@@ -22,8 +22,14 @@ import { ownAfter, publicKeyId, verifyAccumulatorChunk, verifyChunk, type Accept
 /** Contributor position used in the header of beacon chunks. */
 export const BEACON_CONTRIBUTOR = 0xfffffffe;
 
+/** Where chunk files live, named by their hex hash: the simulator's folder, or the coordinator's artifact store. */
+export interface ChunkStorage {
+  put(bytes: Uint8Array): Promise<string>;
+  get(id: string): Promise<Uint8Array>;
+}
+
 /** Chunk files named by their hash, written to a temporary file, fsynced and renamed. */
-export class ChunkStore {
+export class ChunkStore implements ChunkStorage {
   constructor(readonly dir: string) {}
 
   async put(bytes: Uint8Array): Promise<string> {
@@ -79,7 +85,7 @@ async function timed<T>(t: Timings, field: keyof Timings, fn: () => Promise<T>):
   }
 }
 
-export function chunkReader(store: ChunkStore, ids: string[]): ChunkReader {
+export function chunkReader(store: ChunkStorage, ids: string[]): ChunkReader {
   return (k) => {
     const id = ids[k];
     if (id === undefined) throw new RangeError(`no chunk ${k}`);
@@ -87,7 +93,7 @@ export function chunkReader(store: ChunkStore, ids: string[]): ChunkReader {
   };
 }
 
-export async function initialState(curve: Curve, store: ChunkStore, params: CeremonyParams): Promise<AccumulatorState> {
+export async function initialState(curve: Curve, store: ChunkStorage, params: CeremonyParams): Promise<AccumulatorState> {
   const chunks: string[] = [];
   for (let k = 0; k < numChunks(params); k++) chunks.push(await store.put(initialChunk(curve, params, k)));
   return {
@@ -122,7 +128,7 @@ export interface Participant {
  * One round: contributor j starts chunk k once j−1's chunk k is verified; each chunk is verified as soon as it
  * is uploaded; contributor j+1's challenge exists once j's chunk 0 is verified. Returns the aggregated state.
  */
-export async function runRound(ops: CurveOps, curve: Curve, store: ChunkStore, state: AccumulatorState, participants: Participant[], t: Timings): Promise<AccumulatorState> {
+export async function runRound(ops: CurveOps, curve: Curve, store: ChunkStorage, state: AccumulatorState, participants: Participant[], t: Timings): Promise<AccumulatorState> {
   const { params } = state;
   const K = numChunks(params);
   const round = state.round + 1;
@@ -216,7 +222,7 @@ export interface Beacon {
 }
 
 /** Applies the beacon chunk by chunk (each verified like a contribution) and appends its record, which hashes the final data. */
-export async function applyBeacon(ops: CurveOps, curve: Curve, store: ChunkStore, state: AccumulatorState, beacon: Beacon, t: Timings): Promise<AccumulatorState> {
+export async function applyBeacon(ops: CurveOps, curve: Curve, store: ChunkStorage, state: AccumulatorState, beacon: Beacon, t: Timings): Promise<AccumulatorState> {
   const { params } = state;
   const round = state.round + 1;
   const key: KeyPair = beaconKey(curve, state.challenge, beacon.hash, beacon.numIterationsExp);
@@ -262,7 +268,7 @@ export async function applyBeacon(ops: CurveOps, curve: Curve, store: ChunkStore
 }
 
 /** Writes the current accumulator and its records as a .ptau that snarkjs reads. */
-export function writeStatePtau(path: string, store: ChunkStore, state: AccumulatorState): Promise<void> {
+export function writeStatePtau(path: string, store: ChunkStorage, state: AccumulatorState): Promise<void> {
   return exportPtau(path, state.params, state.records, chunkReader(store, state.chunks));
 }
 
@@ -271,7 +277,7 @@ export function writeStatePtau(path: string, store: ChunkStore, state: Accumulat
  * round-0 chunks, after the same structural checks as an upload, and after checking that its last record's
  * nextChallenge is the hash of its data; its records are kept and the next contributor builds on them.
  */
-export async function importState(ops: CurveOps, curve: Curve, store: ChunkStore, params: CeremonyParams, path: string): Promise<AccumulatorState> {
+export async function importState(ops: CurveOps, curve: Curve, store: ChunkStorage, params: CeremonyParams, path: string): Promise<AccumulatorState> {
   const reader = await openPtau(path);
   try {
     const { power, ceremonyPower } = reader.header;

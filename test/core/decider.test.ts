@@ -212,10 +212,17 @@ describe("views", () => {
     s = fold([lock("alice", 0)], s);
     expect(instructionFor(s, "alice")).toEqual({ id: "1:contribute:0", kind: "contribute", round: 1, chunk: 0, position: 0, challenge: "c1" });
     s = fold([recorded("alice", 0, 0)], s);
-    expect(verificationTasks(s)).toEqual([{ round: 1, chunk: 0, position: 0, contributor: "alice", hash: "alice0", parentHash: "a0", challenge: "c1" }]);
+    expect(verificationTasks(s)).toEqual([
+      { round: 1, chunk: 0, position: 0, contributor: "alice", hash: "alice0", parentHash: "a0", challenge: "c1", previousRecordChunk: "a0", ownChunk0: null, ownPreviousChunk: null },
+    ]);
     s = fold([verified("alice", 0, 0, "c2")], s);
     expect(instructionFor(s, "bob")).toEqual({ id: "1:lock:0", kind: "lock", round: 1, chunk: 0 });
     expect(statusView(s).round?.percentDone).toBe(12);
+    s = fold([lock("alice", 1), recorded("alice", 1, 0), lock("bob", 0), recorded("bob", 0, 1)], s);
+    expect(verificationTasks(s).map((t) => [t.chunk, t.position, t.previousRecordChunk, t.ownChunk0, t.ownPreviousChunk])).toEqual([
+      [0, 1, "alice0", null, null],
+      [1, 0, null, "alice0", "alice0"],
+    ]);
     expect(instructionFor(fold([initialized, queued("carol")]), "carol")).toMatchObject({ kind: "wait", reason: "queued at position 1 of 1" });
   });
   it("five contributors per round are supported", () => {

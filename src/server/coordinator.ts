@@ -1,0 +1,291 @@
+/**
+ * The running coordinator: the Ceremony shell plus its effects, each triggered by committed state. The tick
+ * starts rounds; coordinator-owned verifiers verify uploads; a finished round is aggregated (its data hash is the
+ * next round's challenge); after finalization is requested and the last round aggregated, the beacon is applied
+ * and the final .ptau written. Crypto runs here, never in the core.
+ */
+import type { Curve } from "ffjavascript";
+import { join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { roundComplete } from "../core/decide.ts";
+import { currentRound } from "../core/evolve.ts";
+import type { CeremonyState, Command, Settings } from "../core/model.ts";
+import { verificationTasks, type VerificationTask } from "../core/views.ts";
+import { dataHash, exportPtau, roundRecords, type RoundContribution } from "../crypto/accumulator.ts";
+import { decodeChunk } from "../crypto/chunk.ts";
+import { getCurve } from "../crypto/curve.ts";
+import { fromHex, hash, toHex } from "../crypto/hash.ts";
+import { firstChallengeHash, initialChunk } from "../crypto/initial.ts";
+import { initMcl } from "../crypto/mcl.ts";
+import type { CurveOps } from "../crypto/ops.ts";
+import { numChunks, type CeremonyParams } from "../crypto/params.ts";
+import { recordFromChunk0, responseHash, type AccumulatorRecord } from "../crypto/pipeline.ts";
+import { applyBeacon, newTimings, type ChunkStorage } from "../crypto/rounds.ts";
+import { publicKeyId } from "../crypto/verify.ts";
+import { ArtifactStore } from "../store/artifact-store.ts";
+import { DomainError } from "../core/errors.ts";
+import { runVerificationTask } from "../verifier/verify-task.ts";
+import { Ceremony } from "./ceremony.ts";
+
+export interface CoordinatorOptions {
+  dataDir: string;
+  settings: Omit<Settings, "ceremonyId" | "numChunks">;
+  tickMs: number;
+  verifiers: number;
+  /** Id (public key) the coordinator's own verifiers act as. */
+  verifierId: string;
+  ops: CurveOps;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+export class Coordinator {
+  readonly artifacts: ArtifactStore;
+  private readonly knownKeys = new Set<string>();
+  private readonly inFlight = new Set<string>();
+  private timers: Array<ReturnType<typeof setInterval>> = [];
+  private stopping = false;
+  private loops: Promise<void>[] = [];
+  private busy = { aggregating: false, finalizing: false };
+  readonly finalPath: string;
+
+  private constructor(
+    readonly ceremony: Ceremony,
+    private readonly curve: Curve,
+    private readonly options: CoordinatorOptions,
+  ) {
+    this.artifacts = new ArtifactStore(join(options.dataDir, "artifacts"));
+    this.finalPath = join(options.dataDir, "final.ptau");
+  }
+
+  get now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private say(line: string): void {
+    this.options.log?.(line);
+  }
+
+  static async open(options: CoordinatorOptions): Promise<Coordinator> {
+    await initMcl();
+    const curve = await getCurve();
+    const { ceremony, repaired, events } = await Ceremony.open(join(options.dataDir, "events.jsonl"));
+    const c = new Coordinator(ceremony, curve, options);
+    if (repaired) c.say(`event log: dropped a torn tail of ${repaired.droppedBytes} bytes`);
+    if (ceremony.state.phase === "setup") await c.initialize();
+    else c.say(`resumed from ${events} events (phase ${ceremony.state.phase})`);
+    await c.loadKnownKeys();
+    if (options.verifiers > 0 && !(ceremony.state.phase !== "setup" && ceremony.state.verifiers.includes(options.verifierId))) {
+      await ceremony.execute({ type: "JoinQueue", now: c.now, participant: options.verifierId, role: "verifier" });
+    }
+    return c;
+  }
+
+  get params(): CeremonyParams {
+    const s = this.ceremony.state;
+    if (s.phase === "setup") throw new Error("not initialized");
+    return { ceremonyId: s.settings.ceremonyId, power: s.settings.power, chunkSize: s.settings.chunkSize };
+  }
+
+  private storage(): ChunkStorage {
+    return {
+      put: async (bytes) => (await this.artifacts.put(bytes, { maxBytes: bytes.length, exactBytes: bytes.length })).hash,
+      get: (id) => this.artifacts.get(id),
+    };
+  }
+
+  private async initialize(): Promise<void> {
+    const ceremonyId = toHex(crypto.getRandomValues(new Uint8Array(32)));
+    const params: CeremonyParams = { ceremonyId, power: this.options.settings.power, chunkSize: this.options.settings.chunkSize };
+    const accumulator: string[] = [];
+    for (let k = 0; k < numChunks(params); k++) accumulator.push(await this.storage().put(initialChunk(this.curve, params, k)));
+    await this.ceremony.execute({
+      type: "Initialize",
+      now: this.now,
+      settings: { ...this.options.settings, ceremonyId, numChunks: numChunks(params) },
+      accumulator,
+      challenge: toHex(firstChallengeHash(this.curve, params.power)),
+    });
+    this.say(`initialized ceremony ${ceremonyId.slice(0, 16)}… (power ${params.power}, ${numChunks(params)} chunks of ${params.chunkSize})`);
+  }
+
+  /** Public keys already accepted: every verified chunk 0 of the aggregated rounds and of the current one. */
+  private async loadKnownKeys(): Promise<void> {
+    const s = this.ceremony.state;
+    if (s.phase === "setup") return;
+    const hashes = [...s.completedRounds.flatMap((r) => r.chunk0), ...(currentRound(s)?.chunks[0]?.contributions.filter((c) => c.verified).map((c) => c.hash) ?? [])];
+    for (const h of hashes) {
+      const key = await this.publicKeyOf(h);
+      if (key) this.knownKeys.add(publicKeyId(key));
+    }
+  }
+
+  private async publicKeyOf(chunk0Hash: string): Promise<Uint8Array | null> {
+    const d = decodeChunk(await this.artifacts.get(chunk0Hash), this.params, 0);
+    return d.ok ? d.chunk.publicKey : null;
+  }
+
+  private async recordOf(chunk0Hash: string): Promise<AccumulatorRecord> {
+    const d = decodeChunk(await this.artifacts.get(chunk0Hash), this.params, 0);
+    if (!d.ok) throw new Error(`chunk 0 artifact ${chunk0Hash} is unreadable: ${d.message}`);
+    return recordFromChunk0(d.chunk);
+  }
+
+  /** Starts the tick and the effect loops. */
+  start(): void {
+    const tick = setInterval(() => {
+      this.execute({ type: "Tick", now: this.now }).catch((err: unknown) => this.say(`tick failed: ${String(err)}`));
+    }, this.options.tickMs);
+    this.timers.push(tick);
+    for (let i = 0; i < this.options.verifiers; i++) this.loops.push(this.loop(() => this.verifyOne()));
+    this.loops.push(this.loop(() => this.aggregateIfComplete()));
+    this.loops.push(this.loop(() => this.finalizeIfReady()));
+  }
+
+  /** Runs `step` whenever the state changes (and at least every second); a step that did work runs again at once. */
+  private async loop(step: () => Promise<boolean>): Promise<void> {
+    while (!this.stopping) {
+      let worked = false;
+      try {
+        worked = await step();
+      } catch (err) {
+        this.say(`background step failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (!worked && !this.stopping) await this.ceremony.changed(1000);
+    }
+  }
+
+  execute(command: Command): ReturnType<Ceremony["execute"]> {
+    if (this.stopping && command.type !== "Tick") return Promise.reject(new Error("the coordinator is shutting down"));
+    return this.ceremony.execute(command);
+  }
+
+  private nextTask(): VerificationTask | null {
+    return verificationTasks(this.ceremony.state).find((t) => !this.inFlight.has(t.hash)) ?? null;
+  }
+
+  /** Claims and verifies one task with the coordinator's own verifier. */
+  private async verifyOne(): Promise<boolean> {
+    const task = this.nextTask();
+    if (!task) return false;
+    this.inFlight.add(task.hash);
+    try {
+      const verdict = await this.verifyTask(task);
+      try {
+        await this.recordVerdict(this.options.verifierId, task, verdict);
+      } catch (err) {
+        // The contribution moved on meanwhile (replaced, rejected by another verifier, round restarted).
+        if (!(err instanceof DomainError && err.code === "STALE_VERIFICATION")) throw err;
+      }
+    } finally {
+      this.inFlight.delete(task.hash);
+    }
+    return true;
+  }
+
+  verifyTask(task: VerificationTask): ReturnType<typeof runVerificationTask> {
+    return runVerificationTask(this.options.ops, this.curve, this.params, task, this.artifacts, this.knownKeys);
+  }
+
+  /** Records a verifier's verdict (the coordinator's own, or an external verify-worker's). */
+  async recordVerdict(
+    verifier: string,
+    task: { round: number; chunk: number; position: number; hash: string },
+    verdict: { ok: boolean; code?: string; nextChallenge?: string },
+  ): Promise<void> {
+    await this.execute({
+      type: "RecordVerification",
+      now: this.now,
+      verifier,
+      round: task.round,
+      chunk: task.chunk,
+      position: task.position,
+      hash: task.hash,
+      ok: verdict.ok,
+      ...(verdict.code ? { code: verdict.code } : {}),
+      ...(verdict.nextChallenge ? { nextChallenge: verdict.nextChallenge } : {}),
+    });
+    if (verdict.ok && task.chunk === 0) {
+      const key = await this.publicKeyOf(task.hash);
+      if (key) this.knownKeys.add(publicKeyId(key));
+    }
+    this.say(`round ${task.round}, chunk ${task.chunk}: contribution ${task.position + 1} ${verdict.ok ? "verified" : `rejected (${verdict.code})`}`);
+  }
+
+  private async aggregateIfComplete(): Promise<boolean> {
+    const s = this.ceremony.state;
+    const round = currentRound(s);
+    if (!round || !roundComplete(round) || this.busy.aggregating) return false;
+    this.busy.aggregating = true;
+    try {
+      const last = round.contributors.length - 1;
+      const chunks = round.chunks.map((c) => (c.contributions[last] as { hash: string }).hash);
+      const c0 = chunks[0] as string;
+      const key = await this.publicKeyOf(c0);
+      if (!key) throw new Error("the last contributor's chunk 0 has no public key");
+      const challenge = fromHex(round.challenges[last] ?? "");
+      const next = await dataHash(this.curve, this.params, responseHash(this.curve, challenge, key), (k) => this.artifacts.get(chunks[k] as string));
+      await this.execute({ type: "AggregateRound", now: this.now, round: round.number, challenge: toHex(next) });
+      this.say(`round ${round.number} aggregated`);
+      return true;
+    } finally {
+      this.busy.aggregating = false;
+    }
+  }
+
+  /** The .ptau records of every aggregated round, from the state and the chunk-0 artifacts. */
+  async records(): Promise<ReturnType<typeof roundRecords>> {
+    const s = this.ceremony.state;
+    if (s.phase === "setup") return [];
+    const out: ReturnType<typeof roundRecords> = [];
+    for (const r of s.completedRounds) {
+      const contributions: RoundContribution[] = [];
+      for (let j = 0; j < r.contributors.length; j++) {
+        const h = r.chunk0[j] as string;
+        const publicKey = await this.publicKeyOf(h);
+        if (!publicKey) throw new Error(`round ${r.number}: chunk 0 of position ${j} has no public key`);
+        contributions.push({ challenge: fromHex(r.challenges[j] ?? ""), publicKey, record: await this.recordOf(h), name: `round ${r.number} contributor ${j + 1}` });
+      }
+      out.push(...roundRecords(contributions, fromHex(r.aggregateChallenge)));
+    }
+    return out;
+  }
+
+  private async finalizeIfReady(): Promise<boolean> {
+    const s = this.ceremony.state;
+    if (s.phase !== "finalizing" || s.round || this.busy.finalizing) return false;
+    this.busy.finalizing = true;
+    try {
+      const params = this.params;
+      const state = {
+        params,
+        round: s.lastRound,
+        chunks: s.accumulator,
+        records: await this.records(),
+        challenge: fromHex(s.challenge),
+        prevRecord: await this.recordOf(s.accumulator[0] as string),
+        knownPublicKeys: new Set(this.knownKeys),
+      };
+      const final = await applyBeacon(this.options.ops, this.curve, this.storage(), state, { hash: fromHex(s.beacon.hash), numIterationsExp: s.beacon.numIterationsExp }, newTimings());
+      await exportPtau(this.finalPath, params, final.records, (k) => this.artifacts.get(final.chunks[k] as string));
+      const fileHash = toHex(hash(new Uint8Array(await readFile(this.finalPath))));
+      await this.execute({ type: "RecordFinal", now: this.now, hash: fileHash });
+      this.say(`finalized: ${this.finalPath} (${fileHash.slice(0, 16)}…)`);
+      return true;
+    } finally {
+      this.busy.finalizing = false;
+    }
+  }
+
+  state(): CeremonyState {
+    return this.ceremony.state;
+  }
+
+  /** Stops the tick and the loops, lets in-flight commands finish, closes the log. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.ceremony.close();
+    await Promise.all(this.loops);
+  }
+}
