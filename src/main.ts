@@ -1,9 +1,21 @@
 #!/usr/bin/env bun
 /** `ceremony <command>`: dispatches to one file per subcommand; the one place that turns errors into exit codes. */
+import { admin, usage as adminUsage } from "./cli/admin.ts";
+import { contribute, usage as contributeUsage } from "./cli/contribute.ts";
 import { CliError } from "./cli/errors.ts";
+import { keygen, usage as keygenUsage } from "./cli/keygen.ts";
+import { serve, usage as serveUsage } from "./cli/serve.ts";
 import { simulate, usage as simulateUsage } from "./cli/simulate.ts";
+import { status, usage as statusUsage } from "./cli/status.ts";
+import { verifyWorker, usage as verifyWorkerUsage } from "./cli/verify-worker.ts";
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; usage: string }> = {
+  serve: { run: serve, usage: serveUsage },
+  keygen: { run: keygen, usage: keygenUsage },
+  contribute: { run: contribute, usage: contributeUsage },
+  "verify-worker": { run: verifyWorker, usage: verifyWorkerUsage },
+  status: { run: status, usage: statusUsage },
+  admin: { run: admin, usage: adminUsage },
   simulate: { run: simulate, usage: simulateUsage },
 };
 

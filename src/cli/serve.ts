@@ -1,0 +1,93 @@
+/** `ceremony serve`: the coordinator, its own verifiers and the HTTP API, until SIGINT/SIGTERM. */
+import { access, mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { generateKeyPair, readKeyFile, writeKeyFile, type ParticipantKey } from "../auth/keys.ts";
+import { ReplayGuard } from "../auth/replay.ts";
+import { serveHttp } from "../adapters/bun/http.ts";
+import { loadServeSettings, serveHelp, SERVE_OPTIONS, ConfigError } from "../config/serve.ts";
+import { closeCurve } from "../crypto/curve.ts";
+import { WorkerPool } from "../crypto/pool.ts";
+import { createApp } from "../server/app.ts";
+import { Coordinator } from "../server/coordinator.ts";
+import { parseFlags } from "./args.ts";
+import { CliError } from "./errors.ts";
+
+export const usage = serveHelp();
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Reads the key at path, creating it first if it is missing. */
+async function ensureKey(path: string): Promise<{ key: ParticipantKey; created: boolean }> {
+  if (await exists(path)) return { key: await readKeyFile(path), created: false };
+  const key = generateKeyPair();
+  await writeKeyFile(path, key);
+  return { key, created: true };
+}
+
+export async function serve(argv: string[]): Promise<void> {
+  const options: Record<string, { type: "string"; multiple?: boolean }> = { preset: { type: "string" }, config: { type: "string" } };
+  for (const o of Object.values(SERVE_OPTIONS)) options[o.flag.slice(2)] = { type: "string", ...(o.flag === "--admin" ? { multiple: true } : {}) };
+  const { values } = parseFlags("serve", argv, options);
+  let settings;
+  try {
+    settings = await loadServeSettings({ flags: values, env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`serve: ${err.message}`);
+    throw err;
+  }
+  const data = resolve(settings.data);
+  await mkdir(data, { recursive: true });
+  console.log(`ceremony: data folder ${data} (preset ${settings.preset})`);
+
+  const admins = [...settings.admins];
+  if (admins.length === 0) {
+    if (settings.preset === "production") throw new CliError("serve: the production preset needs at least one --admin key");
+    const { key, created } = await ensureKey(join(data, "admin.key"));
+    admins.push(key.publicKey);
+    console.log(`ceremony: admin key ${created ? "created at" : "read from"} ${join(data, "admin.key")}`);
+  }
+  const coordinatorKey = (await ensureKey(join(data, "coordinator.key"))).key;
+
+  const pool = new WorkerPool(settings.threads || undefined);
+  const coordinator = await Coordinator.open({
+    dataDir: data,
+    settings: {
+      power: settings.power,
+      chunkSize: settings.chunkSize,
+      contributorsPerRound: settings.contributorsPerRound,
+      lockLimit: settings.lockLimit,
+      roundStartWaitMs: settings.roundStartWaitMs,
+      admins,
+    },
+    tickMs: settings.tickMs,
+    verifiers: settings.verifiers,
+    verifierId: coordinatorKey.publicKey,
+    ops: pool,
+    log: (line) => console.log(`ceremony: ${line}`),
+  });
+  coordinator.start();
+  const app = createApp(coordinator, { replay: new ReplayGuard({ windowMs: settings.signatureWindowMs }), coordinatorKey: coordinatorKey.publicKey });
+  const server = serveHttp(app.fetch, settings.host, settings.port);
+  console.log(`ceremony: listening on ${server.url}`);
+
+  await new Promise<void>((resolveStop) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`ceremony: ${signal}: stopping (no new requests; in-flight work finishes; the state stays valid)`);
+      resolveStop();
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  await server.stop();
+  await coordinator.close();
+  await pool.close();
+  await closeCurve();
+}
