@@ -196,8 +196,8 @@ export function decide(command: Command, state: CeremonyState): CeremonyEvent[] 
       return [{ type: "ParticipantUnbanned", participant: command.participant, by: command.actor }];
     }
     case "RestartRound": {
-      const round = activeRound(state);
       admin(notFinalized(state), command.actor);
+      const round = activeRound(state);
       return [{ type: "RoundRestarted", round: round.number, reason: command.reason, requeued: round.contributors }];
     }
     default: {

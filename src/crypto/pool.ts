@@ -24,7 +24,9 @@ const MIN_SLICE = 256;
 
 export function workerEntry(): string | URL {
   if (process.versions.bun) {
-    // In a `bun build --compile` binary the worker is embedded under its source path.
+    // In a `bun build --compile` binary (npm run build) every module is bundled into main, and the worker, an
+    // extra entry point, is embedded under its path relative to src/.
+    if (import.meta.url.includes("$bunfs")) return "./crypto/worker.ts";
     return new URL("./worker.ts", import.meta.url);
   }
   const bundled = fileURLToPath(new URL("../../dist/node/worker.mjs", import.meta.url));

@@ -45,6 +45,8 @@ export const API_STATUS = {
   BODY_HASH_MISMATCH: 400,
   NOT_READY: 409,
   SHUTTING_DOWN: 503,
+  ARTIFACT_NOT_FOUND: 404,
+  INVALID_HASH: 404,
 } as const satisfies Record<string, ContentfulStatusCode>;
 export type ApiErrorCode = keyof typeof API_STATUS;
 
@@ -66,6 +68,9 @@ export function errorBody(code: string, message: string): { error: { code: strin
 export function handleError(err: Error, c: Context): Response {
   if (err instanceof DomainError) return c.json(errorBody(err.code, err.message), DOMAIN_STATUS[err.code]);
   if (err instanceof ApiError) return c.json(errorBody(err.code, err.message), API_STATUS[err.code]);
+  // Upload and store errors (auth/body.ts, store/) carry codes of their own.
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string" && code in API_STATUS) return c.json(errorBody(code, err.message), API_STATUS[code as ApiErrorCode]);
   const status = (err as { status?: unknown }).status;
   if (typeof status === "number" && status >= 400 && status < 500) {
     return c.json(errorBody("BAD_REQUEST", err.message), status as ContentfulStatusCode);

@@ -53,7 +53,7 @@ static const fp FP_C_OUT = {{0x58f0d9d, 0x1aea1c6e, 0x11c2cf74, 0x11d651eb, 0x14
 #define Q8 0x30644eull
 
 /* r = a·b/R mod q. Inputs < 8q with 29-bit limbs (the top limb may be larger); output < 2q (in fact < 1.1q). */
-NOINLINE void fp_mul(fp* r, const fp* a, const fp* b) {
+INLINE void fp_mul_inl(fp* r, const fp* a, const fp* b) {
   u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6 = 0, t7 = 0, t8 = 0;
   const u64 b0 = b->v[0], b1 = b->v[1], b2 = b->v[2], b3 = b->v[3], b4 = b->v[4], b5 = b->v[5], b6 = b->v[6],
             b7 = b->v[7], b8 = b->v[8];
@@ -88,7 +88,9 @@ NOINLINE void fp_mul(fp* r, const fp* a, const fp* b) {
   r->v[8] = (u32)c;
 }
 
-NOINLINE void fp_sqr(fp* r, const fp* a) { fp_mul(r, a, a); }
+NOINLINE void fp_mul(fp* r, const fp* a, const fp* b) { fp_mul_inl(r, a, b); }
+NOINLINE void fp_sqr(fp* r, const fp* a) { fp_mul_inl(r, a, a); }
+INLINE void fp_sqr_inl(fp* r, const fp* a) { fp_mul_inl(r, a, a); }
 
 INLINE void fp_copy(fp* r, const fp* a) { *r = *a; }
 

@@ -218,7 +218,7 @@ static void G_(sum_buckets)(G_(aff)* slots, const u32* start, u32* cnt, u32* act
         F d;
         F_(add_sub_nr)(&d, &e->x, &FP_Q4, &a->x);
         DEN(&den[p], &d);
-        fp_mul(&prod[p], &prod[p + 1], &den[p]);
+        fp_mul_inl(&prod[p], &prod[p + 1], &den[p]);
       }
     }
     if (fp_is_zero(&prod[0])) {
@@ -266,8 +266,8 @@ static void G_(sum_buckets)(G_(aff)* slots, const u32* start, u32* cnt, u32* act
         F d, di, num, lam, t, x3;
         fp dinv;
         G_(pair_den)(&d, a, e, kd);
-        fp_mul(&dinv, &inv, &prod[p + 1]);
-        fp_mul(&inv, &inv, &den[p]);
+        fp_mul_inl(&dinv, &inv, &prod[p + 1]);
+        fp_mul_inl(&inv, &inv, &den[p]);
         INV_WITH(&di, &d, &dinv);
         if (kd == K_ADD) {
           F_(add_sub_nr)(&num, &e->y, &FP_Q2, &a->y);
@@ -276,12 +276,12 @@ static void G_(sum_buckets)(G_(aff)* slots, const u32* start, u32* cnt, u32* act
           F_(dbl)(&num, &t);
           F_(add)(&num, &num, &t);
         }
-        F_(mul)(&lam, &num, &di);
-        F_(sqr)(&t, &lam);
+        HOT_MUL(&lam, &num, &di);
+        HOT_SQR(&t, &lam);
         F_(add_sub2_nr)(&t, &t, &FP_Q4, &a->x, &e->x); /* (0, 5.1q) */
         F_(reduce2)(&x3, &t);
         F_(add_sub_nr)(&t, &a->x, &FP_Q2, &x3); /* (0, 4q) */
-        F_(mul)(&t, &lam, &t);
+        HOT_MUL(&t, &lam, &t);
         F_(add_sub_nr)(&t, &t, &FP_Q2, &a->y); /* (0, 3.1q) */
         out->x = x3;
         F_(reduce2)(&out->y, &t);

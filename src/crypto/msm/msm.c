@@ -206,6 +206,8 @@ __attribute__((export_name("dbg_prof"))) double dbg_prof(u32 k) { const double v
 #define DEN(den, d) (*(den) = *(d))
 #define INV_WITH(r, d, di) (*(r) = *(di))
 #define COST_BATCH_ADD 7.0
+#define HOT_MUL fp_mul_inl
+#define HOT_SQR fp_sqr_inl
 #define COST_MADD 12.0
 #define COST_ADD 17.0
 #include "group.h"
@@ -219,6 +221,8 @@ __attribute__((export_name("dbg_prof"))) double dbg_prof(u32 k) { const double v
 #undef DEN
 #undef INV_WITH
 #undef COST_BATCH_ADD
+#undef HOT_MUL
+#undef HOT_SQR
 #undef COST_MADD
 #undef COST_ADD
 
@@ -235,6 +239,8 @@ static const fp2 FP2_ZERO = {{{0}}, {{0}}};
 #define DEN(den, d) fp2_norm((den), (d))
 #define INV_WITH(r, d, di) fp2_inv_with((r), (d), (di))
 #define COST_BATCH_ADD 17.0
+#define HOT_MUL fp2_mul
+#define HOT_SQR fp2_sqr
 #define COST_MADD 34.0
 #define COST_ADD 48.0
 #include "group.h"
