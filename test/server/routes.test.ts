@@ -73,14 +73,14 @@ describe("signed routes", () => {
   it("refuses unsigned, badly signed, stale and replayed requests", async () => {
     const unsigned = new Request("http://local/v1/queue/join", { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
     expect(await error(await app.request(unsigned))).toEqual({ status: 401, code: "AUTH_MISSING" });
-    const req = signed(alice, "POST", "/v1/heartbeat", {});
-    const forged = new Request(req, { headers: { ...Object.fromEntries(req.headers), "x-ceremony-key": generateKeyPair().publicKey } });
+    const forged = signed(alice, "POST", "/v1/heartbeat", {}, { "x-ceremony-key": generateKeyPair().publicKey });
     expect(await error(await app.request(forged))).toEqual({ status: 401, code: "AUTH_BAD_SIGNATURE" });
     const headers = signRequest(alice, { method: "POST", path: "/v1/heartbeat", body: new TextEncoder().encode("{}"), now: Date.now() - 10 * 60_000 });
     const stale = new Request("http://local/v1/heartbeat", { method: "POST", body: "{}", headers });
     expect(await error(await app.request(stale))).toEqual({ status: 401, code: "AUTH_STALE" });
-    const once = signed(alice, "POST", "/v1/heartbeat", {});
-    const again = once.clone();
+    const replayHeaders = { "content-type": "application/json", ...signRequest(alice, { method: "POST", path: "/v1/heartbeat", body: new TextEncoder().encode("{}") }) };
+    const once = new Request("http://local/v1/heartbeat", { method: "POST", headers: replayHeaders, body: "{}" });
+    const again = new Request("http://local/v1/heartbeat", { method: "POST", headers: replayHeaders, body: "{}" });
     expect((await app.request(once)).status).toBe(200);
     expect(await error(await app.request(again))).toEqual({ status: 401, code: "AUTH_REPLAYED" });
   });
