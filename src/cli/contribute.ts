@@ -71,6 +71,15 @@ export async function contribute(argv: string[]): Promise<void> {
         });
         continue;
       }
+      // Acknowledge the instruction before acting on it; if the state moved on, take the new one.
+      const acked = await client.acknowledge(instruction.id).catch((err: unknown) => {
+        if (err instanceof ClientError && err.code === "STALE_INSTRUCTION") return null;
+        throw err;
+      });
+      if (!acked || acked.kind !== "contribute") {
+        instruction = acked ?? (await client.instruction());
+        continue;
+      }
       if (!roundKey || roundKey.round !== instruction.round || roundKey.challenge !== instruction.challenge) {
         if (roundKey) destroyKey(roundKey.key);
         roundKey = { round: instruction.round, challenge: instruction.challenge, key: createContributorKey(curve, fromHex(instruction.challenge), values.entropy) };

@@ -121,6 +121,9 @@ export class CeremonyClient {
   async instruction(): Promise<ClientInstruction> {
     return (await this.call("GET", "/v1/instructions", WithInstruction)).instruction;
   }
+  async acknowledge(id: string): Promise<ClientInstruction> {
+    return (await this.call("POST", "/v1/instructions/ack", WithInstruction, { id })).instruction;
+  }
   async lock(chunk: number): Promise<ClientInstruction> {
     return (await this.call("POST", `/v1/chunks/${chunk}/lock`, WithInstruction, {})).instruction;
   }

@@ -62,6 +62,7 @@ const FinalizeBody = v.object({
   beacon: v.pipe(v.string(), v.regex(/^([0-9a-f]{2}){1,64}$/, "beacon must be 1..64 bytes of lowercase hex")),
   numIterationsExp: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(40)), 10),
 });
+const AckBody = v.object({ id: v.pipe(v.string(), v.maxLength(200)) });
 const ReasonBody = v.object({ reason: v.optional(v.pipe(v.string(), v.maxLength(500)), "") });
 
 export function createApp(coord: Coordinator, options: AppOptions) {
@@ -109,6 +110,13 @@ export function createApp(coord: Coordinator, options: AppOptions) {
       return c.json({ instruction: instruction(participant) });
     })
     .get("/v1/instructions", signed, (c) => c.json({ instruction: instruction(c.get("participant")) }))
+    .post("/v1/instructions/ack", signed, body(AckBody), (c) => {
+      // Acknowledging names the instruction the participant acts on; a stale id means the state moved on.
+      const current = instruction(c.get("participant"));
+      if (current.id !== c.req.valid("json").id) throw new ApiError("STALE_INSTRUCTION", `the current instruction is ${current.id}`);
+      heartbeats.set(c.get("participant"), now());
+      return c.json({ instruction: current });
+    })
     .post("/v1/chunks/:k/lock", signed, async (c) => {
       const participant = c.get("participant");
       await exec({ type: "LockChunk", now: now(), participant, chunk: chunkParam(c, settings().numChunks) });

@@ -69,6 +69,9 @@ describe("signed routes", () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { instruction: { kind: string } }).instruction.kind).toBe("wait");
     expect(await error(await app.request(signed(alice, "POST", "/v1/queue/join", {})))).toEqual({ status: 409, code: "ALREADY_QUEUED" });
+    const current = ((await (await app.request(signed(alice, "GET", "/v1/instructions"))).json()) as { instruction: { id: string } }).instruction;
+    expect((await app.request(signed(alice, "POST", "/v1/instructions/ack", { id: current.id }))).status).toBe(200);
+    expect(await error(await app.request(signed(alice, "POST", "/v1/instructions/ack", { id: "1:lock:0" })))).toEqual({ status: 409, code: "STALE_INSTRUCTION" });
   });
   it("refuses unsigned, badly signed, stale and replayed requests", async () => {
     const unsigned = new Request("http://local/v1/queue/join", { method: "POST", body: "{}", headers: { "content-type": "application/json" } });

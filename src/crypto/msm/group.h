@@ -195,7 +195,7 @@ INLINE void G_(pair_den)(F* d, const G_(aff)* a, const G_(aff)* b, u32 kind) {
  * A round first assumes that no pair has equal x coordinates (the denominators are x_b − x_a); if the product of
  * the denominators is then zero, some pair does, and the round classifies every pair exactly (pair_kind) instead.
  */
-static void G_(sum_buckets)(G_(aff)* slots, const u32* start, u32* cnt, u32* act, u32 nact, fp* prod, fp* den, u8* kind) {
+static void G_(sum_rounds)(G_(aff)* slots, const u32* start, u32* cnt, u32* act, u32 nact, fp* prod, fp* den, u8* kind) {
   while (nact) {
     u32 P = 0;
     for (u32 k = 0; k < nact; k++) P += cnt[act[k]] >> 1;
@@ -292,6 +292,17 @@ static void G_(sum_buckets)(G_(aff)* slots, const u32* start, u32* cnt, u32* act
       if (c2 >= 2) act[nnext++] = b;
     }
     nact = nnext;
+  }
+}
+
+/* sum_rounds over groups of buckets small enough to stay in cache (at most CHUNK_SLOTS slots, or one bucket) */
+static void G_(sum_buckets)(G_(aff)* slots, const u32* start, u32* cnt, u32* act, u32 nact, fp* prod, fp* den, u8* kind) {
+  u32 k0 = 0;
+  while (k0 < nact) {
+    u32 k1 = k0, tot = 0;
+    while (k1 < nact && (tot == 0 || tot + cnt[act[k1]] <= CHUNK_SLOTS)) tot += cnt[act[k1++]];
+    G_(sum_rounds)(slots, start, cnt, act + k0, k1 - k0, prod, den, kind);
+    k0 = k1;
   }
 }
 

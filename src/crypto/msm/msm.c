@@ -206,6 +206,10 @@ __attribute__((export_name("dbg_prof"))) double dbg_prof(u32 k) { const double v
 #define DEN(den, d) (*(den) = *(d))
 #define INV_WITH(r, d, di) (*(r) = *(di))
 #define COST_BATCH_ADD 7.0
+#ifndef CHUNK1
+#define CHUNK1 8192
+#endif
+#define CHUNK_SLOTS CHUNK1
 #define HOT_MUL fp_mul_inl
 #define HOT_SQR fp_sqr_inl
 #define COST_MADD 12.0
@@ -223,6 +227,7 @@ __attribute__((export_name("dbg_prof"))) double dbg_prof(u32 k) { const double v
 #undef COST_BATCH_ADD
 #undef HOT_MUL
 #undef HOT_SQR
+#undef CHUNK_SLOTS
 #undef COST_MADD
 #undef COST_ADD
 
@@ -239,6 +244,10 @@ static const fp2 FP2_ZERO = {{{0}}, {{0}}};
 #define DEN(den, d) fp2_norm((den), (d))
 #define INV_WITH(r, d, di) fp2_inv_with((r), (d), (di))
 #define COST_BATCH_ADD 17.0
+#ifndef CHUNK2
+#define CHUNK2 4096
+#endif
+#define CHUNK_SLOTS CHUNK2
 #define HOT_MUL fp2_mul
 #define HOT_SQR fp2_sqr
 #define COST_MADD 34.0
