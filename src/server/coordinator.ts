@@ -11,7 +11,7 @@ import { roundComplete } from "../core/decide.ts";
 import { currentRound } from "../core/evolve.ts";
 import type { CeremonyState, Command, Settings } from "../core/model.ts";
 import { verificationTasks, type VerificationTask } from "../core/views.ts";
-import { dataHash, exportPtau, roundRecords, type RoundContribution } from "../crypto/accumulator.ts";
+import { dataHash, exportPtau } from "../crypto/accumulator.ts";
 import { decodeChunk } from "../crypto/chunk.ts";
 import { getCurve } from "../crypto/curve.ts";
 import { fromHex, hash, toHex } from "../crypto/hash.ts";
@@ -19,11 +19,12 @@ import { firstChallengeHash, initialChunk } from "../crypto/initial.ts";
 import { initMcl } from "../crypto/mcl.ts";
 import type { CurveOps } from "../crypto/ops.ts";
 import { numChunks, type CeremonyParams } from "../crypto/params.ts";
-import { recordFromChunk0, responseHash, type AccumulatorRecord } from "../crypto/pipeline.ts";
-import { applyBeacon, newTimings, type ChunkStorage } from "../crypto/rounds.ts";
+import { responseHash } from "../crypto/pipeline.ts";
+import type { ChunkStorage } from "../crypto/rounds.ts";
 import { publicKeyId } from "../crypto/verify.ts";
 import { ArtifactStore } from "../store/artifact-store.ts";
 import { DomainError } from "../core/errors.ts";
+import { beaconAccumulator } from "../verifier/ceremony-records.ts";
 import { runVerificationTask } from "../verifier/verify-task.ts";
 import { Ceremony } from "./ceremony.ts";
 
@@ -123,12 +124,6 @@ export class Coordinator {
   private async publicKeyOf(chunk0Hash: string): Promise<Uint8Array | null> {
     const d = decodeChunk(await this.artifacts.get(chunk0Hash), this.params, 0);
     return d.ok ? d.chunk.publicKey : null;
-  }
-
-  private async recordOf(chunk0Hash: string): Promise<AccumulatorRecord> {
-    const d = decodeChunk(await this.artifacts.get(chunk0Hash), this.params, 0);
-    if (!d.ok) throw new Error(`chunk 0 artifact ${chunk0Hash} is unreadable: ${d.message}`);
-    return recordFromChunk0(d.chunk);
   }
 
   /** Starts the tick and the effect loops. */
@@ -233,40 +228,13 @@ export class Coordinator {
     }
   }
 
-  /** The .ptau records of every aggregated round, from the state and the chunk-0 artifacts. */
-  async records(): Promise<ReturnType<typeof roundRecords>> {
-    const s = this.ceremony.state;
-    if (s.phase === "setup") return [];
-    const out: ReturnType<typeof roundRecords> = [];
-    for (const r of s.completedRounds) {
-      const contributions: RoundContribution[] = [];
-      for (let j = 0; j < r.contributors.length; j++) {
-        const h = r.chunk0[j] as string;
-        const publicKey = await this.publicKeyOf(h);
-        if (!publicKey) throw new Error(`round ${r.number}: chunk 0 of position ${j} has no public key`);
-        contributions.push({ challenge: fromHex(r.challenges[j] ?? ""), publicKey, record: await this.recordOf(h), name: `round ${r.number} contributor ${j + 1}` });
-      }
-      out.push(...roundRecords(contributions, fromHex(r.aggregateChallenge)));
-    }
-    return out;
-  }
-
   private async finalizeIfReady(): Promise<boolean> {
     const s = this.ceremony.state;
     if (s.phase !== "finalizing" || s.round || this.busy.finalizing) return false;
     this.busy.finalizing = true;
     try {
       const params = this.params;
-      const state = {
-        params,
-        round: s.lastRound,
-        chunks: s.accumulator,
-        records: await this.records(),
-        challenge: fromHex(s.challenge),
-        prevRecord: await this.recordOf(s.accumulator[0] as string),
-        knownPublicKeys: new Set(this.knownKeys),
-      };
-      const final = await applyBeacon(this.options.ops, this.curve, this.storage(), state, { hash: fromHex(s.beacon.hash), numIterationsExp: s.beacon.numIterationsExp }, newTimings());
+      const final = await beaconAccumulator(this.options.ops, this.curve, params, s, s.beacon, this.storage());
       await exportPtau(this.finalPath, params, final.records, (k) => this.artifacts.get(final.chunks[k] as string));
       const fileHash = toHex(hash(new Uint8Array(await readFile(this.finalPath))));
       await this.execute({ type: "RecordFinal", now: this.now, hash: fileHash });
