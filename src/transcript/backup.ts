@@ -1,0 +1,90 @@
+/**
+ * Backups: the transcript is pushed to every configured git remote (smart HTTP) after each round and on a cron
+ * schedule, with retries and backoff. A failed push never blocks the ceremony: it is recorded and shown in status.
+ */
+import { CronJob } from "cron";
+import * as fs from "node:fs";
+import git from "isomorphic-git";
+import http from "isomorphic-git/http/node";
+
+export interface RemoteStatus {
+  url: string;
+  lastAttempt: string | null;
+  lastSuccess: string | null;
+  lastError: string | null;
+  consecutiveFailures: number;
+  /** The commit the remote last accepted. */
+  pushedCommit: string | null;
+}
+
+export interface BackupOptions {
+  dir: string;
+  remotes: string[];
+  /** Tries per push before giving up until the next trigger. */
+  attempts?: number;
+  backoffMs?: number;
+  now?: () => Date;
+  log?: (line: string) => void;
+}
+
+/** Hides credentials given in a remote URL (https://user:token@host/…) from logs and status. */
+export function redact(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, "//***@");
+}
+
+export class TranscriptBackup {
+  private readonly statuses: RemoteStatus[];
+  private running: Promise<void> = Promise.resolve();
+  private job: CronJob | null = null;
+
+  constructor(private readonly options: BackupOptions) {
+    this.statuses = options.remotes.map((url) => ({ url, lastAttempt: null, lastSuccess: null, lastError: null, consecutiveFailures: 0, pushedCommit: null }));
+  }
+
+  status(): RemoteStatus[] {
+    return this.statuses.map((s) => ({ ...s, url: redact(s.url) }));
+  }
+
+  /** Pushes the current main branch to every remote; never throws. Pushes are serialised. */
+  pushAll(reason: string): Promise<void> {
+    const run = this.running.then(() => Promise.all(this.statuses.map((s) => this.pushOne(s, reason))).then(() => undefined));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private async pushOne(s: RemoteStatus, reason: string): Promise<void> {
+    const attempts = this.options.attempts ?? 3;
+    const now = this.options.now ?? (() => new Date());
+    for (let i = 1; i <= attempts; i++) {
+      s.lastAttempt = now().toISOString();
+      try {
+        const head = await git.resolveRef({ fs, dir: this.options.dir, ref: "main" });
+        const result = await git.push({ fs, http, dir: this.options.dir, url: s.url, ref: "main", remoteRef: "main" });
+        if (!result.ok) throw new Error(result.error ?? "the remote refused the push");
+        s.lastSuccess = now().toISOString();
+        s.lastError = null;
+        s.consecutiveFailures = 0;
+        s.pushedCommit = head;
+        this.options.log?.(`backup: pushed ${head.slice(0, 12)} to ${redact(s.url)} (${reason})`);
+        return;
+      } catch (err) {
+        s.lastError = err instanceof Error ? err.message : String(err);
+        s.consecutiveFailures++;
+        this.options.log?.(`backup: push to ${redact(s.url)} failed (attempt ${i}/${attempts}): ${s.lastError}`);
+        if (i < attempts) await new Promise((r) => setTimeout(r, (this.options.backoffMs ?? 1000) * 2 ** (i - 1)));
+      }
+    }
+  }
+
+  /** Pushes on a cron schedule (e.g. "0 *\/5 * * * *" every five minutes, with seconds). */
+  schedule(cronTime: string): void {
+    if (this.statuses.length === 0) return;
+    this.job = CronJob.from({ cronTime, onTick: () => void this.pushAll("schedule"), start: true });
+  }
+
+  async stop(): Promise<void> {
+    await this.job?.stop();
+    this.job = null;
+    await this.running;
+  }
+}
