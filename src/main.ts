@@ -7,6 +7,8 @@ import { keygen, usage as keygenUsage } from "./cli/keygen.ts";
 import { serve, usage as serveUsage } from "./cli/serve.ts";
 import { simulate, usage as simulateUsage } from "./cli/simulate.ts";
 import { status, usage as statusUsage } from "./cli/status.ts";
+import { verifyReceiptCommand, usage as verifyReceiptUsage } from "./cli/verify-receipt.ts";
+import { verifyTranscriptCommand, usage as verifyTranscriptUsage } from "./cli/verify-transcript.ts";
 import { verifyWorker, usage as verifyWorkerUsage } from "./cli/verify-worker.ts";
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; usage: string }> = {
@@ -17,6 +19,8 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; usage: 
   status: { run: status, usage: statusUsage },
   admin: { run: admin, usage: adminUsage },
   simulate: { run: simulate, usage: simulateUsage },
+  "verify-transcript": { run: verifyTranscriptCommand, usage: verifyTranscriptUsage },
+  "verify-receipt": { run: verifyReceiptCommand, usage: verifyReceiptUsage },
 };
 
 function help(): string {

@@ -9,8 +9,12 @@ import type { CeremonyEvent, CeremonyState, Command } from "../core/model.ts";
 import { EventLog, type LoggedEvent } from "../store/event-log.ts";
 import { parseEvent } from "./event-schema.ts";
 
+/** Called, in order, with the entries of each committed append (after fsync, before the command resolves). */
+export type CommitListener = (entries: LoggedEvent<CeremonyEvent>[]) => void;
+
 export class Ceremony {
   private stateNow: CeremonyState;
+  private readonly listeners: CommitListener[] = [];
   private tail: Promise<unknown> = Promise.resolve();
   private waiters: Array<() => void> = [];
   private closed = false;
@@ -22,9 +26,13 @@ export class Ceremony {
     this.stateNow = fold(events.map((e) => e.event));
   }
 
-  static async open(path: string): Promise<{ ceremony: Ceremony; repaired: null | { droppedBytes: number }; events: number }> {
+  static async open(path: string): Promise<{ ceremony: Ceremony; repaired: null | { droppedBytes: number }; events: LoggedEvent<CeremonyEvent>[] }> {
     const { log, events, repaired } = await EventLog.open<CeremonyEvent>(path, { validate: parseEvent });
-    return { ceremony: new Ceremony(log, events), repaired, events: events.length };
+    return { ceremony: new Ceremony(log, events), repaired, events };
+  }
+
+  onCommit(listener: CommitListener): void {
+    this.listeners.push(listener);
   }
 
   get state(): CeremonyState {
@@ -41,10 +49,11 @@ export class Ceremony {
       if (this.closed) throw new Error("the ceremony is shutting down");
       const events = decide(command, this.stateNow);
       if (events.length === 0) return events;
-      await this.log.append(events, this.log.lastSeq, new Date(command.now));
+      const entries = await this.log.append(events, this.log.lastSeq, new Date(command.now));
       let s = this.stateNow;
       for (const e of events) s = evolve(s, e);
       this.stateNow = s;
+      for (const l of this.listeners) l(entries);
       this.notify();
       return events;
     });

@@ -74,7 +74,7 @@ export class Coordinator {
     const c = new Coordinator(ceremony, curve, options);
     if (repaired) c.say(`event log: dropped a torn tail of ${repaired.droppedBytes} bytes`);
     if (ceremony.state.phase === "setup") await c.initialize();
-    else c.say(`resumed from ${events} events (phase ${ceremony.state.phase})`);
+    else c.say(`resumed from ${events.length} events (phase ${ceremony.state.phase})`);
     await c.loadKnownKeys();
     if (options.verifiers > 0 && !(ceremony.state.phase !== "setup" && ceremony.state.verifiers.includes(options.verifierId))) {
       await ceremony.execute({ type: "JoinQueue", now: c.now, participant: options.verifierId, role: "verifier" });

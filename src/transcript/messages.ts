@@ -1,0 +1,101 @@
+/**
+ * Commit messages a person can read in `git log --oneline`: one line per event, and for a command that produced
+ * several events a summary line (its most telling event) followed by a blank line and one line each.
+ */
+import type { CeremonyEvent, ParticipantId } from "../core/model.ts";
+
+export function messageFor(events: CeremonyEvent[]): string {
+  const [first] = events;
+  if (first === undefined) return "no events";
+  if (events.length === 1) return lineFor(first);
+  const headline = events.reduce((best, e) => (weight(e) > weight(best) ? e : best), first);
+  const others = events.length - 1;
+  const summary = `${lineFor(headline)} (+${others} more event${others === 1 ? "" : "s"})`;
+  return `${summary}\n\n${events.map(lineFor).join("\n")}`;
+}
+
+/** One line for one event. Positions and round numbers are printed as the events hold them. */
+export function lineFor(event: CeremonyEvent): string {
+  switch (event.type) {
+    case "CeremonyInitialized": {
+      const { ceremonyId, power, numChunks } = event.settings;
+      return `ceremony ${oneLine(ceremonyId)} initialized: 2^${power} powers in ${numChunks} chunks`;
+    }
+    case "ParticipantQueued":
+      return `participant ${short(event.participant)} joined the queue`;
+    case "VerifierRegistered":
+      return `verifier ${short(event.participant)} registered`;
+    case "ParticipantLeftQueue":
+      return `participant ${short(event.participant)} left the queue`;
+    case "RoundStarted":
+      return `round ${event.round} started with ${plural(event.contributors.length, "contributor")}`;
+    case "ChunkLocked":
+      return `round ${event.round}, chunk ${event.chunk}: locked by ${short(event.participant)}`;
+    case "ContributionRecorded":
+      return `${at(event)}: contribution ${event.position} by ${short(event.contributor)} uploaded (${short(event.hash)})`;
+    case "ContributionVerified":
+      return `${at(event)}: contribution ${event.position} (${short(event.hash)}) verified by ${short(event.verifier)}`;
+    case "ContributionRejected":
+      return `${at(event)}: contribution ${event.position} (${short(event.hash)}) rejected by ${short(event.verifier)}: ${oneLine(event.code)}`;
+    case "RoundAggregated":
+      return `round ${event.round} aggregated`;
+    case "FinalizationRequested":
+      return `finalization requested by ${short(event.by)}: beacon ${short(event.beacon.hash)}, 2^${event.beacon.numIterationsExp} iterations`;
+    case "CeremonyFinalized":
+      return `ceremony finalized (${short(event.hash)})`;
+    case "ParticipantDropped":
+      return `participant ${short(event.participant)} dropped by ${short(event.by)}: ${oneLine(event.reason)}`;
+    case "ParticipantBanned":
+      return `participant ${short(event.participant)} banned by ${short(event.by)}: ${oneLine(event.reason)}`;
+    case "ParticipantUnbanned":
+      return `participant ${short(event.participant)} unbanned by ${short(event.by)}`;
+    case "RoundRestarted":
+      return `round ${event.round} restarted (${plural(event.requeued.length, "contributor")} requeued): ${oneLine(event.reason)}`;
+    default: {
+      const unknown: never = event;
+      throw new TypeError(`no message for event ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** Which event of a command best names it on the summary line. */
+function weight(event: CeremonyEvent): number {
+  switch (event.type) {
+    case "CeremonyFinalized":
+    case "CeremonyInitialized":
+      return 5;
+    case "FinalizationRequested":
+    case "RoundAggregated":
+    case "RoundRestarted":
+      return 4;
+    case "RoundStarted":
+      return 3;
+    case "ContributionVerified":
+    case "ContributionRejected":
+    case "ContributionRecorded":
+    case "ParticipantBanned":
+    case "ParticipantDropped":
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+function at(event: { round: number; chunk: number }): string {
+  return `round ${event.round}, chunk ${event.chunk}`;
+}
+
+/** A key or hash as its first 8 hex digits and an ellipsis. */
+function short(hex: ParticipantId): string {
+  return hex.length > 8 ? `${oneLine(hex.slice(0, 8))}…` : oneLine(hex);
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** Free text (reasons, codes) on one line of at most 120 characters, so it cannot forge message lines. */
+function oneLine(text: string): string {
+  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").trim();
+  return flat.length > 120 ? `${flat.slice(0, 119)}…` : flat;
+}
