@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { readFile } from "node:fs/promises";
 import { roundComplete } from "../core/decide.ts";
 import { currentRound } from "../core/evolve.ts";
-import type { CeremonyState, Command, Settings } from "../core/model.ts";
+import type { CeremonyEvent, CeremonyState, Command, Settings } from "../core/model.ts";
 import { verificationTasks, type VerificationTask } from "../core/views.ts";
 import { dataHash, exportPtau } from "../crypto/accumulator.ts";
 import { decodeChunk } from "../crypto/chunk.ts";
@@ -75,7 +75,7 @@ export class Coordinator {
     if (repaired) c.say(`event log: dropped a torn tail of ${repaired.droppedBytes} bytes`);
     if (ceremony.state.phase === "setup") await c.initialize();
     else c.say(`resumed from ${events.length} events (phase ${ceremony.state.phase})`);
-    await c.loadKnownKeys();
+    await c.loadKnownKeys(events.map((e) => e.event));
     if (options.verifiers > 0 && !(ceremony.state.phase !== "setup" && ceremony.state.verifiers.includes(options.verifierId))) {
       await ceremony.execute({ type: "JoinQueue", now: c.now, participant: options.verifierId, role: "verifier" });
     }
@@ -110,11 +110,9 @@ export class Coordinator {
     this.say(`initialized ceremony ${ceremonyId.slice(0, 16)}… (power ${params.power}, ${numChunks(params)} chunks of ${params.chunkSize})`);
   }
 
-  /** Public keys already accepted: every verified chunk 0 of the aggregated rounds and of the current one. */
-  private async loadKnownKeys(): Promise<void> {
-    const s = this.ceremony.state;
-    if (s.phase === "setup") return;
-    const hashes = [...s.completedRounds.flatMap((r) => r.chunk0), ...(currentRound(s)?.chunks[0]?.contributions.filter((c) => c.verified).map((c) => c.hash) ?? [])];
+  /** Public keys already accepted: the key of every chunk 0 ever verified, restarted rounds included. */
+  private async loadKnownKeys(events: CeremonyEvent[]): Promise<void> {
+    const hashes = events.flatMap((e) => (e.type === "ContributionVerified" && e.chunk === 0 ? [e.hash] : []));
     for (const h of hashes) {
       const key = await this.publicKeyOf(h);
       if (key) this.knownKeys.add(publicKeyId(key));
@@ -186,8 +184,12 @@ export class Coordinator {
   async recordVerdict(
     verifier: string,
     task: { round: number; chunk: number; position: number; hash: string },
-    verdict: { ok: boolean; code?: string; nextChallenge?: string },
+    reported: { ok: boolean; code?: string; nextChallenge?: string },
   ): Promise<void> {
+    // Whoever verified, a chunk 0 whose key was already accepted in this ceremony is refused here.
+    const key = reported.ok && task.chunk === 0 ? await this.publicKeyOf(task.hash) : null;
+    const reused = key !== null && this.knownKeys.has(publicKeyId(key));
+    const verdict = reused ? { ok: false, code: "REUSED_PUBLIC_KEY" } : reported;
     await this.execute({
       type: "RecordVerification",
       now: this.now,
@@ -200,10 +202,7 @@ export class Coordinator {
       ...(verdict.code ? { code: verdict.code } : {}),
       ...(verdict.nextChallenge ? { nextChallenge: verdict.nextChallenge } : {}),
     });
-    if (verdict.ok && task.chunk === 0) {
-      const key = await this.publicKeyOf(task.hash);
-      if (key) this.knownKeys.add(publicKeyId(key));
-    }
+    if (verdict.ok && key) this.knownKeys.add(publicKeyId(key));
     this.say(`round ${task.round}, chunk ${task.chunk}: contribution ${task.position + 1} ${verdict.ok ? "verified" : `rejected (${verdict.code})`}`);
   }
 
