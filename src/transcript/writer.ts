@@ -1,7 +1,10 @@
 /**
- * The transcript writer: commits each accepted command's logged events, and the chunk files they name, to a bare git
- * repository laid out as transcript/README.md specifies. It writes git objects directly (blobs, the trees on the
- * changed paths, the commit, the ref), so a commit costs O(depth of the changed paths) however long the history is.
+ * The transcript writer: commits each accepted command's logged events, and the chunk files they name, to the git
+ * repository `<dir>/.git` laid out as transcript/README.md specifies. It writes git objects directly (blobs, the trees
+ * on the changed paths, the commit, the ref), so a commit costs O(depth of the changed paths) however long the history
+ * is. Nothing is checked out: a work tree and its index would be rewritten whole at every commit (the index lists every
+ * path) and would hold every chunk file a second time, so `.git` is marked `core.bare` and `git clone <dir>` gives the
+ * files.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { readdir, rename, rm } from "node:fs/promises";
@@ -30,7 +33,7 @@ export { artifactPath, eventPath } from "./layout.ts";
 export { messageFor } from "./messages.ts";
 
 export interface TranscriptOptions {
-  /** The repository (a bare one: `git clone DIR` gives the files). Created when missing or empty. */
+  /** The repository lives in `<dir>/.git` (nothing checked out; `git clone <dir>` gives the files). Created when missing or empty. */
   dir: string;
   /** README.md written at opening (transcript/README.md). */
   readme: string;
@@ -91,6 +94,7 @@ export class TranscriptWriter {
   private constructor(
     private readonly repo: Repo,
     private readonly options: TranscriptOptions,
+    private readonly author: { name: string; email: string },
     private tip: Tip,
   ) {}
 
@@ -98,8 +102,8 @@ export class TranscriptWriter {
     const author = options.author ?? DEFAULT_AUTHOR;
     if (/[<>\n]/.test(author.name + author.email)) throw new RangeError("author name and email cannot hold <, > or newlines");
     const repo = new Repo(options.dir, options.fsync ?? false);
-    await rm(join(options.dir, TEMP_DIR), { recursive: true, force: true }); // leftovers of a crash mid-write
-    if (!(await repo.exists())) await repo.init();
+    if (await repo.exists()) await rm(join(repo.gitdir, TEMP_DIR), { recursive: true, force: true }); // a crash's leftovers
+    else await repo.init();
     let head = await repo.head();
     if (head === null) head = await openingCommit(repo, options, author);
     const tip = await readTip(repo, head);
@@ -108,7 +112,7 @@ export class TranscriptWriter {
     if (differences.length > 0) {
       throw new TranscriptError("TRANSCRIPT_MISMATCH", `${options.dir}: ceremony.json differs in ${differences.join(", ")}`);
     }
-    return new TranscriptWriter(repo, { ...options, author }, tip);
+    return new TranscriptWriter(repo, options, author, tip);
   }
 
   /** Seq of the last committed event (0 if none). */
@@ -131,8 +135,9 @@ export class TranscriptWriter {
         if ((await tree.find(artifactPath(hash, false))) || (await tree.find(artifactPath(hash, true)))) continue;
         await this.putArtifact(hash, artifactPath(hash, false), artifactPath(hash, true));
       }
-      const oid = await this.commit(message ?? messageFor(fresh.map((e) => e.event)), secondsOf(last.time));
-      this.tip = { ...this.tip, head: oid, lastSeq: last.seq, lastChecksum: last.checksum, timestamp: secondsOf(last.time) };
+      const timestamp = secondsOf(last.time);
+      const oid = await this.commit(message ?? messageFor(fresh.map((e) => e.event)), timestamp);
+      this.tip = { ...this.tip, head: oid, lastSeq: last.seq, lastChecksum: last.checksum, timestamp };
       tree.evictExcept(eventPath(last.seq));
       return oid;
     });
@@ -216,7 +221,7 @@ export class TranscriptWriter {
 
   private async commit(message: string, timestamp: number): Promise<string> {
     const tree = await this.tip.tree.write();
-    return this.repo.commit(tree, this.tip.head, message, { ...(this.options.author ?? DEFAULT_AUTHOR), timestamp });
+    return this.repo.commit(tree, this.tip.head, message, { ...this.author, timestamp });
   }
 }
 
@@ -357,36 +362,40 @@ class TreeOverlay {
     node.children.set(name, child);
     return child;
   }
-
 }
 
-/** The bare repository, through isomorphic-git with a file system whose writes are atomic (temp file, rename). */
+/** The repository `<dir>/.git`, through isomorphic-git with a file system whose writes are atomic (temp file, rename). */
 class Repo {
+  readonly gitdir: string;
   private readonly fs: PromiseFsClient;
 
   constructor(
-    readonly gitdir: string,
+    readonly dir: string,
     fsync: boolean,
   ) {
-    this.fs = atomicFs(join(gitdir, TEMP_DIR), fsync);
+    this.gitdir = join(dir, ".git");
+    this.fs = atomicFs(join(this.gitdir, TEMP_DIR), fsync);
   }
 
-  /** True when `gitdir` holds a repository; refuses a non-empty folder that does not. */
+  /** True when `<dir>/.git` holds a repository; refuses a non-empty folder without one. */
   async exists(): Promise<boolean> {
     let names: string[];
     try {
-      names = await readdir(this.gitdir);
+      names = await readdir(this.dir);
     } catch (error) {
       if (isErrnoCode(error, "ENOENT")) return false;
       throw error;
     }
-    if (names.includes("HEAD") && names.includes("objects")) return true;
+    if (names.includes(".git")) return (await readdir(this.gitdir)).includes("HEAD");
     if (names.length === 0) return false;
-    throw new TranscriptError("TRANSCRIPT_MISMATCH", `${this.gitdir} is neither empty nor a git repository`);
+    throw new TranscriptError("TRANSCRIPT_MISMATCH", `${this.dir} is neither empty nor a git repository`);
   }
 
+  /** `git init --bare <dir>/.git`: no work tree, so git commands run in `<dir>` never see checked-out files missing. */
   async init(): Promise<void> {
     await git.init({ fs: this.fs, dir: this.gitdir, bare: true, defaultBranch: "main" });
+    // isomorphic-git skips an init that finds a config, as one cut short after writing it would leave.
+    await git.writeRef({ fs: this.fs, gitdir: this.gitdir, ref: "HEAD", value: BRANCH, symbolic: true, force: true });
   }
 
   /** The branch tip, or null before the first commit. */
@@ -452,7 +461,6 @@ class Repo {
  * never leaves a truncated object (isomorphic-git skips writing objects that exist) or a half-written ref.
  */
 function atomicFs(tempDir: string, fsync: boolean): PromiseFsClient {
-  let tempDirMade = false;
   async function writeTemp(temp: string, data: string | Uint8Array): Promise<void> {
     if (!fsync) return nodeFs.writeFile(temp, data, { flag: "wx" });
     const handle = await nodeFs.open(temp, "wx");
@@ -464,13 +472,15 @@ function atomicFs(tempDir: string, fsync: boolean): PromiseFsClient {
     }
   }
   async function writeFile(path: string, data: string | Uint8Array): Promise<void> {
-    if (!tempDirMade) {
-      await nodeFs.mkdir(tempDir, { recursive: true });
-      tempDirMade = true;
-    }
     const temp = join(tempDir, randomUUID());
     try {
-      await writeTemp(temp, data);
+      try {
+        await writeTemp(temp, data);
+      } catch (error) {
+        if (!isErrnoCode(error, "ENOENT")) throw error;
+        await nodeFs.mkdir(tempDir, { recursive: true }); // made on first use, and again if it was cleaned up
+        await writeTemp(temp, data);
+      }
       await rename(temp, path); // ENOENT when the folder is missing: isomorphic-git then makes it and retries
     } catch (error) {
       await rm(temp, { force: true });
