@@ -3,6 +3,7 @@
  * (lock, download, compute, upload), showing progress, until the coordinator says done; prints a receipt.
  */
 import type { Curve } from "ffjavascript";
+import { writeFile } from "node:fs/promises";
 import { generateKeyPair, readKeyFile, type ParticipantKey } from "../auth/keys.ts";
 import { CeremonyClient, ClientError, type CeremonyInfo, type ClientInstruction } from "../client/client.ts";
 import { chunkHash } from "../crypto/chunk.ts";
@@ -15,9 +16,9 @@ import { WorkerPool } from "../crypto/pool.ts";
 import { coordinatorUrl, parseFlags } from "./args.ts";
 import { CliError } from "./errors.ts";
 
-export const usage = `ceremony contribute --coordinator URL [--key FILE] [--entropy TEXT] [--poll-ms N]
-  Joins the queue, waits for its round, contributes to every chunk (download, compute, upload) and prints its
-  receipt. Without --key a fresh participant key is used for this run.`;
+export const usage = `ceremony contribute --coordinator URL [--key FILE] [--entropy TEXT] [--receipt FILE] [--poll-ms N]
+  Joins the queue, waits for its round, contributes to every chunk (download, compute, upload), then saves the
+  coordinator's signed receipts (default receipt-<key>.json) and prints them. Without --key a fresh key is used.`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -33,6 +34,7 @@ export async function contribute(argv: string[]): Promise<void> {
     key: { type: "string" },
     entropy: { type: "string" },
     "poll-ms": { type: "string" },
+    receipt: { type: "string" },
   });
   const url = coordinatorUrl("contribute", values.coordinator);
   const pollMs = values["poll-ms"] ? Number(values["poll-ms"]) : 500;
@@ -89,7 +91,16 @@ export async function contribute(argv: string[]): Promise<void> {
       instruction = uploaded.instruction;
     }
     console.log(`contribute: done: ${instruction.kind === "done" ? instruction.reason : ""}`);
-    console.log(JSON.stringify({ receipt: { ceremonyId: info.ceremonyId, participant: participant.publicKey, contributions: uploads } }));
+    // Receipts are signed once the verifications are committed to the transcript; wait for all of them.
+    let receipts = await client.receipts();
+    for (let i = 0; i < 600 && receipts.length < info.numChunks; i++) {
+      await sleep(pollMs);
+      receipts = await client.receipts();
+    }
+    const file = values.receipt ?? `receipt-${participant.publicKey.slice(0, 16)}.json`;
+    await writeFile(file, `${JSON.stringify(receipts, null, 2)}\n`);
+    console.log(`contribute: ${receipts.length} signed receipt(s) saved to ${file}`);
+    console.log(JSON.stringify({ receipts }));
   } finally {
     if (roundKey) destroyKey(roundKey.key);
     await pool.close();

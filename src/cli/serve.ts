@@ -9,6 +9,7 @@ import { closeCurve } from "../crypto/curve.ts";
 import { WorkerPool } from "../crypto/pool.ts";
 import { createApp } from "../server/app.ts";
 import { Coordinator } from "../server/coordinator.ts";
+import { restoreFromTranscript, RestoreError } from "../server/restore.ts";
 import { parseFlags } from "./args.ts";
 import { CliError } from "./errors.ts";
 
@@ -30,8 +31,8 @@ async function ensureKey(path: string): Promise<{ key: ParticipantKey; created: 
 }
 
 export async function serve(argv: string[]): Promise<void> {
-  const options: Record<string, { type: "string"; multiple?: boolean }> = { preset: { type: "string" }, config: { type: "string" } };
-  for (const o of Object.values(SERVE_OPTIONS)) options[o.flag.slice(2)] = { type: "string", ...(o.flag === "--admin" ? { multiple: true } : {}) };
+  const options: Record<string, { type: "string"; multiple?: boolean }> = { preset: { type: "string" }, config: { type: "string" }, "restore-from": { type: "string" } };
+  for (const o of Object.values(SERVE_OPTIONS)) options[o.flag.slice(2)] = { type: "string", ...(o.flag === "--admin" || o.flag === "--backup-remote" ? { multiple: true } : {}) };
   const { values } = parseFlags("serve", argv, options);
   let settings;
   try {
@@ -51,7 +52,17 @@ export async function serve(argv: string[]): Promise<void> {
     admins.push(key.publicKey);
     console.log(`ceremony: admin key ${created ? "created at" : "read from"} ${join(data, "admin.key")}`);
   }
+  const restoreFrom = values["restore-from"];
+  if (typeof restoreFrom === "string") {
+    try {
+      await restoreFromTranscript(restoreFrom, data, (line) => console.log(`ceremony: ${line}`));
+    } catch (err) {
+      if (err instanceof RestoreError) throw new CliError(`serve: ${err.message}`);
+      throw err;
+    }
+  }
   const coordinatorKey = (await ensureKey(join(data, "coordinator.key"))).key;
+  let listening = `http://${settings.host}:${settings.port}`;
 
   const pool = new WorkerPool(settings.threads || undefined);
   const coordinator = await Coordinator.open({
@@ -66,14 +77,22 @@ export async function serve(argv: string[]): Promise<void> {
     },
     tickMs: settings.tickMs,
     verifiers: settings.verifiers,
-    verifierId: coordinatorKey.publicKey,
+    coordinatorKey,
+    transcript: {
+      externalThresholdBytes: settings.externalThresholdBytes,
+      publicUrl: () => settings.publicUrl || listening,
+      remotes: settings.backupRemotes,
+      backupCron: settings.backupCron,
+      fsync: settings.transcriptFsync,
+    },
     ops: pool,
     log: (line) => console.log(`ceremony: ${line}`),
   });
   coordinator.start();
   const app = createApp(coordinator, { replay: new ReplayGuard({ windowMs: settings.signatureWindowMs }), coordinatorKey: coordinatorKey.publicKey });
   const server = serveHttp(app.fetch, settings.host, settings.port);
-  console.log(`ceremony: listening on ${server.url}`);
+  listening = server.url;
+  console.log(`ceremony: listening on ${server.url}; transcript: git clone ${settings.publicUrl || server.url}/transcript.git`);
 
   await new Promise<void>((resolveStop) => {
     let stopping = false;

@@ -6,6 +6,7 @@ import * as v from "valibot";
 import type { VerificationTask } from "../core/views.ts";
 import type { ParticipantKey } from "../auth/keys.ts";
 import { bodyHash, signRequest } from "../auth/sign.ts";
+import { ReceiptSchema, type Receipt } from "../transcript/receipt.ts";
 
 export class ClientError extends Error {
   constructor(
@@ -157,6 +158,12 @@ export class CeremonyClient {
   async submitVerdict(task: VerificationTask, verdict: { ok: boolean; code?: string; nextChallenge?: string }): Promise<void> {
     const { round, chunk, position, hash } = task;
     await this.call("POST", "/v1/verifications", Anything, { round, chunk, position, hash, ...verdict });
+  }
+
+  /** The coordinator's signed receipts for this participant (checked against the schema, not yet the signature). */
+  async receipts(): Promise<Receipt[]> {
+    if (!this.key) throw new ClientError(0, "NO_KEY", "receipts are per participant key");
+    return (await this.call("GET", `/v1/receipts/${this.key.publicKey}`, v.object({ receipts: v.array(ReceiptSchema) }), undefined, false)).receipts;
   }
 
   async finalPtau(): Promise<Uint8Array> {

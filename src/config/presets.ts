@@ -22,6 +22,16 @@ export interface ServeSettings {
   admins: string[];
   /** Allowed clock skew for signed requests. */
   signatureWindowMs: number;
+  /** Public base URL of the coordinator (written into transcript refs); empty: the address it listens on. */
+  publicUrl: string;
+  /** Git remotes (smart HTTP) the transcript is pushed to. */
+  backupRemotes: string[];
+  /** Cron schedule (with seconds) of backup pushes, besides one after every round. */
+  backupCron: string;
+  /** Artifacts above this size are kept out of git (served, referenced by hash). */
+  externalThresholdBytes: number;
+  /** fsync every transcript object (power-loss safe; slower commits). */
+  transcriptFsync: boolean;
 }
 
 export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
@@ -39,6 +49,11 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     threads: 0,
     admins: [],
     signatureWindowMs: 60_000,
+    publicUrl: "",
+    backupRemotes: [],
+    backupCron: "0 */10 * * * *",
+    externalThresholdBytes: 16 * 1024 * 1024,
+    transcriptFsync: false,
   },
   test: {
     data: ".ceremony/test",
@@ -54,6 +69,11 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     threads: 2,
     admins: [],
     signatureWindowMs: 60_000,
+    publicUrl: "",
+    backupRemotes: [],
+    backupCron: "0 */10 * * * *",
+    externalThresholdBytes: 16 * 1024 * 1024,
+    transcriptFsync: false,
   },
   production: {
     data: "ceremony-data",
@@ -69,5 +89,10 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     threads: 0,
     admins: [],
     signatureWindowMs: 60_000,
+    publicUrl: "",
+    backupRemotes: [],
+    backupCron: "0 */10 * * * *",
+    externalThresholdBytes: 16 * 1024 * 1024,
+    transcriptFsync: true,
   },
 };

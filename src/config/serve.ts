@@ -30,6 +30,26 @@ export const SERVE_OPTIONS: Record<Key, { flag: string; env: string; help: strin
     schema: v.pipe(v.unknown(), v.transform((x) => (typeof x === "string" ? x.split(",").filter(Boolean) : x)), v.array(hexKey)),
   },
   signatureWindowMs: { flag: "--signature-window-ms", env: "CEREMONY_SIGNATURE_WINDOW_MS", help: "allowed clock skew of signed requests", schema: intIn(1_000, 3_600_000) },
+  publicUrl: {
+    flag: "--public-url",
+    env: "CEREMONY_PUBLIC_URL",
+    help: "public base URL, written into transcript refs (default: the listening address)",
+    schema: v.pipe(v.string(), v.regex(/^(https?:\/\/\S+)?$/, "--public-url must be an http(s) URL")),
+  },
+  backupRemotes: {
+    flag: "--backup-remote",
+    env: "CEREMONY_BACKUP_REMOTES",
+    help: "git remote (smart HTTP URL) to push the transcript to; repeat, or comma-separate in the env var",
+    schema: v.pipe(v.unknown(), v.transform((x) => (typeof x === "string" ? x.split(",").filter(Boolean) : x)), v.array(v.pipe(v.string(), v.regex(/^https?:\/\/\S+$/, "backup remotes are http(s) URLs")))),
+  },
+  backupCron: { flag: "--backup-cron", env: "CEREMONY_BACKUP_CRON", help: "cron schedule (with seconds) of backup pushes", schema: v.pipe(v.string(), v.minLength(9)) },
+  externalThresholdBytes: { flag: "--external-threshold-bytes", env: "CEREMONY_EXTERNAL_THRESHOLD_BYTES", help: "artifacts above this size stay out of git", schema: intIn(1, 2 ** 40) },
+  transcriptFsync: {
+    flag: "--transcript-fsync",
+    env: "CEREMONY_TRANSCRIPT_FSYNC",
+    help: "fsync every transcript object (true/false)",
+    schema: v.pipe(v.unknown(), v.transform((x) => (x === "true" || x === true ? true : x === "false" || x === false ? false : x)), v.boolean()),
+  },
 };
 
 const PresetSchema = v.picklist(["dev", "test", "production"] as const);
@@ -72,7 +92,8 @@ export async function loadServeSettings(input: ServeInput): Promise<ServeSetting
     const fromEnv = input.env[env];
     if (fromEnv !== undefined && fromEnv !== "") settings[key] = parseValue(key, fromEnv, env);
     const fromFlag = input.flags[flag.slice(2)];
-    if (fromFlag !== undefined) settings[key] = parseValue(key, key === "admins" && typeof fromFlag === "string" ? [fromFlag] : fromFlag, flag);
+    const repeatable = key === "admins" || key === "backupRemotes";
+    if (fromFlag !== undefined) settings[key] = parseValue(key, repeatable && typeof fromFlag === "string" ? [fromFlag] : fromFlag, flag);
   }
   const s = settings as unknown as ServeSettings;
   if ((s.chunkSize & (s.chunkSize - 1)) !== 0 || s.chunkSize > 2 ** s.power) {
@@ -84,13 +105,14 @@ export async function loadServeSettings(input: ServeInput): Promise<ServeSetting
 export function serveHelp(): string {
   const rows = (Object.keys(SERVE_OPTIONS) as Key[]).map((k) => {
     const o = SERVE_OPTIONS[k];
-    return `  ${`${o.flag} ${k === "admins" ? "HEX" : "VALUE"}`.padEnd(34)} ${o.help} [${o.env}]`;
+    return `  ${`${o.flag} VALUE`.padEnd(34)} ${o.help} [${o.env}]`;
   });
   return [
     "ceremony serve [--preset dev|test|production] [--config FILE] [options]",
     "  Runs the coordinator: HTTP API, event log, artifact store and its own verifiers.",
     `  ${"--preset NAME".padEnd(34)} defaults (dev: local ceremony; test; production) [CEREMONY_PRESET]`,
     `  ${"--config FILE".padEnd(34)} JSON object with any of the option names below [CEREMONY_CONFIG]`,
+    `  ${"--restore-from PATH|URL".padEnd(34)} on an empty --data folder: rebuild the state from a transcript clone, then resume`,
     ...rows,
   ].join("\n");
 }

@@ -17,6 +17,8 @@ import { chunkLayout } from "../crypto/params.ts";
 import { checkedBodyStream } from "../auth/body.ts";
 import { requireSignature, requireSignatureStreaming, type AuthVariables, type StreamingAuthVariables } from "../auth/middleware.ts";
 import type { ReplayGuard } from "../auth/replay.ts";
+import { join } from "node:path";
+import { createGitServer } from "../transcript/git-server.ts";
 import { ApiError, handleError } from "./errors.ts";
 import type { Coordinator } from "./coordinator.ts";
 
@@ -93,7 +95,13 @@ export function createApp(coord: Coordinator, options: AppOptions) {
         coordinatorKey: options.coordinatorKey,
       });
     })
-    .get("/v1/status", (c) => c.json(statusView(coord.state())))
+    .get("/v1/status", (c) => c.json({ ...statusView(coord.state()), transcript: coord.transcript?.status(coord.ceremony.seq) ?? null }))
+    .get("/v1/receipts/:participant", async (c) => {
+      const p = c.req.param("participant");
+      if (!/^[0-9a-f]{64}$/.test(p)) throw new ApiError("NOT_FOUND", "not a participant key");
+      if (!coord.transcript) throw new ApiError("NOT_FOUND", "this coordinator keeps no transcript");
+      return c.json({ receipts: await coord.transcript.receiptsOf(p) });
+    })
     .post("/v1/queue/join", signed, body(JoinBody), async (c) => {
       const participant = c.get("participant");
       await exec({ type: "JoinQueue", now: now(), participant, role: c.req.valid("json").role });
@@ -193,6 +201,7 @@ export function createApp(coord: Coordinator, options: AppOptions) {
       const b = c.req.valid("json");
       return c.json({ events: await exec({ type: "Finalize", now: now(), actor: c.get("participant"), beacon: { hash: b.beacon, numIterationsExp: b.numIterationsExp } }) });
     });
+  if (coord.transcript) app.route("/", createGitServer({ repoDir: join(coord.dataDir, "transcript") }));
   return app;
 }
 

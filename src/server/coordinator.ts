@@ -6,7 +6,9 @@
  */
 import type { Curve } from "ffjavascript";
 import { join } from "node:path";
-import { readFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import type { ParticipantKey } from "../auth/keys.ts";
 import { roundComplete } from "../core/decide.ts";
 import { currentRound } from "../core/evolve.ts";
 import type { CeremonyEvent, CeremonyState, Command, Settings } from "../core/model.ts";
@@ -27,15 +29,18 @@ import { DomainError } from "../core/errors.ts";
 import { beaconAccumulator } from "../verifier/ceremony-records.ts";
 import { runVerificationTask } from "../verifier/verify-task.ts";
 import { Ceremony } from "./ceremony.ts";
+import { TranscriptService, type TranscriptSettings } from "./transcript-service.ts";
 
 export interface CoordinatorOptions {
   dataDir: string;
   settings: Omit<Settings, "ceremonyId" | "numChunks">;
   tickMs: number;
   verifiers: number;
-  /** Id (public key) the coordinator's own verifiers act as. */
-  verifierId: string;
   ops: CurveOps;
+  /** Signs receipts (its public key is published in the transcript); the coordinator's own verifiers act as it. */
+  coordinatorKey: ParticipantKey;
+  /** The git transcript; omitted, no transcript is kept (unit tests of the API). */
+  transcript?: TranscriptSettings;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -49,6 +54,7 @@ export class Coordinator {
   private loops: Promise<void>[] = [];
   private busy = { aggregating: false, finalizing: false };
   readonly finalPath: string;
+  transcript: TranscriptService | null = null;
 
   private constructor(
     readonly ceremony: Ceremony,
@@ -57,6 +63,10 @@ export class Coordinator {
   ) {
     this.artifacts = new ArtifactStore(join(options.dataDir, "artifacts"));
     this.finalPath = join(options.dataDir, "final.ptau");
+  }
+
+  get dataDir(): string {
+    return this.options.dataDir;
   }
 
   get now(): number {
@@ -72,12 +82,33 @@ export class Coordinator {
     const curve = await getCurve();
     const { ceremony, repaired, events } = await Ceremony.open(join(options.dataDir, "events.jsonl"));
     const c = new Coordinator(ceremony, curve, options);
+    // Every append from here on is also kept for the transcript's catch-up, until the transcript streams them.
+    const log = [...events];
+    ceremony.onCommit((entries) => {
+      if (c.transcript) c.transcript.committed(entries, ceremony.state);
+      else log.push(...entries);
+    });
     if (repaired) c.say(`event log: dropped a torn tail of ${repaired.droppedBytes} bytes`);
     if (ceremony.state.phase === "setup") await c.initialize();
     else c.say(`resumed from ${events.length} events (phase ${ceremony.state.phase})`);
     await c.loadKnownKeys(events.map((e) => e.event));
-    if (options.verifiers > 0 && !(ceremony.state.phase !== "setup" && ceremony.state.verifiers.includes(options.verifierId))) {
-      await ceremony.execute({ type: "JoinQueue", now: c.now, participant: options.verifierId, role: "verifier" });
+    if (options.verifiers > 0 && !(ceremony.state.phase !== "setup" && ceremony.state.verifiers.includes(options.coordinatorKey.publicKey))) {
+      await ceremony.execute({ type: "JoinQueue", now: c.now, participant: options.coordinatorKey.publicKey, role: "verifier" });
+    }
+    if (options.transcript) {
+      const transcript = await TranscriptService.open({
+        dataDir: options.dataDir,
+        state: ceremony.state,
+        coordinatorKey: options.coordinatorKey,
+        artifacts: c.artifacts,
+        settings: options.transcript,
+        log: (line) => c.say(line),
+      });
+      const caught = await transcript.catchUp(log);
+      if (caught > 0) c.say(`transcript: committed ${caught} event(s) it was missing`);
+      c.transcript = transcript;
+      const s = ceremony.state;
+      if (s.phase === "finalized") await transcript.commitFinal(s.finalHash);
     }
     return c;
   }
@@ -165,7 +196,7 @@ export class Coordinator {
     try {
       const verdict = await this.verifyTask(task);
       try {
-        await this.recordVerdict(this.options.verifierId, task, verdict);
+        await this.recordVerdict(this.options.coordinatorKey.publicKey, task, verdict);
       } catch (err) {
         // The contribution moved on meanwhile (replaced, rejected by another verifier, round restarted).
         if (!(err instanceof DomainError && err.code === "STALE_VERIFICATION")) throw err;
@@ -235,8 +266,11 @@ export class Coordinator {
       const params = this.params;
       const final = await beaconAccumulator(this.options.ops, this.curve, params, s, s.beacon, this.storage());
       await exportPtau(this.finalPath, params, final.records, (k) => this.artifacts.get(final.chunks[k] as string));
-      const fileHash = toHex(hash(new Uint8Array(await readFile(this.finalPath))));
+      // The final file also goes to the artifact store: hashed while streamed, served and referenced by hash.
+      const size = (await stat(this.finalPath)).size;
+      const { hash: fileHash } = await this.artifacts.put(createReadStream(this.finalPath), { maxBytes: size, exactBytes: size });
       await this.execute({ type: "RecordFinal", now: this.now, hash: fileHash });
+      await this.transcript?.commitFinal(fileHash);
       this.say(`finalized: ${this.finalPath} (${fileHash.slice(0, 16)}…)`);
       return true;
     } finally {
@@ -254,5 +288,6 @@ export class Coordinator {
     for (const t of this.timers) clearInterval(t);
     await this.ceremony.close();
     await Promise.all(this.loops);
+    await this.transcript?.close();
   }
 }

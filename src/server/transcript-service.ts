@@ -1,0 +1,226 @@
+/**
+ * The coordinator's side of the transcript: every committed append becomes one git commit (in order, by this one
+ * writer, after the event is durable); each verification commit yields a signed receipt; a round's receipts are
+ * committed when it is aggregated, then the transcript is pushed to the backup remotes; the final .ptau is
+ * committed after finalization. Git trouble never blocks the ceremony: it is retried and shown in status.
+ */
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import * as v from "valibot";
+import type { ParticipantKey } from "../auth/keys.ts";
+import { currentRound, evolve, initialState } from "../core/evolve.ts";
+import type { CeremonyEvent, CeremonyState, ParticipantId } from "../core/model.ts";
+import type { LoggedEvent } from "../store/event-log.ts";
+import { checksumOf } from "../store/event-line.ts";
+import { readJson, writeJsonAtomic } from "../store/json-file.ts";
+import type { ArtifactStore } from "../store/artifact-store.ts";
+import { TranscriptBackup, type RemoteStatus } from "../transcript/backup.ts";
+import { TRANSCRIPT_README } from "../transcript/readme.generated.ts";
+import { ReceiptSchema, signReceipt, type Receipt } from "../transcript/receipt.ts";
+import { TranscriptWriter } from "../transcript/writer.ts";
+
+export interface TranscriptSettings {
+  /** Artifacts above this size go to the external store (served at /v1/artifacts/:hash); git holds a ref. */
+  externalThresholdBytes: number;
+  /** Public base URL of this coordinator, written into refs (asked when a ref is written). */
+  publicUrl: () => string;
+  remotes: string[];
+  /** Cron schedule of backup pushes (with seconds), e.g. "0 *\/10 * * * *". */
+  backupCron: string;
+  fsync: boolean;
+}
+
+export interface TranscriptStatus {
+  clone: string;
+  head: string | null;
+  committedSeq: number;
+  lag: number;
+  lastError: string | null;
+  backups: RemoteStatus[];
+}
+
+type Snapshot = { state: CeremonyState; entries: LoggedEvent<CeremonyEvent>[] };
+
+const ReceiptList = v.array(ReceiptSchema);
+
+export class TranscriptService {
+  private tail: Promise<void> = Promise.resolve();
+  private lastError: string | null = null;
+  private headOid: string | null = null;
+  private readonly backup: TranscriptBackup;
+
+  private constructor(
+    readonly writer: TranscriptWriter,
+    private readonly dataDir: string,
+    private readonly coordinatorKey: ParticipantKey,
+    private readonly settings: TranscriptSettings,
+    private readonly log: (line: string) => void,
+  ) {
+    this.backup = new TranscriptBackup({ dir: join(dataDir, "transcript"), remotes: settings.remotes, log });
+  }
+
+  static async open(options: {
+    dataDir: string;
+    state: CeremonyState;
+    coordinatorKey: ParticipantKey;
+    artifacts: ArtifactStore;
+    settings: TranscriptSettings;
+    log: (line: string) => void;
+  }): Promise<TranscriptService> {
+    const s = options.state;
+    if (s.phase === "setup") throw new Error("the transcript opens after initialization");
+    const writer = await TranscriptWriter.open({
+      dir: join(options.dataDir, "transcript"),
+      readme: TRANSCRIPT_README,
+      ceremony: {
+        ceremonyId: s.settings.ceremonyId,
+        power: s.settings.power,
+        chunkSize: s.settings.chunkSize,
+        numChunks: s.settings.numChunks,
+        coordinatorKey: options.coordinatorKey.publicKey,
+      },
+      artifacts: {
+        get: (h) => options.artifacts.get(h),
+        size: async (h) => (await readFile(options.artifacts.path(h))).length,
+      },
+      externalThresholdBytes: options.settings.externalThresholdBytes,
+      externalUrl: (h) => `${options.settings.publicUrl().replace(/\/+$/, "")}/v1/artifacts/${h}`,
+      fsync: options.settings.fsync,
+    });
+    const t = new TranscriptService(writer, options.dataDir, options.coordinatorKey, options.settings, options.log);
+    t.headOid = await writer.head().catch(() => null);
+    t.backup.schedule(options.settings.backupCron);
+    return t;
+  }
+
+  /** Commits entries the log has but the transcript lacks (after a crash), one commit each, each with its state. */
+  async catchUp(entries: LoggedEvent<CeremonyEvent>[]): Promise<number> {
+    let state = initialState();
+    let count = 0;
+    for (const e of entries) {
+      state = evolve(state, e.event);
+      if (e.seq <= this.writer.lastSeq) continue;
+      await this.commitNow({ state, entries: [e] });
+      count++;
+    }
+    return count;
+  }
+
+  /** Queues the commit of one append; `state` is the state right after it. */
+  committed(entries: LoggedEvent<CeremonyEvent>[], state: CeremonyState): void {
+    const snap = { state, entries };
+    this.tail = this.tail.then(() => this.commitWithRetry(snap));
+  }
+
+  private async commitWithRetry(snap: Snapshot): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.commitNow(snap);
+        this.lastError = null;
+        return;
+      } catch (err) {
+        this.lastError = err instanceof Error ? err.message : String(err);
+        this.log(`transcript: commit of seq ${snap.entries[0]?.seq} failed (attempt ${attempt}): ${this.lastError}`);
+        await new Promise((r) => setTimeout(r, Math.min(30_000, 200 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async commitNow({ state, entries }: Snapshot): Promise<void> {
+    const logged = entries.map((e) => ({ ...e, checksum: checksumOf(e) }));
+    const oid = await this.writer.commitEvents(logged);
+    this.headOid = oid;
+    for (const { event } of entries) {
+      if (event.type === "ContributionVerified") await this.saveReceipt(event, state, oid);
+      if (event.type === "RoundAggregated") {
+        const files = await this.roundReceiptFiles(event.round);
+        if (files.length > 0) this.headOid = await this.writer.commitFiles(files, `round ${event.round}: receipts`);
+        void this.backup.pushAll(`round ${event.round} aggregated`);
+      }
+    }
+  }
+
+  /** Commits the final .ptau (stored as an artifact) and pushes. */
+  async commitFinal(artifactHash: string): Promise<void> {
+    await this.tail;
+    this.headOid = await this.writer.commitFiles([{ path: "final/final.ptau", artifactHash }], "final .ptau published");
+    await this.backup.pushAll("ceremony finalized");
+  }
+
+  private receiptPath(round: number, participant: ParticipantId): string {
+    return join(this.dataDir, "receipts", String(round), `${participant}.json`);
+  }
+
+  /** Signs and stores the receipt of a verification; `state` is the state right after its append (round still current). */
+  private async saveReceipt(event: Extract<CeremonyEvent, { type: "ContributionVerified" }>, state: CeremonyState, commit: string): Promise<void> {
+    if (state.phase === "setup") return;
+    const round = currentRound(state);
+    if (round?.number !== event.round) return;
+    const participant = round.contributors[event.position];
+    const parentHash = event.position === 0 ? state.accumulator[event.chunk] : round.chunks[event.chunk]?.contributions[event.position - 1]?.hash;
+    if (!participant || !parentHash) return;
+    const receipt = signReceipt(this.coordinatorKey, {
+      format: "ceremony-receipt/1",
+      ceremonyId: state.settings.ceremonyId,
+      participant,
+      round: event.round,
+      chunk: event.chunk,
+      position: event.position,
+      hash: event.hash,
+      parentHash,
+      commit,
+    });
+    const path = this.receiptPath(event.round, participant);
+    const others = (await this.receiptsAt(path)).filter((r) => !(r.chunk === receipt.chunk && r.position === receipt.position));
+    await mkdir(join(this.dataDir, "receipts", String(event.round)), { recursive: true });
+    await writeJsonAtomic(path, [...others, receipt].sort((a, b) => a.chunk - b.chunk));
+  }
+
+  private async receiptsAt(path: string): Promise<Receipt[]> {
+    try {
+      return await readJson(path, ReceiptList);
+    } catch (err) {
+      if ((err as { code?: string }).code === "ENOENT") return [];
+      throw err;
+    }
+  }
+
+  private async roundReceiptFiles(round: number): Promise<Array<{ path: string; bytes: Uint8Array }>> {
+    const dir = join(this.dataDir, "receipts", String(round));
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const files: Array<{ path: string; bytes: Uint8Array }> = [];
+    for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
+      files.push({ path: `receipts/${round}/${name}`, bytes: new Uint8Array(await readFile(join(dir, name))) });
+    }
+    return files;
+  }
+
+  /** Every receipt of a participant, all rounds. */
+  async receiptsOf(participant: ParticipantId): Promise<Receipt[]> {
+    const rounds = await readdir(join(this.dataDir, "receipts")).catch(() => [] as string[]);
+    const out: Receipt[] = [];
+    for (const r of rounds.sort((a, b) => Number(a) - Number(b))) out.push(...(await this.receiptsAt(this.receiptPath(Number(r), participant))));
+    return out;
+  }
+
+  status(logSeq: number): TranscriptStatus {
+    return {
+      clone: "/transcript.git",
+      head: this.headOid,
+      committedSeq: this.writer.lastSeq,
+      lag: logSeq - this.writer.lastSeq,
+      lastError: this.lastError,
+      backups: this.backup.status(),
+    };
+  }
+
+  /** Waits for queued commits. */
+  async flush(): Promise<void> {
+    await this.tail;
+  }
+
+  async close(): Promise<void> {
+    await this.tail;
+    await this.backup.stop();
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * upload-pack over stateless HTTP, protocol v0/v1: the ref advertisement, and the answer to one request (wants,
+ * haves, maybe "done"): ACK/NAK lines, then, once the client is done, the pack on side-band if it asked for one.
+ */
+import type { RepoReader } from "./git-server-objects.ts";
+import { OID_PATTERN, SERVED_BRANCH } from "./git-server-objects.ts";
+import { packfile } from "./git-server-pack.ts";
+import { FLUSH_PKT, MAX_PKT_LENGTH, PktLineError, SIDE_BAND, parsePktLines, pktLine, sideBandPkt } from "./git-server-pkt.ts";
+import { commitsReachable, objectsToSend } from "./git-server-walk.ts";
+
+const NO_COMMIT = "0".repeat(40);
+const AGENT = "agent=ceremony-transcript/1";
+
+/** What this server does: no shallow clones, no filters, no tags, no ofs-delta (REF_DELTA needs none), one branch. */
+export function capabilities(): string[] {
+  return ["multi_ack_detailed", "side-band-64k", "side-band", "thin-pack", "no-progress", "allow-reachable-sha1-in-want", `symref=HEAD:${SERVED_BRANCH}`, "object-format=sha1", AGENT];
+}
+
+/** `# service=git-upload-pack`, then HEAD and the branch (or the empty-repository line), first line with capabilities. */
+export function advertisement(tip: string | null): Uint8Array[] {
+  const caps = capabilities().join(" ");
+  const refs = tip === null ? [pktLine(`${NO_COMMIT} capabilities^{}\0${caps}\n`)] : [pktLine(`${tip} HEAD\0${caps}\n`), pktLine(`${tip} ${SERVED_BRANCH}\n`)];
+  return [pktLine("# service=git-upload-pack\n"), FLUSH_PKT, ...refs, FLUSH_PKT];
+}
+
+export interface UploadPackRequest {
+  wants: string[];
+  haves: string[];
+  capabilities: Set<string>;
+  done: boolean;
+}
+
+/** Parses the request body; throws PktLineError for anything outside what was advertised. */
+export function parseUploadPackRequest(body: Uint8Array): UploadPackRequest {
+  const request: UploadPackRequest = { wants: [], haves: [], capabilities: new Set(), done: false };
+  let phase: "wants" | "haves" = "wants";
+  for (const line of parsePktLines(body)) {
+    if (request.done) throw new PktLineError("data after done");
+    if (line === null) {
+      phase = "haves";
+      continue;
+    }
+    const [verb, oid, ...caps] = line.split(" ");
+    if (phase === "wants" && verb === "want" && oid !== undefined && OID_PATTERN.test(oid)) {
+      if (request.wants.length === 0) caps.forEach((c) => request.capabilities.add(c));
+      else if (caps.length > 0) throw new PktLineError("capabilities after the first want");
+      request.wants.push(oid);
+    } else if (phase === "haves" && verb === "have" && oid !== undefined && OID_PATTERN.test(oid) && caps.length === 0) {
+      request.haves.push(oid);
+    } else if (line === "done") {
+      request.done = true;
+    } else {
+      throw new PktLineError(`unexpected line ${JSON.stringify(line.slice(0, 80))}`);
+    }
+  }
+  return request;
+}
+
+export type UploadPackAnswer = { ok: true; body: AsyncGenerator<Uint8Array> } | { ok: false; error: string };
+
+/**
+ * Answers one request against the branch as it is now (read once). A want must be reachable from the tip, so a
+ * client that saw an older advertisement still gets what it asked for. A have is common when it is in that history.
+ */
+export async function answerUploadPack(repo: RepoReader, request: UploadPackRequest, log: (line: string) => void): Promise<UploadPackAnswer> {
+  const tip = await repo.tip();
+  const history = new Set(tip === null ? [] : await commitsReachable(repo, [tip]));
+  const notOurs = request.wants.find((oid) => !history.has(oid));
+  if (notOurs !== undefined) return { ok: false, error: `upload-pack: not our ref ${notOurs}` };
+  return { ok: true, body: respond(repo, request, history, log) };
+}
+
+async function* respond(repo: RepoReader, request: UploadPackRequest, history: ReadonlySet<string>, log: (line: string) => void): AsyncGenerator<Uint8Array> {
+  if (request.wants.length === 0) return;
+  const common = [...new Set(request.haves.filter((oid) => history.has(oid)))];
+  yield* negotiation(request, common).map((line) => pktLine(`${line}\n`));
+  if (!request.done) return;
+
+  const caps = request.capabilities;
+  const bandMax = caps.has("side-band-64k") ? MAX_PKT_LENGTH - 5 : caps.has("side-band") ? 1000 - 5 : 0;
+  const progress = bandMax > 0 && !caps.has("no-progress");
+  try {
+    const entries = await objectsToSend(repo, request.wants, common);
+    if (progress) yield sideBandPkt(SIDE_BAND.progress, `Enumerating objects: ${entries.length}, done.\n`);
+    const pack = packfile(repo, entries, { thin: caps.has("thin-pack") });
+    if (bandMax === 0) {
+      yield* pack;
+      return;
+    }
+    const stats = yield* inSideBand(pack, bandMax);
+    if (progress) yield sideBandPkt(SIDE_BAND.progress, `Total ${stats.objects} (delta ${stats.deltas}), reused 0 (delta 0)\n`);
+    yield FLUSH_PKT;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log(`ceremony: git upload-pack failed: ${message}`);
+    // Without side-band there is no way to tell the client: the broken stream has to do.
+    if (bandMax === 0) throw error;
+    yield sideBandPkt(SIDE_BAND.error, "upload-pack: internal error\n");
+  }
+}
+
+/**
+ * ACK/NAK lines as git's upload-pack writes them in stateless mode. With multi_ack_detailed: "ACK <oid> common" per
+ * common have, then "NAK" at the end of a round or "ACK <last>" after done. Without it: "ACK" once for the first common
+ * have, and "NAK" only when there is none.
+ */
+function negotiation(request: UploadPackRequest, common: readonly string[]): string[] {
+  const last = common.at(-1);
+  if (request.capabilities.has("multi_ack_detailed")) {
+    const acks = common.map((oid) => `ACK ${oid} common`);
+    if (!request.done) return [...acks, "NAK"];
+    return [...acks, last === undefined ? "NAK" : `ACK ${last}`];
+  }
+  const first = common[0];
+  return [first === undefined ? "NAK" : `ACK ${first}`];
+}
+
+/** Cuts the pack into band-1 packets as large as the band allows, rather than one small packet per object. */
+async function* inSideBand<R>(pack: AsyncGenerator<Uint8Array, R>, maxData: number): AsyncGenerator<Uint8Array, R> {
+  const buffer = new Uint8Array(maxData);
+  let filled = 0;
+  for (let next = await pack.next(); ; next = await pack.next()) {
+    if (next.done === true) {
+      if (filled > 0) yield sideBandPkt(SIDE_BAND.data, buffer.subarray(0, filled));
+      return next.value;
+    }
+    const piece = next.value;
+    let at = 0;
+    while (at < piece.length) {
+      const take = Math.min(maxData - filled, piece.length - at);
+      buffer.set(piece.subarray(at, at + take), filled);
+      filled += take;
+      at += take;
+      if (filled === maxData) {
+        yield sideBandPkt(SIDE_BAND.data, buffer);
+        filled = 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Which objects a fetch needs: every commit reachable from the wants and not from the common haves, with the trees
+ * and blobs those commits introduce. A commit's tree is compared path by path with its parents' trees, so the walk
+ * costs what the commits changed, not the size of the repository.
+ */
+import type { ObjectType, RepoReader } from "./git-server-objects.ts";
+
+export interface PackEntry {
+  oid: string;
+  type: ObjectType;
+  /** For a tree: its parent's version at the same path, a good delta base (sent in this pack, or the client's). */
+  deltaBase?: string;
+}
+
+/**
+ * Commits reachable from `from` (inclusive) that are not in `stop`, parents before children. Iterative, so a long
+ * history cannot overflow the stack.
+ */
+export async function commitsReachable(repo: RepoReader, from: readonly string[], stop: ReadonlySet<string> = new Set()): Promise<string[]> {
+  const order: string[] = [];
+  const visited = new Set<string>();
+  const stack = from.map((oid) => ({ oid, expanded: false }));
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (top.expanded) {
+      order.push(top.oid);
+      continue;
+    }
+    if (visited.has(top.oid) || stop.has(top.oid)) continue;
+    visited.add(top.oid);
+    stack.push({ oid: top.oid, expanded: true });
+    for (const parent of (await repo.commit(top.oid)).parents) {
+      if (!visited.has(parent) && !stop.has(parent)) stack.push({ oid: parent, expanded: false });
+    }
+  }
+  return order;
+}
+
+/**
+ * The objects to send for `wants` to a client that has `common` and everything reachable from it. Correct because
+ * commits are walked parents first: an object a commit shares with a parent at the same path was either sent with
+ * that parent or is the client's already, and a tree already listed had its own contents covered the same way.
+ */
+export async function objectsToSend(repo: RepoReader, wants: readonly string[], common: readonly string[]): Promise<PackEntry[]> {
+  const theirs = new Set(await commitsReachable(repo, common));
+  const commits = await commitsReachable(repo, wants, theirs);
+  const listed = new Set<string>(commits);
+  const entries: PackEntry[] = commits.map((oid) => ({ oid, type: "commit" }));
+
+  const walkTree = async (oid: string, bases: readonly string[]): Promise<void> => {
+    if (bases.includes(oid) || listed.has(oid)) return;
+    listed.add(oid);
+    const deltaBase = bases[0];
+    entries.push(deltaBase === undefined ? { oid, type: "tree" } : { oid, type: "tree", deltaBase });
+    const [tree, ...baseTrees] = await Promise.all([oid, ...bases].map((t) => repo.tree(t)));
+    if (tree === undefined) return;
+    // Changed subtrees are walked concurrently: the walk waits on reads more than it computes.
+    const subtrees: Promise<void>[] = [];
+    for (const [name, entry] of tree) {
+      // A submodule link names a commit of another repository: nothing here to send.
+      if (entry.type === "commit") continue;
+      let unchanged = false;
+      const subtreeBases: string[] = [];
+      for (const baseTree of baseTrees) {
+        const before = baseTree.get(name);
+        if (before?.oid === entry.oid) unchanged = true;
+        else if (before?.type === "tree") subtreeBases.push(before.oid);
+      }
+      if (unchanged) continue;
+      if (entry.type === "tree") {
+        subtrees.push(walkTree(entry.oid, subtreeBases));
+      } else if (!listed.has(entry.oid)) {
+        listed.add(entry.oid);
+        entries.push({ oid: entry.oid, type: "blob" });
+      }
+    }
+    await Promise.all(subtrees);
+  };
+
+  for (const oid of commits) {
+    const commit = await repo.commit(oid);
+    const parentTrees = await Promise.all(commit.parents.map(async (parent) => (await repo.commit(parent)).tree));
+    await walkTree(commit.tree, parentTrees);
+  }
+  return entries;
+}
