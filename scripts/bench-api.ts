@@ -53,7 +53,7 @@ const coord = await Coordinator.open({
   settings: { power: 8, chunkSize: 64, contributorsPerRound: 5, lockLimit: 1, roundStartWaitMs: 3_600_000, admins: [admin.publicKey] },
   tickMs: 1000,
   verifiers: 0,
-  verifierId: admin.publicKey,
+  coordinatorKey: admin,
   ops: await LocalOps.create(),
 });
 const app = createApp(coord, { replay: new ReplayGuard({ maxEntries: 10_000_000, maxEntriesPerKey: 100_000 }), coordinatorKey: admin.publicKey });

@@ -25,7 +25,7 @@ beforeAll(async () => {
     settings: { power: 3, chunkSize: 4, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 0, admins: [admin.publicKey] },
     tickMs: 1000,
     verifiers: 1,
-    verifierId: verifierKey.publicKey,
+    coordinatorKey: verifierKey,
     ops: await LocalOps.create(),
   });
   app = createApp(coord, { replay: new ReplayGuard(), coordinatorKey: verifierKey.publicKey });

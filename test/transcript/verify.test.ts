@@ -123,7 +123,7 @@ async function runCeremony(): Promise<{ data: string; coord: Coordinator }> {
     settings: { power: 3, chunkSize: 4, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 600_000, admins: [admin.publicKey] },
     tickMs: 20,
     verifiers: 1,
-    verifierId: coordinatorKey.publicKey,
+    coordinatorKey,
     ops,
   });
   coord.start();
