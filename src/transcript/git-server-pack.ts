@@ -132,7 +132,7 @@ async function encodeObject(type: number, content: Uint8Array, baseOid?: Uint8Ar
 }
 
 /** Type in bits 4-6 of the first byte, size in its low 4 bits and then 7 bits a byte, low bits first. */
-export function objectHeader(type: number, size: number): Uint8Array {
+function objectHeader(type: number, size: number): Uint8Array {
   const bytes: number[] = [];
   let byte = (type << 4) | (size % 16);
   let rest = Math.floor(size / 16);

@@ -12,14 +12,14 @@ const NO_COMMIT = "0".repeat(40);
 const AGENT = "agent=ceremony-transcript/1";
 
 /** What this server does: no shallow clones, no filters, no tags, no ofs-delta (REF_DELTA needs none), one branch. */
-export function capabilities(): string[] {
-  return ["multi_ack_detailed", "side-band-64k", "side-band", "thin-pack", "no-progress", "allow-reachable-sha1-in-want", `symref=HEAD:${SERVED_BRANCH}`, "object-format=sha1", AGENT];
-}
+const CAPABILITIES = ["multi_ack_detailed", "side-band-64k", "side-band", "thin-pack", "no-progress", `symref=HEAD:${SERVED_BRANCH}`, "object-format=sha1", AGENT].join(" ");
 
 /** `# service=git-upload-pack`, then HEAD and the branch (or the empty-repository line), first line with capabilities. */
 export function advertisement(tip: string | null): Uint8Array[] {
-  const caps = capabilities().join(" ");
-  const refs = tip === null ? [pktLine(`${NO_COMMIT} capabilities^{}\0${caps}\n`)] : [pktLine(`${tip} HEAD\0${caps}\n`), pktLine(`${tip} ${SERVED_BRANCH}\n`)];
+  const refs =
+    tip === null
+      ? [pktLine(`${NO_COMMIT} capabilities^{}\0${CAPABILITIES}\n`)]
+      : [pktLine(`${tip} HEAD\0${CAPABILITIES}\n`), pktLine(`${tip} ${SERVED_BRANCH}\n`)];
   return [pktLine("# service=git-upload-pack\n"), FLUSH_PKT, ...refs, FLUSH_PKT];
 }
 
@@ -35,7 +35,7 @@ export function parseUploadPackRequest(body: Uint8Array): UploadPackRequest {
   const request: UploadPackRequest = { wants: [], haves: [], capabilities: new Set(), done: false };
   let phase: "wants" | "haves" = "wants";
   for (const line of parsePktLines(body)) {
-    if (request.done) throw new PktLineError("data after done");
+    if (request.done && line !== null) throw new PktLineError("data after done");
     if (line === null) {
       phase = "haves";
       continue;

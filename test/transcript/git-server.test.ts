@@ -13,6 +13,7 @@ import { gzipSync } from "node:zlib";
 import git from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import { createGitServer } from "../../src/transcript/git-server.ts";
+import { MAX_UPLOAD_PACK_REQUEST } from "../../src/transcript/git-server-http.ts";
 import { eventPath } from "../../src/transcript/layout.ts";
 import { serveOnLoopback, type NodeHttpServer } from "../helpers/node-http.ts";
 
@@ -187,9 +188,11 @@ describe("git server: the git CLI", () => {
   });
 
   it.each(["0", "1"])("clones with protocol.version=%s", async (version) => {
+    seen.length = 0;
     const dir = join(await freshDir(`cli-v${version}`), "clone");
     await gitCli(["-c", `protocol.version=${version}`, "clone", "-q", url, dir]);
     await expectGoodClone(dir);
+    expect(seen.find((r) => r.path.endsWith("/info/refs"))?.gitProtocol).toBe(version === "0" ? null : `version=${version}`);
   });
 
   it("fetches and pulls later commits, sending only what is new", async () => {
@@ -285,7 +288,8 @@ describe("git server: a repository restored from a clone", () => {
     const restoredApp = createGitServer({ repoDir: restored });
     const restoredServer = await serveOnLoopback((request) => restoredApp.fetch(request));
     try {
-      for (const env of [{}, { GIT_SMART_HTTP: "0" }]) {
+      const smartThenDumb: Record<string, string>[] = [{}, { GIT_SMART_HTTP: "0" }];
+      for (const env of smartThenDumb) {
         const dir = join(await freshDir("from-restored"), "clone");
         await gitCli(["clone", "-q", `${restoredServer.url}/transcript.git`, dir], { env });
         await expectGoodClone(dir);
@@ -323,6 +327,26 @@ describe("git server: protocol edges", () => {
     expect((await indexed).stdout.trim()).toMatch(/^pack\s+[0-9a-f]{40}$/);
   });
 
+  it("negotiates as git's upload-pack does in stateless mode", async () => {
+    const [tip, older] = [history[0] ?? "", history[1] ?? ""];
+    const unknown = "2".repeat(40);
+    const request = (caps: string, haves: string[], done: boolean): Uint8Array =>
+      new TextEncoder().encode(`${pkt(`want ${tip}${caps}\n`)}0000${haves.map((h) => pkt(`have ${h}\n`)).join("")}${done ? pkt("done\n") : "0000"}`);
+
+    // multi_ack_detailed: "ACK common" for each have the server knows, "NAK" to end a round, "ACK" once done.
+    const round = await uploadPack(request(" multi_ack_detailed side-band-64k", [unknown, older], false));
+    expect(await round.text()).toBe(pkt(`ACK ${older} common\n`) + pkt("NAK\n"));
+    const final = Buffer.from(await (await uploadPack(request(" multi_ack_detailed side-band-64k no-progress", [unknown, older], true))).arrayBuffer());
+    const acks = pkt(`ACK ${older} common\n`) + pkt(`ACK ${older}\n`);
+    expect(final.subarray(0, acks.length + 9).toString("latin1")).toMatch(new RegExp(`^${acks}[0-9a-f]{4}\x01PACK$`));
+    expect(final.subarray(-4).toString("latin1")).toBe("0000");
+
+    // Without multi_ack: one "ACK" for the first common have, then the pack, here without side-band.
+    const plain = Buffer.from(await (await uploadPack(request("", [older, tip], true))).arrayBuffer());
+    const ack = pkt(`ACK ${older}\n`);
+    expect(plain.subarray(0, ack.length + 4).toString("latin1")).toBe(`${ack}PACK`);
+  });
+
   it("refuses wants outside the branch with an ERR line", async () => {
     const response = await uploadPack(new TextEncoder().encode(`${pkt(`want ${"1".repeat(40)}\n`)}0000${pkt("done\n")}`));
     expect(await response.text()).toBe(pkt(`ERR upload-pack: not our ref ${"1".repeat(40)}\n`));
@@ -331,8 +355,8 @@ describe("git server: protocol edges", () => {
   it("rejects malformed and oversized requests", async () => {
     expect((await uploadPack(new TextEncoder().encode("zzzz"))).status).toBe(400);
     expect((await uploadPack(new TextEncoder().encode(`${pkt("shallow 1234\n")}0000`))).status).toBe(400);
-    expect((await uploadPack(new Uint8Array(5 << 20))).status).toBe(413);
-    const bomb = gzipSync(new Uint8Array(64 << 20));
+    expect((await uploadPack(new Uint8Array(MAX_UPLOAD_PACK_REQUEST + 1))).status).toBe(413);
+    const bomb = gzipSync(new Uint8Array(16 * MAX_UPLOAD_PACK_REQUEST));
     expect((await uploadPack(bomb, { "Content-Encoding": "gzip" })).status).toBe(413);
     expect((await uploadPack(new Uint8Array(10), { "Content-Encoding": "gzip" })).status).toBe(400);
     const wrongType = await app.request("/transcript.git/git-upload-pack", { method: "POST", body: "0000" });
