@@ -16,6 +16,7 @@ import { closeCurve } from "../src/crypto/curve.ts";
 import { LocalOps } from "../src/crypto/ops.ts";
 import { createApp } from "../src/server/app.ts";
 import { Coordinator } from "../src/server/coordinator.ts";
+import { DEFAULT_FAULT_SETTINGS } from "../src/core/model.ts";
 
 const { values } = parseArgs({ options: { participants: { type: "string" }, requests: { type: "string" }, concurrency: { type: "string" } } });
 const participants = Number(values.participants ?? 1000);
@@ -50,7 +51,7 @@ const dir = await mkdtemp(join(tmpdir(), "ceremony-bench-api-"));
 const admin = generateKeyPair();
 const coord = await Coordinator.open({
   dataDir: dir,
-  settings: { power: 8, chunkSize: 64, contributorsPerRound: 5, lockLimit: 1, roundStartWaitMs: 3_600_000, admins: [admin.publicKey] },
+  settings: { power: 8, chunkSize: 64, contributorsPerRound: 5, lockLimit: 1, roundStartWaitMs: 3_600_000, ...DEFAULT_FAULT_SETTINGS, admins: [admin.publicKey] },
   tickMs: 1000,
   verifiers: 0,
   coordinatorKey: admin,

@@ -136,3 +136,15 @@ export async function readKeyFile(path: string): Promise<ParticipantKey> {
   }
   return parseKeyFile(json, path);
 }
+
+/** Reads the key at path, creating it (mode 0600) first when it is missing. */
+export async function ensureKeyFile(path: string): Promise<{ key: ParticipantKey; created: boolean }> {
+  try {
+    return { key: await readKeyFile(path), created: false };
+  } catch (err) {
+    if (!(err instanceof KeyFileError && err.code === "KEY_FILE_MISSING")) throw err;
+  }
+  const key = generateKeyPair();
+  await writeKeyFile(path, key);
+  return { key, created: true };
+}

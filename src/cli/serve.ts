@@ -1,7 +1,7 @@
 /** `ceremony serve`: the coordinator, its own verifiers and the HTTP API, until SIGINT/SIGTERM. */
-import { access, mkdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { generateKeyPair, readKeyFile, writeKeyFile, type ParticipantKey } from "../auth/keys.ts";
+import { ensureKeyFile } from "../auth/keys.ts";
 import { ReplayGuard } from "../auth/replay.ts";
 import { serveHttp } from "../adapters/bun/http.ts";
 import { loadServeSettings, serveHelp, SERVE_OPTIONS, ConfigError } from "../config/serve.ts";
@@ -14,21 +14,6 @@ import { parseFlags } from "./args.ts";
 import { CliError } from "./errors.ts";
 
 export const usage = serveHelp();
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Reads the key at path, creating it first if it is missing. */
-async function ensureKey(path: string): Promise<{ key: ParticipantKey; created: boolean }> {
-  if (await exists(path)) return { key: await readKeyFile(path), created: false };
-  const key = generateKeyPair();
-  await writeKeyFile(path, key);
-  return { key, created: true };
-}
 
 export async function serve(argv: string[]): Promise<void> {
   const options: Record<string, { type: "string"; multiple?: boolean }> = { preset: { type: "string" }, config: { type: "string" }, "restore-from": { type: "string" } };
@@ -48,7 +33,7 @@ export async function serve(argv: string[]): Promise<void> {
   const admins = [...settings.admins];
   if (admins.length === 0) {
     if (settings.preset === "production") throw new CliError("serve: the production preset needs at least one --admin key");
-    const { key, created } = await ensureKey(join(data, "admin.key"));
+    const { key, created } = await ensureKeyFile(join(data, "admin.key"));
     admins.push(key.publicKey);
     console.log(`ceremony: admin key ${created ? "created at" : "read from"} ${join(data, "admin.key")}`);
   }
@@ -61,7 +46,7 @@ export async function serve(argv: string[]): Promise<void> {
       throw err;
     }
   }
-  const coordinatorKey = (await ensureKey(join(data, "coordinator.key"))).key;
+  const coordinatorKey = (await ensureKeyFile(join(data, "coordinator.key"))).key;
   let listening = `http://${settings.host}:${settings.port}`;
 
   const pool = new WorkerPool(settings.threads || undefined);
@@ -73,10 +58,15 @@ export async function serve(argv: string[]): Promise<void> {
       contributorsPerRound: settings.contributorsPerRound,
       lockLimit: settings.lockLimit,
       roundStartWaitMs: settings.roundStartWaitMs,
+      heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
+      lockTimeoutMs: settings.lockTimeoutMs,
+      maxVerificationFailures: settings.maxVerificationFailures,
+      dropsBeforeBan: settings.dropsBeforeBan,
       admins,
     },
     tickMs: settings.tickMs,
     verifiers: settings.verifiers,
+    replacements: settings.replacementContributors,
     coordinatorKey,
     transcript: {
       externalThresholdBytes: settings.externalThresholdBytes,

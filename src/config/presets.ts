@@ -22,6 +22,12 @@ export interface ServeSettings {
   admins: string[];
   /** Allowed clock skew for signed requests. */
   signatureWindowMs: number;
+  heartbeatTimeoutMs: number;
+  lockTimeoutMs: number;
+  maxVerificationFailures: number;
+  dropsBeforeBan: number;
+  /** Coordinator-owned contributors run in-process to take over dropped contributors' positions. */
+  replacementContributors: number;
   /** Public base URL of the coordinator (written into transcript refs); empty: the address it listens on. */
   publicUrl: string;
   /** Git remotes (smart HTTP) the transcript is pushed to. */
@@ -48,6 +54,11 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     verifiers: 1,
     threads: 0,
     admins: [],
+    heartbeatTimeoutMs: 30_000,
+    lockTimeoutMs: 120_000,
+    maxVerificationFailures: 3,
+    dropsBeforeBan: 3,
+    replacementContributors: 1,
     signatureWindowMs: 60_000,
     publicUrl: "",
     backupRemotes: [],
@@ -68,6 +79,11 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     verifiers: 1,
     threads: 2,
     admins: [],
+    heartbeatTimeoutMs: 5_000,
+    lockTimeoutMs: 20_000,
+    maxVerificationFailures: 2,
+    dropsBeforeBan: 3,
+    replacementContributors: 1,
     signatureWindowMs: 60_000,
     publicUrl: "",
     backupRemotes: [],
@@ -88,6 +104,11 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     verifiers: 1,
     threads: 0,
     admins: [],
+    heartbeatTimeoutMs: 120_000,
+    lockTimeoutMs: 1_800_000,
+    maxVerificationFailures: 3,
+    dropsBeforeBan: 3,
+    replacementContributors: 1,
     signatureWindowMs: 60_000,
     publicUrl: "",
     backupRemotes: [],

@@ -30,6 +30,11 @@ export const SERVE_OPTIONS: Record<Key, { flag: string; env: string; help: strin
     schema: v.pipe(v.unknown(), v.transform((x) => (typeof x === "string" ? x.split(",").filter(Boolean) : x)), v.array(hexKey)),
   },
   signatureWindowMs: { flag: "--signature-window-ms", env: "CEREMONY_SIGNATURE_WINDOW_MS", help: "allowed clock skew of signed requests", schema: intIn(1_000, 3_600_000) },
+  heartbeatTimeoutMs: { flag: "--heartbeat-timeout-ms", env: "CEREMONY_HEARTBEAT_TIMEOUT_MS", help: "a silent round contributor is dropped after this long", schema: intIn(1_000, 86_400_000) },
+  lockTimeoutMs: { flag: "--lock-timeout-ms", env: "CEREMONY_LOCK_TIMEOUT_MS", help: "a chunk held this long without an upload drops its holder", schema: intIn(1_000, 86_400_000) },
+  maxVerificationFailures: { flag: "--max-verification-failures", env: "CEREMONY_MAX_VERIFICATION_FAILURES", help: "rejected uploads in a round before a contributor is dropped", schema: intIn(1, 1000) },
+  dropsBeforeBan: { flag: "--drops-before-ban", env: "CEREMONY_DROPS_BEFORE_BAN", help: "drops after which a participant is banned", schema: intIn(1, 1000) },
+  replacementContributors: { flag: "--replacement-contributors", env: "CEREMONY_REPLACEMENT_CONTRIBUTORS", help: "coordinator-owned contributors that take over dropped positions", schema: intIn(0, 16) },
   publicUrl: {
     flag: "--public-url",
     env: "CEREMONY_PUBLIC_URL",

@@ -3,7 +3,7 @@
  * verdicts arrive in the command; a refusal throws a DomainError with a stable code and changes nothing.
  */
 import { refuse } from "./errors.ts";
-import { currentRound } from "./evolve.ts";
+import { currentRound, evolve } from "./evolve.ts";
 import type { Base, CeremonyEvent, CeremonyState, Command, ParticipantId, Round } from "./model.ts";
 
 type Open = Exclude<CeremonyState, { phase: "setup" }>;
@@ -69,6 +69,51 @@ export function lockRefusal(state: Open, round: Round, participant: ParticipantI
   return null;
 }
 
+/**
+ * What dropping `p` implies: the drop (with the round's contributions it takes along), then a coordinator-owned
+ * replacement takes its position if one is free and a regular contributor remains, else the round restarts with the
+ * others first in the queue; the last verifier leaving also restarts it; repeated drops end in a ban.
+ */
+export function dropEvents(state: Open, p: ParticipantId, reason: string, by: ParticipantId): CeremonyEvent[] {
+  const round = currentRound(state);
+  const j = round ? round.contributors.indexOf(p) : -1;
+  const discarded =
+    round && j >= 0 ? round.chunks.flatMap((c, k) => c.contributions.slice(j).map((x, i) => ({ chunk: k, position: j + i, hash: x.hash }))) : [];
+  const events: CeremonyEvent[] = [{ type: "ParticipantDropped", participant: p, reason, by, ...(discarded.length ? { discarded } : {}) }];
+  if (round && j >= 0) {
+    const regulars = round.contributors.filter((x) => x !== p && !state.replacements.includes(x));
+    const free = state.replacements.find((r) => !round.contributors.includes(r));
+    if (regulars.length > 0 && free) events.push({ type: "ContributorReplaced", round: round.number, position: j, dropped: p, replacement: free });
+    else events.push({ type: "RoundRestarted", round: round.number, reason: `contributor dropped: ${reason}`, requeued: regulars });
+  } else if (round && state.verifiers.includes(p) && state.verifiers.length === 1) {
+    const regulars = round.contributors.filter((x) => !state.replacements.includes(x));
+    events.push({ type: "RoundRestarted", round: round.number, reason: "the last verifier is gone", requeued: regulars });
+  }
+  const drops = (state.drops[p] ?? 0) + 1;
+  if (drops >= state.settings.dropsBeforeBan && !state.banned.includes(p)) {
+    events.push({ type: "ParticipantBanned", participant: p, reason: `dropped ${drops} times`, by });
+  }
+  return events;
+}
+
+/** The first timeout the tick finds: a silent round contributor, else a lock held too long. */
+function timeoutDrop(state: Open, now: number, lastSeen: Record<ParticipantId, number>, coordinator: ParticipantId): CeremonyEvent[] {
+  const round = currentRound(state);
+  if (!round) return [];
+  const s = state.settings;
+  for (const p of round.contributors) {
+    if (state.replacements.includes(p)) continue;
+    const seen = Math.max(lastSeen[p] ?? 0, round.startedAt);
+    if (now - seen > s.heartbeatTimeoutMs) return dropEvents(state, p, `unresponsive: no heartbeat for ${Math.round((now - seen) / 1000)} s`, coordinator);
+  }
+  for (const [k, c] of round.chunks.entries()) {
+    if (c.lock && !state.replacements.includes(c.lock.holder) && now - c.lock.since > s.lockTimeoutMs) {
+      return dropEvents(state, c.lock.holder, `too slow: held chunk ${k} for ${Math.round((now - c.lock.since) / 1000)} s`, coordinator);
+    }
+  }
+  return [];
+}
+
 export function decide(command: Command, state: CeremonyState): CeremonyEvent[] {
   switch (command.type) {
     case "Initialize": {
@@ -83,6 +128,10 @@ export function decide(command: Command, state: CeremonyState): CeremonyEvent[] 
       const s = notFinalized(state);
       const p = command.participant;
       if (s.banned.includes(p)) throw refuse("BANNED", "this participant is banned");
+      if (command.role === "replacement") {
+        if (s.replacements.includes(p)) throw refuse("ALREADY_QUEUED", "this replacement is already registered");
+        return [{ type: "ReplacementRegistered", participant: p }];
+      }
       if (command.role === "verifier") {
         if (s.verifiers.includes(p)) throw refuse("ALREADY_QUEUED", "this verifier is already registered");
         return [{ type: "VerifierRegistered", participant: p }];
@@ -98,6 +147,9 @@ export function decide(command: Command, state: CeremonyState): CeremonyEvent[] 
       return [{ type: "ParticipantLeftQueue", participant: command.participant }];
     }
     case "Tick": {
+      if (state.phase === "running" || state.phase === "finalizing") {
+        return command.lastSeen && command.coordinator ? timeoutDrop(state, command.now, command.lastSeen, command.coordinator) : [];
+      }
       if (state.phase !== "waiting") return [];
       if (state.queue.length === 0 || state.verifiers.length === 0) return [];
       const oldest = state.queuedAt[state.queue[0] as ParticipantId] ?? command.now;
@@ -134,7 +186,13 @@ export function decide(command: Command, state: CeremonyState): CeremonyEvent[] 
         throw refuse("STALE_VERIFICATION", "that contribution is not awaiting verification (replaced, rejected or already verified)");
       }
       const { round: r, chunk, position: pos, verifier, hash } = { ...command, round: round.number };
-      if (!command.ok) return [{ type: "ContributionRejected", round: r, chunk, position: pos, verifier, hash, code: command.code ?? "REJECTED" }];
+      if (!command.ok) {
+        const rejected: CeremonyEvent = { type: "ContributionRejected", round: r, chunk, position: pos, verifier, hash, code: command.code ?? "REJECTED" };
+        const failures = (s.failures[c.contributor] ?? 0) + 1;
+        if (failures < s.settings.maxVerificationFailures) return [rejected];
+        const after = evolve(s, rejected) as Open;
+        return [rejected, ...dropEvents(after, c.contributor, `failed verification ${failures} times (last: ${rejected.code})`, verifier)];
+      }
       const last = pos === round.contributors.length - 1;
       if (chunk === 0 && !last && command.nextChallenge === undefined) {
         throw refuse("INVALID_COMMAND", "an accepted chunk 0 needs the next position's challenge");
@@ -175,16 +233,11 @@ export function decide(command: Command, state: CeremonyState): CeremonyEvent[] 
       const s = notFinalized(state);
       admin(s, command.actor);
       const p = command.participant;
-      const round = currentRound(s);
-      const known = s.queue.includes(p) || s.verifiers.includes(p) || round?.contributors.includes(p);
+      const known = s.queue.includes(p) || s.verifiers.includes(p) || s.replacements.includes(p) || currentRound(s)?.contributors.includes(p);
       if (command.type === "Drop" && !known) throw refuse("UNKNOWN_PARTICIPANT", "this participant is not in the queue, a round or the verifiers");
-      const events: CeremonyEvent[] = [];
-      if (known) events.push({ type: "ParticipantDropped", participant: p, reason: command.reason, by: command.actor });
-      if (round?.contributors.includes(p)) {
-        events.push({ type: "RoundRestarted", round: round.number, reason: `contributor dropped: ${command.reason}`, requeued: round.contributors.filter((x) => x !== p) });
-      }
-      if (command.type === "Ban") {
-        if (s.banned.includes(p)) throw refuse("BANNED", "this participant is already banned");
+      if (command.type === "Ban" && s.banned.includes(p)) throw refuse("BANNED", "this participant is already banned");
+      const events = known ? dropEvents(s, p, command.reason, command.actor) : [];
+      if (command.type === "Ban" && !events.some((e) => e.type === "ParticipantBanned")) {
         events.push({ type: "ParticipantBanned", participant: p, reason: command.reason, by: command.actor });
       }
       return events;

@@ -7,8 +7,8 @@ export function initialState(): CeremonyState {
 
 function base(state: CeremonyState): Base {
   if (state.phase === "setup") throw new Error("event applied before CeremonyInitialized");
-  const { settings, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds } = state;
-  return { settings, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds };
+  const { settings, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops } = state;
+  return { settings, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops };
 }
 
 export function currentRound(state: CeremonyState): Round | null {
@@ -26,8 +26,18 @@ function updateChunk(round: Round, k: number, fn: (c: ChunkProgress) => ChunkPro
   return { ...round, chunks: round.chunks.map((c, i) => (i === k ? fn(c) : c)) };
 }
 
-function releaseLocksOf(round: Round, participant: string): Round {
-  return { ...round, chunks: round.chunks.map((c) => (c.lock?.holder === participant ? { ...c, lock: null } : c)) };
+/**
+ * A dropped contributor's position is emptied: its contributions and every one built on them (positions ≥ j) leave
+ * the round, their locks are released, and the challenges after j are unknown again. Not in the round: only its locks.
+ */
+export function withoutPosition(round: Round, j: number, participant: ParticipantId): Round {
+  if (j < 0) return { ...round, chunks: round.chunks.map((c) => (c.lock?.holder === participant ? { ...c, lock: null } : c)) };
+  const later = new Set(round.contributors.slice(j));
+  return {
+    ...round,
+    challenges: round.challenges.map((c, i) => (i > j ? null : c)),
+    chunks: round.chunks.map((c) => ({ lock: c.lock && later.has(c.lock.holder) ? null : c.lock, contributions: c.contributions.slice(0, j) })),
+  };
 }
 
 function dequeue(b: Base, leaving: ParticipantId[]): Pick<Base, "queue" | "queuedAt"> {
@@ -56,9 +66,14 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         accumulator: event.accumulator,
         challenge: event.challenge,
         completedRounds: [],
+        replacements: [],
+        failures: {},
+        drops: {},
       };
     case "ParticipantQueued":
       return { ...state, queue: [...base(state).queue, event.participant], queuedAt: { ...base(state).queuedAt, [event.participant]: event.at } } as CeremonyState;
+    case "ReplacementRegistered":
+      return { ...state, replacements: [...base(state).replacements, event.participant] } as CeremonyState;
     case "VerifierRegistered":
       return { ...state, verifiers: [...base(state).verifiers, event.participant] } as CeremonyState;
     case "ParticipantLeftQueue":
@@ -72,7 +87,7 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         challenges: event.contributors.map((_, j) => (j === 0 ? b.challenge : null)),
         chunks: Array.from({ length: b.settings.numChunks }, () => ({ lock: null, contributions: [] })),
       };
-      return withRound({ ...state, ...dequeue(b, event.contributors) } as CeremonyState, round);
+      return withRound({ ...state, ...dequeue(b, event.contributors), failures: {} } as CeremonyState, round);
     }
     case "ChunkLocked":
       return withRound(state, updateChunk(mustRound(state), event.chunk, (c) => ({ ...c, lock: { holder: event.participant, since: event.at } })));
@@ -95,11 +110,15 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
       }
       return withRound(state, round);
     }
-    case "ContributionRejected":
+    case "ContributionRejected": {
+      const round = mustRound(state);
+      const who = round.contributors[event.position] ?? "";
+      const failures = { ...base(state).failures, [who]: (base(state).failures[who] ?? 0) + 1 };
       return withRound(
-        state,
-        updateChunk(mustRound(state), event.chunk, (c) => ({ ...c, contributions: c.contributions.slice(0, event.position) })),
+        { ...state, failures } as CeremonyState,
+        updateChunk(round, event.chunk, (c) => ({ ...c, contributions: c.contributions.slice(0, event.position) })),
       );
+    }
     case "RoundAggregated": {
       const b = base(state);
       const round = mustRound(state);
@@ -130,8 +149,18 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
     case "ParticipantDropped": {
       const b = base(state);
       const round = currentRound(state);
-      const next = { ...state, ...dequeue(b, [event.participant]), verifiers: b.verifiers.filter((p) => p !== event.participant) } as CeremonyState;
-      return round ? withRound(next, releaseLocksOf(round, event.participant)) : next;
+      const next = {
+        ...state,
+        ...dequeue(b, [event.participant]),
+        verifiers: b.verifiers.filter((p) => p !== event.participant),
+        replacements: b.replacements.filter((p) => p !== event.participant),
+        drops: { ...b.drops, [event.participant]: (b.drops[event.participant] ?? 0) + 1 },
+      } as CeremonyState;
+      return round ? withRound(next, withoutPosition(round, round.contributors.indexOf(event.participant), event.participant)) : next;
+    }
+    case "ContributorReplaced": {
+      const round = mustRound(state);
+      return withRound(state, { ...round, contributors: round.contributors.map((p, j) => (j === event.position ? event.replacement : p)) });
     }
     case "ParticipantBanned":
       return { ...state, banned: [...base(state).banned, event.participant] } as CeremonyState;

@@ -5,7 +5,7 @@
 
 /** A participant is named by its ed25519 public key, hex. */
 export type ParticipantId = string;
-export type Role = "contributor" | "verifier";
+export type Role = "contributor" | "verifier" | "replacement";
 
 export interface Settings {
   ceremonyId: string;
@@ -17,9 +17,25 @@ export interface Settings {
   lockLimit: number;
   /** A round starts with fewer than contributorsPerRound once the first queued contributor has waited this long. */
   roundStartWaitMs: number;
+  /** A round contributor silent this long (no heartbeat or request) is dropped. */
+  heartbeatTimeoutMs: number;
+  /** A lock held this long without an upload drops its holder. */
+  lockTimeoutMs: number;
+  /** Rejected uploads a contributor may make in a round before it is dropped. */
+  maxVerificationFailures: number;
+  /** Drops after which a participant is banned. */
+  dropsBeforeBan: number;
   /** Participant ids allowed to run admin commands. */
   admins: ParticipantId[];
 }
+
+/** Fault-handling settings for callers that do not choose their own (tests, tools). */
+export const DEFAULT_FAULT_SETTINGS = {
+  heartbeatTimeoutMs: 60_000,
+  lockTimeoutMs: 600_000,
+  maxVerificationFailures: 3,
+  dropsBeforeBan: 3,
+} as const satisfies Partial<Settings>;
 
 export interface Contribution {
   contributor: ParticipantId;
@@ -77,6 +93,12 @@ export interface Base {
   challenge: string;
   /** Each aggregated round, in order (round 1 first): what its .ptau records are made from. */
   completedRounds: RoundSummary[];
+  /** Coordinator-owned contributors that can take over a dropped contributor's position. */
+  replacements: ParticipantId[];
+  /** Rejected uploads of each contributor in the current round. */
+  failures: Record<ParticipantId, number>;
+  /** How often each participant was dropped. */
+  drops: Record<ParticipantId, number>;
 }
 
 export type CeremonyState =
@@ -93,7 +115,14 @@ export type Command =
   | { type: "Initialize"; now: number; settings: Settings; accumulator: string[]; challenge: string }
   | { type: "JoinQueue"; now: number; participant: ParticipantId; role: Role }
   | { type: "LeaveQueue"; now: number; participant: ParticipantId }
-  | { type: "Tick"; now: number }
+  | {
+      type: "Tick";
+      now: number;
+      /** When each participant was last heard from (the shell's heartbeats); without it, no timeout applies. */
+      lastSeen?: Record<ParticipantId, number>;
+      /** Who acts for the coordinator: automatic drops name it. */
+      coordinator?: ParticipantId;
+    }
   | { type: "LockChunk"; now: number; participant: ParticipantId; chunk: number }
   | { type: "RecordContribution"; now: number; participant: ParticipantId; chunk: number; hash: string }
   | {
@@ -132,7 +161,16 @@ export type CeremonyEvent =
   | { type: "RoundAggregated"; round: number; accumulator: string[]; challenge: string }
   | { type: "FinalizationRequested"; beacon: Beacon; by: ParticipantId }
   | { type: "CeremonyFinalized"; hash: string }
-  | { type: "ParticipantDropped"; participant: ParticipantId; reason: string; by: ParticipantId }
+  | {
+      type: "ParticipantDropped";
+      participant: ParticipantId;
+      reason: string;
+      by: ParticipantId;
+      /** Contributions of the current round removed with it: its own and every one built on them (kept in the transcript). */
+      discarded?: Array<{ chunk: number; position: number; hash: string }>;
+    }
+  | { type: "ReplacementRegistered"; participant: ParticipantId }
+  | { type: "ContributorReplaced"; round: number; position: number; dropped: ParticipantId; replacement: ParticipantId }
   | { type: "ParticipantBanned"; participant: ParticipantId; reason: string; by: ParticipantId }
   | { type: "ParticipantUnbanned"; participant: ParticipantId; by: ParticipantId }
   | { type: "RoundRestarted"; round: number; reason: string; requeued: ParticipantId[] };

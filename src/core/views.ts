@@ -17,6 +17,9 @@ export function instructionFor(state: CeremonyState, participant: ParticipantId)
   const done = state.completedRounds.findIndex((r) => r.contributors.includes(participant));
   if (round?.contributors.includes(participant)) return inRound(state, round, participant);
   if (done >= 0) return { id: `done:${done + 1}`, kind: "done", reason: `contributed to round ${done + 1}` };
+  if ((state.drops[participant] ?? 0) > 0 && !state.queue.includes(participant)) {
+    return { id: `dropped:${state.drops[participant]}`, kind: "done", reason: "dropped from the ceremony (too slow, silent or failing); join again to retry" };
+  }
   if (state.phase === "finalized") return { id: "finalized", kind: "done", reason: "the ceremony is finalized" };
   const q = state.queue.indexOf(participant);
   if (q >= 0) return { id: `queued:${state.lastRound}`, kind: "wait", reason: `queued at position ${q + 1} of ${state.queue.length}` };
@@ -106,6 +109,10 @@ export interface StatusView {
   lastRound: number;
   queue: ParticipantId[];
   verifiers: number;
+  replacements: number;
+  banned: ParticipantId[];
+  /** How often each participant was dropped. */
+  drops: Record<ParticipantId, number>;
   round: null | {
     number: number;
     contributors: ParticipantId[];
@@ -120,7 +127,21 @@ export interface StatusView {
 
 export function statusView(state: CeremonyState): StatusView {
   if (state.phase === "setup") {
-    return { phase: "setup", ceremonyId: null, power: null, chunkSize: null, numChunks: null, lastRound: 0, queue: [], verifiers: 0, round: null, finalHash: null };
+    return {
+      phase: "setup",
+      ceremonyId: null,
+      power: null,
+      chunkSize: null,
+      numChunks: null,
+      lastRound: 0,
+      queue: [],
+      verifiers: 0,
+      replacements: 0,
+      banned: [],
+      drops: {},
+      round: null,
+      finalHash: null,
+    };
   }
   const round = currentRound(state);
   const s = state.settings;
@@ -133,6 +154,9 @@ export function statusView(state: CeremonyState): StatusView {
     lastRound: state.lastRound,
     queue: state.queue,
     verifiers: state.verifiers.length,
+    replacements: state.replacements.length,
+    banned: state.banned,
+    drops: state.drops,
     round: round
       ? {
           number: round.number,

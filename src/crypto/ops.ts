@@ -56,8 +56,15 @@ export function sumPoints(curve: Curve, g: Group, points: Uint8Array[]): Uint8Ar
 export async function localMsm(g: Group, points: Uint8Array, scalars: Uint8Array, scalarBytes: number): Promise<Uint8Array> {
   const n = points.length / pointBytes(g);
   if (scalars.length !== n * scalarBytes) throw new RangeError(`msm: ${n} points but ${scalars.length / scalarBytes} scalars`);
-  const curve = await getCurve();
   if (n === 0) return new Uint8Array(pointBytes(g));
+  // The wasm engine (src/crypto/msm, bit-identical to ffjavascript's multiExpAffine) takes scalars of 1 to 32 bytes;
+  // wider ones, which nothing here uses, still go to ffjavascript.
+  const wasm = await import("./msm/index.ts");
+  if (Number.isInteger(scalarBytes) && scalarBytes >= 1 && scalarBytes <= wasm.MAX_SCALAR_BYTES) {
+    await wasm.initMsm();
+    return wasm.msm(g, points, scalars, scalarBytes);
+  }
+  const curve = await getCurve();
   return encodePoint(curve, g, await curve[g].multiExpAffine(points, scalars));
 }
 

@@ -27,8 +27,6 @@ export interface AppOptions {
   now?: () => number;
   /** Public key the coordinator signs with (receipts, its own verifiers). */
   coordinatorKey: string;
-  /** Last heartbeat of each participant, kept in memory (timeouts act on it). */
-  heartbeats?: Map<ParticipantId, number>;
 }
 
 const MAX_JSON_BYTES = 64 * 1024;
@@ -69,7 +67,7 @@ const ReasonBody = v.object({ reason: v.optional(v.pipe(v.string(), v.maxLength(
 
 export function createApp(coord: Coordinator, options: AppOptions) {
   const now = options.now ?? Date.now;
-  const heartbeats = options.heartbeats ?? new Map<ParticipantId, number>();
+  const heartbeats = coord.heartbeats;
   const signed = requireSignature({ replay: options.replay, now, maxBodyBytes: MAX_JSON_BYTES });
   const settings = () => {
     const s = coord.state();
@@ -77,7 +75,11 @@ export function createApp(coord: Coordinator, options: AppOptions) {
     return s.settings;
   };
   const exec = (command: Command) => coord.execute(command);
-  const instruction = (p: ParticipantId) => instructionFor(coord.state(), p);
+  // Any signed request from a participant counts as a heartbeat.
+  const instruction = (p: ParticipantId) => {
+    heartbeats.set(p, now());
+    return instructionFor(coord.state(), p);
+  };
 
   const app = new Hono<{ Variables: AuthVariables & StreamingAuthVariables }>()
     .onError(handleError)

@@ -8,11 +8,14 @@ import type { Curve } from "ffjavascript";
 import { join } from "node:path";
 import { stat } from "node:fs/promises";
 import { createReadStream } from "node:fs";
-import type { ParticipantKey } from "../auth/keys.ts";
+import { CronJob } from "cron";
+import { ensureKeyFile, type ParticipantKey } from "../auth/keys.ts";
+import { contributeChunk } from "../crypto/contribute.ts";
+import { createContributorKey, destroyKey, type KeyPair } from "../crypto/keys.ts";
 import { roundComplete } from "../core/decide.ts";
 import { currentRound } from "../core/evolve.ts";
 import type { CeremonyEvent, CeremonyState, Command, Settings } from "../core/model.ts";
-import { verificationTasks, type VerificationTask } from "../core/views.ts";
+import { instructionFor, verificationTasks, type VerificationTask } from "../core/views.ts";
 import { dataHash, exportPtau } from "../crypto/accumulator.ts";
 import { decodeChunk } from "../crypto/chunk.ts";
 import { getCurve } from "../crypto/curve.ts";
@@ -34,8 +37,11 @@ import { TranscriptService, type TranscriptSettings } from "./transcript-service
 export interface CoordinatorOptions {
   dataDir: string;
   settings: Omit<Settings, "ceremonyId" | "numChunks">;
+  /** Period of the update tick: whole seconds run on a cron schedule, shorter periods (tests) on a timer. */
   tickMs: number;
   verifiers: number;
+  /** Coordinator-owned replacement contributors run in-process. */
+  replacements?: number;
   ops: CurveOps;
   /** Signs receipts (its public key is published in the transcript); the coordinator's own verifiers act as it. */
   coordinatorKey: ParticipantKey;
@@ -50,6 +56,11 @@ export class Coordinator {
   private readonly knownKeys = new Set<string>();
   private readonly inFlight = new Set<string>();
   private timers: Array<ReturnType<typeof setInterval>> = [];
+  private cron: CronJob | null = null;
+  /** When each participant was last heard from; the tick drops silent round contributors. In memory only: after a
+   * restart every round contributor gets a fresh grace period. */
+  readonly heartbeats = new Map<string, number>();
+  private readonly replacementKeys: ParticipantKey[] = [];
   private stopping = false;
   private loops: Promise<void>[] = [];
   private busy = { aggregating: false, finalizing: false };
@@ -95,6 +106,16 @@ export class Coordinator {
     if (options.verifiers > 0 && !(ceremony.state.phase !== "setup" && ceremony.state.verifiers.includes(options.coordinatorKey.publicKey))) {
       await ceremony.execute({ type: "JoinQueue", now: c.now, participant: options.coordinatorKey.publicKey, role: "verifier" });
     }
+    for (let i = 0; i < (options.replacements ?? 0); i++) {
+      const { key } = await ensureKeyFile(join(options.dataDir, `replacement-${i + 1}.key`));
+      c.replacementKeys.push(key);
+      const st = ceremony.state;
+      if (st.phase !== "setup" && !st.replacements.includes(key.publicKey) && !st.banned.includes(key.publicKey)) {
+        await ceremony.execute({ type: "JoinQueue", now: c.now, participant: key.publicKey, role: "replacement" });
+      }
+    }
+    const round = currentRound(ceremony.state);
+    for (const p of round?.contributors ?? []) c.heartbeats.set(p, c.now);
     if (options.transcript) {
       const transcript = await TranscriptService.open({
         dataDir: options.dataDir,
@@ -157,10 +178,13 @@ export class Coordinator {
 
   /** Starts the tick and the effect loops. */
   start(): void {
-    const tick = setInterval(() => {
-      this.execute({ type: "Tick", now: this.now }).catch((err: unknown) => this.say(`tick failed: ${String(err)}`));
-    }, this.options.tickMs);
-    this.timers.push(tick);
+    const tick = (): void => {
+      this.tick().catch((err: unknown) => this.say(`tick failed: ${String(err)}`));
+    };
+    const ms = this.options.tickMs;
+    if (ms >= 1000 && ms % 1000 === 0 && ms <= 59_000) this.cron = CronJob.from({ cronTime: `*/${ms / 1000} * * * * *`, onTick: tick, start: true });
+    else this.timers.push(setInterval(tick, ms));
+    for (const key of this.replacementKeys) this.loops.push(this.loop(() => this.replacementStep(key)));
     for (let i = 0; i < this.options.verifiers; i++) this.loops.push(this.loop(() => this.verifyOne()));
     this.loops.push(this.loop(() => this.aggregateIfComplete()));
     this.loops.push(this.loop(() => this.finalizeIfReady()));
@@ -178,6 +202,39 @@ export class Coordinator {
       if (!worked && !this.stopping) await this.ceremony.changed(1000);
     }
   }
+
+  /** The update tick: starts rounds, drops silent or slow contributors. */
+  tick(): ReturnType<Ceremony["execute"]> {
+    return this.execute({ type: "Tick", now: this.now, lastSeen: Object.fromEntries(this.heartbeats), coordinator: this.options.coordinatorKey.publicKey });
+  }
+
+  /** One step of a coordinator-owned replacement contributor: lock, or contribute to, its next chunk. */
+  private async replacementStep(key: ParticipantKey): Promise<boolean> {
+    const s = this.ceremony.state;
+    const ins = instructionFor(s, key.publicKey);
+    if (ins.kind === "lock") {
+      await this.execute({ type: "LockChunk", now: this.now, participant: key.publicKey, chunk: ins.chunk });
+      return true;
+    }
+    if (ins.kind !== "contribute" || s.phase === "setup") return false;
+    const round = currentRound(s);
+    const parentHash = ins.position === 0 ? s.accumulator[ins.chunk] : round?.chunks[ins.chunk]?.contributions[ins.position - 1]?.hash;
+    if (!parentHash) return false;
+    const cacheKey = `${ins.round}:${ins.challenge}`;
+    let secret = this.replacementSecrets.get(key.publicKey);
+    if (!secret || secret.id !== cacheKey) {
+      if (secret) destroyKey(secret.key);
+      secret = { id: cacheKey, key: createContributorKey(this.curve, fromHex(ins.challenge)) };
+      this.replacementSecrets.set(key.publicKey, secret);
+    }
+    const bytes = await contributeChunk(this.options.ops, this.curve, await this.artifacts.get(parentHash), { params: this.params, chunkIndex: ins.chunk, round: ins.round, contributor: ins.position }, secret.key);
+    const stored = await this.artifacts.put(bytes, { maxBytes: bytes.length, exactBytes: bytes.length });
+    await this.execute({ type: "RecordContribution", now: this.now, participant: key.publicKey, chunk: ins.chunk, hash: stored.hash });
+    this.say(`replacement ${key.publicKey.slice(0, 8)}…: round ${ins.round}, chunk ${ins.chunk} contributed`);
+    return true;
+  }
+
+  private readonly replacementSecrets = new Map<string, { id: string; key: KeyPair }>();
 
   execute(command: Command): ReturnType<Ceremony["execute"]> {
     if (this.stopping && command.type !== "Tick") return Promise.reject(new Error("the coordinator is shutting down"));
@@ -286,6 +343,8 @@ export class Coordinator {
   async close(): Promise<void> {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
+    await this.cron?.stop();
+    for (const { key } of this.replacementSecrets.values()) destroyKey(key);
     await this.ceremony.close();
     await Promise.all(this.loops);
     await this.transcript?.close();

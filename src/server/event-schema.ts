@@ -14,6 +14,10 @@ const settings = v.object({
   contributorsPerRound: int,
   lockLimit: int,
   roundStartWaitMs: int,
+  heartbeatTimeoutMs: int,
+  lockTimeoutMs: int,
+  maxVerificationFailures: int,
+  dropsBeforeBan: int,
   admins: v.array(id),
 });
 
@@ -30,7 +34,15 @@ const EventSchema = v.variant("type", [
   v.object({ type: v.literal("RoundAggregated"), round: int, accumulator: v.array(hex), challenge: hex }),
   v.object({ type: v.literal("FinalizationRequested"), beacon, by: id }),
   v.object({ type: v.literal("CeremonyFinalized"), hash: hex }),
-  v.object({ type: v.literal("ParticipantDropped"), participant: id, reason: v.string(), by: id }),
+  v.object({
+    type: v.literal("ParticipantDropped"),
+    participant: id,
+    reason: v.string(),
+    by: id,
+    discarded: v.optional(v.array(v.object({ chunk: int, position: int, hash: hex }))),
+  }),
+  v.object({ type: v.literal("ReplacementRegistered"), participant: id }),
+  v.object({ type: v.literal("ContributorReplaced"), round: int, position: int, dropped: id, replacement: id }),
   v.object({ type: v.literal("ParticipantBanned"), participant: id, reason: v.string(), by: id }),
   v.object({ type: v.literal("ParticipantUnbanned"), participant: id, by: id }),
   v.object({ type: v.literal("RoundRestarted"), round: int, reason: v.string(), requeued: v.array(id) }),

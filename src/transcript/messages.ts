@@ -51,6 +51,10 @@ export function lineFor(event: CeremonyEvent): string {
       return `participant ${short(event.participant)} unbanned by ${short(event.by)}`;
     case "RoundRestarted":
       return `round ${event.round} restarted (${plural(event.requeued.length, "contributor")} requeued): ${oneLine(event.reason)}`;
+    case "ReplacementRegistered":
+      return `replacement contributor ${short(event.participant)} registered`;
+    case "ContributorReplaced":
+      return `round ${event.round}: position ${event.position + 1} taken over by replacement ${short(event.replacement)} from ${short(event.dropped)}`;
     default: {
       const unknown: never = event;
       throw new TypeError(`no message for event ${JSON.stringify(unknown)}`);

@@ -94,8 +94,13 @@ export class Replay {
         return this.byAdmin(before, event.by);
       case "ParticipantDropped":
       case "ParticipantBanned":
+        // Admins drop and ban; the coordinator drops on timeouts and its verifiers on repeated failures.
+        return this.byAdminOrCoordinator(before, event.by);
       case "ParticipantUnbanned":
         return this.byAdmin(before, event.by);
+      case "ContributorReplaced":
+        if (!before.replacements.includes(event.replacement)) throw new Error(`${short(event.replacement)} is not a registered replacement contributor`);
+        return;
       case "ContributionRecorded":
         return this.recorded(before, event);
       case "ContributionVerified":
@@ -131,6 +136,11 @@ export class Replay {
 
   private byAdmin(before: Open, by: string): void {
     if (!before.settings.admins.includes(by)) throw new Error(`${short(by)} is not an admin of the ceremony`);
+  }
+
+  private byAdminOrCoordinator(before: Open, by: string): void {
+    if (before.settings.admins.includes(by) || by === this.ceremony.file.coordinatorKey || before.verifiers.includes(by)) return;
+    throw new Error(`${short(by)} is neither an admin, the coordinator nor a verifier`);
   }
 
   private roundStarted(before: Open, e: Of<"RoundStarted">): void {

@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import { decide } from "../../src/core/decide.ts";
 import { DomainError, type DomainErrorCode } from "../../src/core/errors.ts";
 import { fold } from "../../src/core/evolve.ts";
-import type { CeremonyEvent, CeremonyState, Command, Settings } from "../../src/core/model.ts";
+import { DEFAULT_FAULT_SETTINGS, type CeremonyEvent, type CeremonyState, type Command, type Settings } from "../../src/core/model.ts";
 
 export function given(...events: CeremonyEvent[]) {
   const state = fold(events);
@@ -39,6 +39,7 @@ export const settings: Settings = {
   contributorsPerRound: 2,
   lockLimit: 1,
   roundStartWaitMs: 0,
+  ...DEFAULT_FAULT_SETTINGS,
   admins: ["admin"],
 };
 export const accumulator = ["a0", "a1", "a2", "a3"];

@@ -10,6 +10,7 @@ import { closeCurve } from "../../src/crypto/curve.ts";
 import { LocalOps } from "../../src/crypto/ops.ts";
 import { createApp } from "../../src/server/app.ts";
 import { Coordinator } from "../../src/server/coordinator.ts";
+import { DEFAULT_FAULT_SETTINGS } from "../../src/core/model.ts";
 
 let dir: string;
 let coord: Coordinator;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "ceremony-routes-"));
   coord = await Coordinator.open({
     dataDir: dir,
-    settings: { power: 3, chunkSize: 4, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 0, admins: [admin.publicKey] },
+    settings: { power: 3, chunkSize: 4, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 0, ...DEFAULT_FAULT_SETTINGS, admins: [admin.publicKey] },
     tickMs: 1000,
     verifiers: 1,
     coordinatorKey: verifierKey,

@@ -20,6 +20,7 @@ import { fromHex } from "../../src/crypto/hash.ts";
 import { createContributorKey, destroyKey, type KeyPair } from "../../src/crypto/keys.ts";
 import { LocalOps, type CurveOps } from "../../src/crypto/ops.ts";
 import { Coordinator } from "../../src/server/coordinator.ts";
+import { DEFAULT_FAULT_SETTINGS } from "../../src/core/model.ts";
 import { parseEvent } from "../../src/server/event-schema.ts";
 import { decodeLine } from "../../src/store/event-line.ts";
 import { createGitServer } from "../../src/transcript/git-server.ts";
@@ -120,7 +121,7 @@ async function runCeremony(): Promise<{ data: string; coord: Coordinator }> {
   const admin = generateKeyPair();
   const coord = await Coordinator.open({
     dataDir: data,
-    settings: { power: 3, chunkSize: 4, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 600_000, admins: [admin.publicKey] },
+    settings: { power: 3, chunkSize: 4, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 600_000, ...DEFAULT_FAULT_SETTINGS, admins: [admin.publicKey] },
     tickMs: 20,
     verifiers: 1,
     coordinatorKey,

@@ -14,6 +14,7 @@ import {
   type TranscriptOptions,
 } from "../../src/transcript/writer.ts";
 import { useTempDirs } from "../store/temp-dirs.ts";
+import { DEFAULT_FAULT_SETTINGS } from "../../src/core/model.ts";
 
 const README = await readFile(new URL("../../transcript/README.md", import.meta.url), "utf8");
 const CEREMONY = { ceremonyId: "test-ceremony", power: 8, chunkSize: 64, numChunks: 4, coordinatorKey: "c0".repeat(32) };
@@ -59,7 +60,7 @@ function logOf(start = 0) {
   return (...events: CeremonyEvent[]) => events.map((event) => logged(++seq, event));
 }
 
-const settings = { ...CEREMONY, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 1000, admins: [ALICE] };
+const settings = { ...CEREMONY, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 1000, ...DEFAULT_FAULT_SETTINGS, admins: [ALICE] };
 const recorded = (chunk: number, position: number, contributor: string, hash: string): CeremonyEvent => ({
   type: "ContributionRecorded",
   round: 1,
