@@ -16,9 +16,11 @@ import { WorkerPool } from "../crypto/pool.ts";
 import { coordinatorUrl, parseFlags } from "./args.ts";
 import { CliError } from "./errors.ts";
 
-export const usage = `ceremony contribute --coordinator URL [--key FILE] [--entropy TEXT] [--receipt FILE] [--poll-ms N]
+export const usage = `ceremony contribute --coordinator URL [--key FILE] [--entropy TEXT] [--receipt FILE] [--poll-ms N] [--give-up-after-ms N]
   Joins the queue, waits for its round, contributes to every chunk (download, compute, upload), then saves the
-  coordinator's signed receipts (default receipt-<key>.json) and prints them. Without --key a fresh key is used.`;
+  coordinator's signed receipts (default receipt-<key>.json) and prints them. Without --key a fresh key is used.
+  Rides out coordinator restarts and lost connections, retrying with backoff; gives up after --give-up-after-ms
+  (default 300000) without an answer.`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,12 +37,20 @@ export async function contribute(argv: string[]): Promise<void> {
     entropy: { type: "string" },
     "poll-ms": { type: "string" },
     receipt: { type: "string" },
+    "give-up-after-ms": { type: "string" },
   });
   const url = coordinatorUrl("contribute", values.coordinator);
   const pollMs = values["poll-ms"] ? Number(values["poll-ms"]) : 500;
   if (!Number.isInteger(pollMs) || pollMs < 10) throw new CliError("contribute: --poll-ms must be an integer ≥ 10");
   const participant: ParticipantKey = values.key ? await readKeyFile(values.key) : generateKeyPair();
-  const client = new CeremonyClient(url, participant);
+  const giveUp = values["give-up-after-ms"] ? Number(values["give-up-after-ms"]) : 5 * 60_000;
+  if (!Number.isInteger(giveUp) || giveUp < 0) throw new CliError("contribute: --give-up-after-ms must be a non-negative integer");
+  const client = new CeremonyClient(url, participant, fetch, {
+    giveUpAfterMs: giveUp,
+    backoffMs: 250,
+    maxBackoffMs: 5_000,
+    onRetry: (m) => console.log(`contribute: coordinator unreachable (${m})`),
+  });
   const info = await client.ceremony();
   console.log(`contribute: ceremony ${info.ceremonyId.slice(0, 16)}… power ${info.power}, ${info.numChunks} chunks; participant ${participant.publicKey.slice(0, 16)}…`);
 
@@ -86,9 +96,16 @@ export async function contribute(argv: string[]): Promise<void> {
         if (roundKey) destroyKey(roundKey.key);
         roundKey = { round: instruction.round, challenge: instruction.challenge, key: createContributorKey(curve, fromHex(instruction.challenge), values.entropy) };
       }
-      const uploaded = await contributeOne(client, pool, curve, info, instruction, roundKey.key);
-      uploads.push({ round: instruction.round, chunk: instruction.chunk, hash: uploaded.hash });
-      instruction = uploaded.instruction;
+      try {
+        const uploaded = await contributeOne(client, pool, curve, info, instruction, roundKey.key);
+        uploads.push({ round: instruction.round, chunk: instruction.chunk, hash: uploaded.hash });
+        instruction = uploaded.instruction;
+      } catch (err) {
+        // The state moved on meanwhile (an earlier attempt was recorded before a restart, a drop, a restart):
+        // never resend what was acknowledged; follow the coordinator's current instruction.
+        if (!(err instanceof ClientError && err.status === 409)) throw err;
+        instruction = await client.instruction();
+      }
     }
     console.log(`contribute: done: ${instruction.kind === "done" ? instruction.reason : ""}`);
     // Receipts are signed once the verifications are committed to the transcript; wait for all of them.

@@ -60,6 +60,17 @@ const TaskSchema = v.object({
 });
 const Anything = v.unknown();
 
+export interface RetryOptions {
+  /** Keep retrying an unreachable or restarting coordinator this long before giving up (ms). */
+  giveUpAfterMs: number;
+  /** First backoff; it doubles up to maxBackoffMs. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  onRetry?: (message: string) => void;
+}
+
+const DEFAULT_RETRY: RetryOptions = { giveUpAfterMs: 5 * 60_000, backoffMs: 250, maxBackoffMs: 5_000 };
+
 export class CeremonyClient {
   private readonly base: string;
 
@@ -67,8 +78,36 @@ export class CeremonyClient {
     url: string,
     private readonly key: ParticipantKey | null,
     private readonly fetchImpl: typeof fetch = fetch,
+    private readonly retry: RetryOptions = DEFAULT_RETRY,
   ) {
     this.base = url.replace(/\/+$/, "");
+  }
+
+  /**
+   * Sends a request, retrying with backoff while the coordinator is unreachable or restarting (network errors,
+   * 502/503/504). `build` runs for every attempt, so signed requests get a fresh timestamp and nonce.
+   */
+  private async send(build: () => { path: string; init: RequestInit }): Promise<Response> {
+    const start = Date.now();
+    let wait = this.retry.backoffMs;
+    for (;;) {
+      const { path, init } = build();
+      let problem: string;
+      try {
+        const res = await this.fetchImpl(`${this.base}${path}`, init);
+        if (res.status !== 502 && res.status !== 503 && res.status !== 504) return res;
+        problem = `the coordinator answered ${res.status}`;
+        await res.body?.cancel();
+      } catch (err) {
+        problem = err instanceof Error ? err.message : String(err);
+      }
+      if (Date.now() - start + wait > this.retry.giveUpAfterMs) {
+        throw new ClientError(0, "COORDINATOR_UNREACHABLE", `gave up after ${Math.round((Date.now() - start) / 1000)} s: ${problem}`);
+      }
+      this.retry.onRetry?.(`${problem}; retrying in ${wait} ms`);
+      await new Promise((r) => setTimeout(r, wait));
+      wait = Math.min(wait * 2, this.retry.maxBackoffMs);
+    }
   }
 
   get participant(): string | null {
@@ -77,12 +116,12 @@ export class CeremonyClient {
 
   private async call<S extends v.GenericSchema>(method: string, path: string, schema: S, json?: unknown, signed = true): Promise<v.InferOutput<S>> {
     const body = json === undefined ? undefined : new TextEncoder().encode(JSON.stringify(json));
-    const headers: Record<string, string> = body ? { "content-type": "application/json" } : {};
-    if (signed) {
-      if (!this.key) throw new ClientError(0, "NO_KEY", "this request needs a participant key");
-      Object.assign(headers, signRequest(this.key, { method, path, body: body ?? new Uint8Array(0) }));
-    }
-    const res = await this.fetchImpl(`${this.base}${path}`, { method, headers, ...(body ? { body } : {}) });
+    if (signed && !this.key) throw new ClientError(0, "NO_KEY", "this request needs a participant key");
+    const res = await this.send(() => {
+      const headers: Record<string, string> = body ? { "content-type": "application/json" } : {};
+      if (signed && this.key) Object.assign(headers, signRequest(this.key, { method, path, body: body ?? new Uint8Array(0) }));
+      return { path, init: { method, headers, ...(body ? { body } : {}) } };
+    });
     return this.read(res, schema);
   }
 
@@ -134,7 +173,7 @@ export class CeremonyClient {
 
   /** Downloads an artifact; the caller checks its hash. */
   async artifact(hash: string): Promise<Uint8Array> {
-    const res = await this.fetchImpl(`${this.base}/v1/artifacts/${hash}`);
+    const res = await this.send(() => ({ path: `/v1/artifacts/${hash}`, init: {} }));
     if (!res.ok) await this.read(res, Anything);
     return new Uint8Array(await res.arrayBuffer());
   }
@@ -143,15 +182,20 @@ export class CeremonyClient {
   async upload(chunk: number, bytes: Uint8Array): Promise<v.InferOutput<typeof Uploaded>> {
     if (!this.key) throw new ClientError(0, "NO_KEY", "uploads need a participant key");
     const path = `/v1/chunks/${chunk}/contribution`;
-    const headers = { "content-type": "application/octet-stream", ...signRequest(this.key, { method: "POST", path, bodyHash: bodyHash(bytes) }) };
-    const res = await this.fetchImpl(`${this.base}${path}`, { method: "POST", headers, body: bytes });
+    const key = this.key;
+    const declared = bodyHash(bytes);
+    const res = await this.send(() => ({
+      path,
+      init: { method: "POST", headers: { "content-type": "application/octet-stream", ...signRequest(key, { method: "POST", path, bodyHash: declared }) }, body: bytes },
+    }));
     return this.read(res, Uploaded);
   }
 
   async nextTask(): Promise<VerificationTask | null> {
     if (!this.key) throw new ClientError(0, "NO_KEY", "verifiers need a key");
     const path = "/v1/verifications/next";
-    const res = await this.fetchImpl(`${this.base}${path}`, { headers: signRequest(this.key, { method: "GET", path, body: new Uint8Array(0) }) });
+    const key = this.key;
+    const res = await this.send(() => ({ path, init: { headers: signRequest(key, { method: "GET", path, body: new Uint8Array(0) }) } }));
     if (res.status === 204) return null;
     return (await this.read(res, TaskSchema)).task;
   }
@@ -167,7 +211,7 @@ export class CeremonyClient {
   }
 
   async finalPtau(): Promise<Uint8Array> {
-    const res = await this.fetchImpl(`${this.base}/v1/ceremony/final.ptau`);
+    const res = await this.send(() => ({ path: "/v1/ceremony/final.ptau", init: {} }));
     if (!res.ok) await this.read(res, Anything);
     return new Uint8Array(await res.arrayBuffer());
   }

@@ -12,8 +12,11 @@ export function serveHttp(fetchHandler: (req: Request) => Response | Promise<Res
   return {
     url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${bound}`,
     port: bound,
+    // Stops accepting requests and lets in-flight ones (uploads) finish, for up to 10 s; then closes the rest.
     stop: async () => {
-      await server.stop(true);
+      const graceful = server.stop(false);
+      const timedOut = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 10_000))]);
+      if (timedOut) await server.stop(true);
     },
   };
 }
