@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 typedef uint8_t u8;
+typedef int8_t i8;
 typedef uint32_t u32;
 typedef int32_t i32;
 typedef uint64_t u64;
@@ -23,7 +24,11 @@ typedef int64_t i64;
 #define LB 29
 #define MASK 0x1fffffffu
 #define INLINE static inline __attribute__((always_inline))
+/* a copy expanded inline (plain struct assignment may become a call to memcpy) */
+#define COPY(dst, src) __builtin_memcpy_inline((dst), (src), sizeof(*(dst)))
 #define NOINLINE static __attribute__((noinline))
+/* for code off the hot path: smaller wasm */
+#define COLD static __attribute__((noinline, minsize))
 
 typedef struct { u32 v[NL]; } fp;
 typedef struct { fp c0, c1; } fp2;
@@ -53,10 +58,11 @@ static const fp FP_C_OUT = {{0x58f0d9d, 0x1aea1c6e, 0x11c2cf74, 0x11d651eb, 0x14
 #define Q8 0x30644eull
 
 /* r = a·b/R mod q. Inputs < 8q with 29-bit limbs (the top limb may be larger); output < 2q (in fact < 1.1q). */
-INLINE void fp_mul_inl(fp* r, const fp* a, const fp* b) {
-  u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6 = 0, t7 = 0, t8 = 0;
+NOINLINE void fp_mul(fp* r, const fp* a, const fp* b) {
+  u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6 = 0, t7 = 0;
   const u64 b0 = b->v[0], b1 = b->v[1], b2 = b->v[2], b3 = b->v[3], b4 = b->v[4], b5 = b->v[5], b6 = b->v[6],
             b7 = b->v[7], b8 = b->v[8];
+  /* operand scanning; a column never holds more than 18 products of 58 bits, so carries wait until the end */
 #define MUL_STEP(i)                                 \
   {                                                 \
     const u64 ai = a->v[i];                         \
@@ -70,12 +76,10 @@ INLINE void fp_mul_inl(fp* r, const fp* a, const fp* b) {
     t4 = t5 + ai * b5 + m * Q5;                     \
     t5 = t6 + ai * b6 + m * Q6;                     \
     t6 = t7 + ai * b7 + m * Q7;                     \
-    t7 = t8 + ai * b8 + m * Q8;                     \
-    t8 = 0;                                         \
+    t7 = ai * b8 + m * Q8;                          \
   }
   MUL_STEP(0) MUL_STEP(1) MUL_STEP(2) MUL_STEP(3) MUL_STEP(4) MUL_STEP(5) MUL_STEP(6) MUL_STEP(7) MUL_STEP(8)
 #undef MUL_STEP
-  (void)t8;
   u64 c = t0;
   r->v[0] = (u32)c & MASK; c = (c >> LB) + t1;
   r->v[1] = (u32)c & MASK; c = (c >> LB) + t2;
@@ -88,11 +92,41 @@ INLINE void fp_mul_inl(fp* r, const fp* a, const fp* b) {
   r->v[8] = (u32)c;
 }
 
-NOINLINE void fp_mul(fp* r, const fp* a, const fp* b) { fp_mul_inl(r, a, b); }
-NOINLINE void fp_sqr(fp* r, const fp* a) { fp_mul_inl(r, a, a); }
-INLINE void fp_sqr_inl(fp* r, const fp* a) { fp_mul_inl(r, a, a); }
+static const u64 QL[NL] = {Q0, Q1, Q2, Q3, Q4, Q5, Q6, Q7, Q8};
 
-INLINE void fp_copy(fp* r, const fp* a) { *r = *a; }
+/* r = a²/R mod q, as fp_mul: the 45 distinct limb products, then a separate Montgomery reduction */
+NOINLINE void fp_sqr(fp* r, const fp* a) {
+  u64 A[NL];
+  i64 T[2 * NL];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < NL; i++) A[i] = a->v[i];
+#pragma clang loop unroll(full)
+  for (int k = 0; k < 2 * NL; k++) T[k] = 0;
+#pragma clang loop unroll(full)
+  for (int i = 0; i < NL; i++) {
+    T[2 * i] += (i64)(A[i] * A[i]);
+    const u64 d = 2 * A[i];
+#pragma clang loop unroll(full)
+    for (int j = i + 1; j < NL; j++) T[i + j] += (i64)(d * A[j]);
+  }
+#pragma clang loop unroll(full)
+  for (int i = 0; i < NL; i++) {
+    const u64 m = ((u32)T[i] * QINV) & MASK;
+#pragma clang loop unroll(full)
+    for (int j = 0; j < NL; j++) T[i + j] += (i64)(m * QL[j]);
+    T[i + 1] += T[i] >> LB;
+  }
+  i64 c = 0;
+#pragma clang loop unroll(full)
+  for (int j = 0; j < NL - 1; j++) {
+    c += T[NL + j];
+    r->v[j] = (u32)c & MASK;
+    c >>= LB;
+  }
+  r->v[NL - 1] = (u32)c;
+}
+
+INLINE void fp_copy(fp* r, const fp* a) { COPY(r, a); }
 
 /* r = a + b with normalised limbs, no reduction (for multiplication inputs: a, b < 2q gives < 4q). */
 INLINE void fp_add_nr(fp* r, const fp* a, const fp* b) {
@@ -216,10 +250,11 @@ NOINLINE void fp_inv(fp* r, const fp* a) { /* a^(q−2); 0 -> 0 */
   static const u32 E[8] = {0xd87cfd45, 0x3c208c16, 0x6871ca8d, 0x97816a91,
                            0x8181585d, 0xb85045b6, 0xe131a029, 0x30644e72};
   fp tbl[16];
-  tbl[0] = FP_ONE;
-  tbl[1] = *a;
+  COPY(&tbl[0], &FP_ONE);
+  COPY(&tbl[1], a);
   for (int i = 2; i < 16; i++) fp_mul(&tbl[i], &tbl[i - 1], a);
-  fp acc = FP_ONE;
+  fp acc;
+  COPY(&acc, &FP_ONE);
   for (int w = 7; w >= 0; w--) {
     for (int k = 28; k >= 0; k -= 4) {
       fp_sqr(&acc, &acc);
@@ -230,7 +265,7 @@ NOINLINE void fp_inv(fp* r, const fp* a) { /* a^(q−2); 0 -> 0 */
       if (nib) fp_mul(&acc, &acc, &tbl[nib]);
     }
   }
-  *r = acc;
+  COPY(r, &acc);
 }
 
 /* .ptau coordinate (32 bytes little-endian, Montgomery R = 2^256) -> canonical internal form */
@@ -271,7 +306,7 @@ INLINE void fp_to_lem(u8* p, const fp* a) {
 
 /* ---- Fp2 ---- */
 
-INLINE void fp2_mul(fp2* r, const fp2* a, const fp2* b) {
+NOINLINE void fp2_mul(fp2* r, const fp2* a, const fp2* b) {
   fp t0, t1, t2, sa, sb;
   fp_mul(&t0, &a->c0, &b->c0);
   fp_mul(&t1, &a->c1, &b->c1);
@@ -283,7 +318,7 @@ INLINE void fp2_mul(fp2* r, const fp2* a, const fp2* b) {
   fp_sub(&r->c1, &t2, &t1);
 }
 
-INLINE void fp2_sqr(fp2* r, const fp2* a) {
+NOINLINE void fp2_sqr(fp2* r, const fp2* a) {
   fp s, d, m;
   fp_add_nr(&s, &a->c0, &a->c1);
   fp_sub(&d, &a->c0, &a->c1);
@@ -292,15 +327,15 @@ INLINE void fp2_sqr(fp2* r, const fp2* a) {
   fp_dbl(&r->c1, &m);
 }
 
-INLINE void fp2_add(fp2* r, const fp2* a, const fp2* b) {
+NOINLINE void fp2_add(fp2* r, const fp2* a, const fp2* b) {
   fp_add(&r->c0, &a->c0, &b->c0);
   fp_add(&r->c1, &a->c1, &b->c1);
 }
-INLINE void fp2_sub(fp2* r, const fp2* a, const fp2* b) {
+NOINLINE void fp2_sub(fp2* r, const fp2* a, const fp2* b) {
   fp_sub(&r->c0, &a->c0, &b->c0);
   fp_sub(&r->c1, &a->c1, &b->c1);
 }
-INLINE void fp2_dbl(fp2* r, const fp2* a) { fp2_add(r, a, a); }
+NOINLINE void fp2_dbl(fp2* r, const fp2* a) { fp2_add(r, a, a); }
 INLINE void fp2_canon(fp2* r, const fp2* a) {
   fp_canon(&r->c0, &a->c0);
   fp_canon(&r->c1, &a->c1);

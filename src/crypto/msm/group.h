@@ -22,9 +22,9 @@ typedef struct { F x, y, z; } G_(jac); /* infinity: z ≡ 0 */
 INLINE int G_(aff_is_inf)(const G_(aff)* p) { return p->x.INF_LIMB == INF_MARK; }
 INLINE void G_(aff_set_inf)(G_(aff)* p) { p->x.INF_LIMB = INF_MARK; }
 INLINE void G_(jac_set_inf)(G_(jac)* p) {
-  p->x = F_ONE;
-  p->y = F_ONE;
-  p->z = F_ZERO_V;
+  COPY(&p->x, &F_ONE);
+  COPY(&p->y, &F_ONE);
+  COPY(&p->z, &F_ZERO_V);
 }
 INLINE int G_(jac_is_inf)(const G_(jac)* p) { return F_(is_zero)(&p->z); }
 
@@ -52,21 +52,21 @@ NOINLINE void G_(jac_dbl)(G_(jac)* r, const G_(jac)* p) {
   F_(dbl)(&C, &C);
   F_(dbl)(&C, &C);
   F_(sub)(&Y3, &Y3, &C);
-  r->x = X3;
-  r->y = Y3;
-  r->z = Z3;
+  COPY(&r->x, &X3);
+  COPY(&r->y, &Y3);
+  COPY(&r->z, &Z3);
 }
 
 /* r = p + q (q affine), madd-2007-bl with every special case */
 NOINLINE void G_(jac_madd)(G_(jac)* r, const G_(jac)* p, const G_(aff)* q) {
   if (G_(aff_is_inf)(q)) {
-    *r = *p;
+    COPY(r, p);
     return;
   }
   if (G_(jac_is_inf)(p)) {
-    r->x = q->x;
-    r->y = q->y;
-    r->z = F_ONE;
+    COPY(&r->x, &q->x);
+    COPY(&r->y, &q->y);
+    COPY(&r->z, &F_ONE);
     return;
   }
   F Z1Z1, U2, S2, H, HH, I, J, R, V, t, X3, Y3, Z3;
@@ -79,9 +79,9 @@ NOINLINE void G_(jac_madd)(G_(jac)* r, const G_(jac)* p, const G_(aff)* q) {
   if (F_(is_zero)(&H)) {
     if (F_(is_zero)(&R)) {
       G_(jac) a;
-      a.x = q->x;
-      a.y = q->y;
-      a.z = F_ONE;
+      COPY(&a.x, &q->x);
+      COPY(&a.y, &q->y);
+      COPY(&a.z, &F_ONE);
       G_(jac_dbl)(r, &a);
     } else {
       G_(jac_set_inf)(r);
@@ -107,19 +107,19 @@ NOINLINE void G_(jac_madd)(G_(jac)* r, const G_(jac)* p, const G_(aff)* q) {
   F_(sqr)(&Z3, &Z3);
   F_(sub)(&Z3, &Z3, &Z1Z1);
   F_(sub)(&Z3, &Z3, &HH);
-  r->x = X3;
-  r->y = Y3;
-  r->z = Z3;
+  COPY(&r->x, &X3);
+  COPY(&r->y, &Y3);
+  COPY(&r->z, &Z3);
 }
 
 /* r = p + q, add-2007-bl with every special case */
 NOINLINE void G_(jac_add)(G_(jac)* r, const G_(jac)* p, const G_(jac)* q) {
   if (G_(jac_is_inf)(q)) {
-    *r = *p;
+    COPY(r, p);
     return;
   }
   if (G_(jac_is_inf)(p)) {
-    *r = *q;
+    COPY(r, q);
     return;
   }
   F Z1Z1, Z2Z2, U1, U2, S1, S2, H, I, J, R, V, t, X3, Y3, Z3;
@@ -157,9 +157,9 @@ NOINLINE void G_(jac_add)(G_(jac)* r, const G_(jac)* p, const G_(jac)* q) {
   F_(sub)(&Z3, &Z3, &Z1Z1);
   F_(sub)(&Z3, &Z3, &Z2Z2);
   F_(mul)(&Z3, &Z3, &H);
-  r->x = X3;
-  r->y = Y3;
-  r->z = Z3;
+  COPY(&r->x, &X3);
+  COPY(&r->y, &Y3);
+  COPY(&r->z, &Z3);
 }
 
 
@@ -200,7 +200,7 @@ static void G_(sum_rounds)(G_(aff)* slots, const u32* start, u32* cnt, u32* act,
     u32 P = 0;
     for (u32 k = 0; k < nact; k++) P += cnt[act[k]] >> 1;
     /* Suffix products of the denominators, pairs taken in reverse order. */
-    prod[P] = FP_ONE;
+    COPY(&prod[P], &FP_ONE);
     u32 p = P;
     for (u32 k = nact; k-- > 0;) {
       const u32 b = act[k];
@@ -211,14 +211,14 @@ static void G_(sum_rounds)(G_(aff)* slots, const u32* start, u32* cnt, u32* act,
         const G_(aff)* e = a + 1;
         if (G_(aff_is_inf)(a) | G_(aff_is_inf)(e)) {
           kind[p] = G_(aff_is_inf)(a) ? K_SECOND : K_FIRST;
-          prod[p] = prod[p + 1];
+          COPY(&prod[p], &prod[p + 1]);
           continue;
         }
         kind[p] = K_ADD;
         F d;
         F_(add_sub_nr)(&d, &e->x, &FP_Q4, &a->x);
         DEN(&den[p], &d);
-        fp_mul_inl(&prod[p], &prod[p + 1], &den[p]);
+        fp_mul(&prod[p], &prod[p + 1], &den[p]);
       }
     }
     if (fp_is_zero(&prod[0])) {
@@ -237,7 +237,7 @@ static void G_(sum_rounds)(G_(aff)* slots, const u32* start, u32* cnt, u32* act,
             DEN(&den[p], &d);
             fp_mul(&prod[p], &prod[p + 1], &den[p]);
           } else {
-            prod[p] = prod[p + 1];
+            COPY(&prod[p], &prod[p + 1]);
           }
         }
       }
@@ -258,16 +258,16 @@ static void G_(sum_rounds)(G_(aff)* slots, const u32* start, u32* cnt, u32* act,
         G_(aff)* out = s + j;
         const u32 kd = kind[p];
         if (kd > K_DBL) {
-          if (kd == K_FIRST) *out = *a;
-          else if (kd == K_SECOND) *out = *e;
+          if (kd == K_FIRST) COPY(out, a);
+          else if (kd == K_SECOND) COPY(out, e);
           else G_(aff_set_inf)(out);
           continue;
         }
         F d, di, num, lam, t, x3;
         fp dinv;
         G_(pair_den)(&d, a, e, kd);
-        fp_mul_inl(&dinv, &inv, &prod[p + 1]);
-        fp_mul_inl(&inv, &inv, &den[p]);
+        fp_mul(&dinv, &inv, &prod[p + 1]);
+        fp_mul(&inv, &inv, &den[p]);
         INV_WITH(&di, &d, &dinv);
         if (kd == K_ADD) {
           F_(add_sub_nr)(&num, &e->y, &FP_Q2, &a->y);
@@ -276,17 +276,17 @@ static void G_(sum_rounds)(G_(aff)* slots, const u32* start, u32* cnt, u32* act,
           F_(dbl)(&num, &t);
           F_(add)(&num, &num, &t);
         }
-        HOT_MUL(&lam, &num, &di);
-        HOT_SQR(&t, &lam);
+        F_(mul)(&lam, &num, &di);
+        F_(sqr)(&t, &lam);
         F_(add_sub2_nr)(&t, &t, &FP_Q4, &a->x, &e->x); /* (0, 5.1q) */
         F_(reduce2)(&x3, &t);
         F_(add_sub_nr)(&t, &a->x, &FP_Q2, &x3); /* (0, 4q) */
-        HOT_MUL(&t, &lam, &t);
+        F_(mul)(&t, &lam, &t);
         F_(add_sub_nr)(&t, &t, &FP_Q2, &a->y); /* (0, 3.1q) */
-        out->x = x3;
+        COPY(&out->x, &x3);
         F_(reduce2)(&out->y, &t);
       }
-      if (c & 1) s[np] = s[c - 1];
+      if (c & 1) COPY(&s[np], &s[c - 1]);
       const u32 c2 = (c + 1) >> 1;
       cnt[b] = c2;
       if (c2 >= 2) act[nnext++] = b;
@@ -345,7 +345,7 @@ static void G_(running_aff)(G_(jac)* res, const G_(aff)* slots, const u32* start
     }
     if (started) G_(jac_add)(&tot, &tot, &run);
   }
-  *res = tot;
+  COPY(res, &tot);
 }
 
 /* the same for Jacobian buckets (direct mode) */
@@ -361,20 +361,44 @@ static void G_(running_jac)(G_(jac)* res, const G_(jac)* bk, const u8* used, u32
     }
     if (started) G_(jac_add)(&tot, &tot, &run);
   }
-  *res = tot;
+  COPY(res, &tot);
 }
 
 INLINE void G_(put)(G_(aff)* s, const G_(aff)* p, i32 d) {
-  s->x = p->x;
+  COPY(&s->x, &p->x);
   if (d < 0) F_(neg)(&s->y, &p->y);
-  else s->y = p->y;
+  else COPY(&s->y, &p->y);
 }
 
-static const struct costs G_(costs) = {COST_BATCH_ADD, COST_MADD, COST_ADD};
+/* Σ s_i·P_i for a few points: one doubling per bit, shared; a mixed addition per nonzero NAF digit */
+NOINLINE u32 G_(straus)(u8* out, const G_(aff)* pts, const u8* sc, u32 n, u32 sb) {
+  const u32 bits = sb * 8;
+  i8* naf = (i8*)halloc((u64)n * (bits + 1));
+  if (!heap_ok()) return 0;
+  for (u32 i = 0; i < n; i++) naf_digits(sc + (u64)i * sb, sb, naf + (u64)i * (bits + 1));
+  G_(jac) acc;
+  G_(jac_set_inf)(&acc);
+  int started = 0;
+  for (u32 k = bits + 1; k-- > 0;) {
+    if (started) G_(jac_dbl)(&acc, &acc);
+    for (u32 i = 0; i < n; i++) {
+      const i8 d = naf[(u64)i * (bits + 1) + k];
+      if (!d || G_(aff_is_inf)(pts + i)) continue;
+      G_(aff) p;
+      G_(put)(&p, pts + i, d);
+      G_(jac_madd)(&acc, &acc, &p);
+      started = 1;
+    }
+  }
+  G_(store)(out, &acc);
+  return 1;
+}
+
+static const struct costs G_(costs) = {COST_BATCH_ADD, COST_MADD, COST_ADD, COST_DBL, COST_GATHER, CHUNK_SLOTS};
 
 
 /* Returns 0 when memory could not be grown. */
-static u32 G_(msm)(const u8* in, const u8* sc, u32 n, u32 sb, u8* out) {
+COLD u32 G_(msm)(const u8* in, const u8* sc, u32 n, u32 sb, u8* out) {
   struct plan pl;
   make_plan(&pl, n, sb * 8, &G_(costs));
   const u32 B = pl.buckets, W = pl.windows, WG = pl.per_pass;
@@ -416,6 +440,7 @@ static u32 G_(msm)(const u8* in, const u8* sc, u32 n, u32 sb, u8* out) {
     G_(load)(pts + i, in + (u64)i * PT_BYTES);
     carry[i] = 0;
   }
+  if (pl.straus) return G_(straus)(out, pts, sc, n, sb);
   for (u32 w = 0; w < W; w++) window_digits(&pl, w, sc, n, sb, carry, dig + (u64)w * n);
 
   if (!pl.batch) {
@@ -506,8 +531,8 @@ static u32 G_(msm)(const u8* in, const u8* sc, u32 n, u32 sb, u8* out) {
         for (u32 j = 1; j <= B; j++) {
           if (!c1[j] || G_(aff_is_inf)(slots + s1[j])) continue;
           const u32 a = j >> H, l = j & (L - 1);
-          if (a) slots2[p2[a]++] = slots[s1[j]];
-          if (l) slots2[p2[A + 1 + l]++] = slots[s1[j]];
+          if (a) COPY(&slots2[p2[a]++], &slots[s1[j]]);
+          if (l) COPY(&slots2[p2[A + 1 + l]++], &slots[s1[j]]);
         }
       }
       /* start2 now holds the ends: turn back into starts; first-level arrays are free from here */
@@ -530,7 +555,8 @@ static u32 G_(msm)(const u8* in, const u8* sc, u32 n, u32 sb, u8* out) {
       PROF_MARK(6);
     }
   }
-  G_(jac) acc = wres[W - 1];
+  G_(jac) acc;
+  COPY(&acc, &wres[W - 1]);
   for (u32 w = W - 1; w-- > 0;) {
     for (u32 k = 0; k < pl.c; k++) G_(jac_dbl)(&acc, &acc);
     G_(jac_add)(&acc, &acc, wres + w);

@@ -46,7 +46,7 @@ static void* halloc(u64 bytes) {
 
 static int heap_ok(void) { return !heap_fail; }
 
-/* The compiler may emit calls to these for struct copies. */
+/* The compiler may emit calls to these (zeroing loops, copies); hot copies use COPY (field.h) instead. */
 void* memcpy(void* dst, const void* src, unsigned long n) {
   u8* d = (u8*)dst;
   const u8* s = (const u8*)src;
@@ -61,7 +61,15 @@ void* memcpy(void* dst, const void* src, unsigned long n) {
 }
 void* memset(void* dst, int v, unsigned long n) {
   u8* d = (u8*)dst;
-  for (unsigned long i = 0; i < n; i++) d[i] = (u8)v;
+  while (n && ((uintptr_t)d & 3)) {
+    *d++ = (u8)v;
+    n--;
+  }
+  const u32 w = 0x01010101u * (u8)v;
+  u32* dw = (u32*)d;
+  for (; n >= 4; n -= 4) *dw++ = w;
+  d = (u8*)dw;
+  while (n--) *d++ = (u8)v;
   return dst;
 }
 
@@ -76,15 +84,17 @@ struct plan {
   u32 per_pass; /* batch mode: windows whose buckets are summed together (they share the inversions) */
   u32 second;   /* batch mode: bucket sums combined by a second batch-affine level (split at bit h) */
   u32 h;
+  u32 straus;   /* few points: no buckets, shared doublings and one mixed addition per nonzero NAF digit */
 };
 
 struct costs {
-  double batch_add, madd, add; /* in Fp multiplications */
+  double batch_add, madd, add, dbl; /* in Fp multiplications */
+  double gather;               /* copying a point into its bucket */
+  double chunk;                /* slots summed together (CHUNK_SLOTS) */
 };
 
 #define COST_INV 330.0     /* one Fp inversion (in Fp multiplications), plus a round's fixed costs */
-#define COST_GATHER 0.7    /* copying a point into its bucket */
-#define PASS_SLOTS (1u << 17) /* batch mode: at most this many bucket slots per pass (memory) */
+#define PASS_SLOTS (1u << 16) /* batch mode: at most this many bucket slots per pass (memory) */
 
 static double log2_ceil(double x) {
   double r = 0, v = 1;
@@ -110,47 +120,89 @@ static double nonempty(double m, double B) {
   return B * (1 - e);
 }
 
+#ifdef MSM_DEBUG
+static u32 force_c, force_sign, force_mode; /* mode: 1 direct, 2 batch, 3 batch + second level */
+#endif
+
+/* Estimated costs of one window with B buckets for the three bucket modes (see make_plan). */
+static void window_costs(double out[3], double nd, double Bd, u32 c, u32 wg, const struct costs* k) {
+  const double used = nonempty(nd, Bd);
+  /* running sums: one addition per nonempty bucket, one per bucket below the highest nonempty one */
+  const double below = Bd * nd / (nd + 1.0);
+  out[0] = nd * k->madd + used * k->add + below * k->add;
+  const double occ = nd / Bd;
+  const double rounds = log2_ceil(occ + 3.0 * __builtin_sqrt(occ) + 2.0);
+  double chunks = nd / k->chunk;
+  if (chunks < 1.0 / wg) chunks = 1.0 / wg;
+  const double first = (nd - used) * k->batch_add + nd * k->gather + rounds * chunks * COST_INV;
+  out[1] = first + used * k->madd + below * k->add;
+  out[2] = 1e300;
+  if (c >= 5) {
+    const u32 h = (c - 1) / 2;
+    const double L = (double)(1u << h), A = Bd / L + 1;
+    double chunks2 = 2 * used / k->chunk;
+    if (chunks2 < 1.0 / wg) chunks2 = 1.0 / wg;
+    out[2] = first + (2 * used - nonempty(used, A) - nonempty(used, L)) * k->batch_add + 2 * used * k->gather +
+             (h + 2) * chunks2 * COST_INV + (A + L) * (k->madd + k->add) + h * k->add;
+  }
+}
+
+/* The cheapest plan by the cost model: Straus for a few points, else window bits c, signed or not, bucket mode. */
 static void make_plan(struct plan* pl, u32 n, u32 bits, const struct costs* k) {
-  double best = 1e300;
   const double nd = (double)n;
+  double best = bits * k->dbl + nd * (bits / 3.0 + 1.0) * k->madd;
+  *pl = (struct plan){1, 1, 1, 0, 0, 1, 0, 0, 1};
+#ifdef MSM_DEBUG
+  if (force_c) best = 1e301;
+#endif
   for (u32 c = 1; c <= 22; c++) {
     for (u32 sign = 0; sign <= 1; sign++) {
+#ifdef MSM_DEBUG
+      if (force_c && (c != force_c || sign != force_sign)) continue;
+#endif
+      /* signed: windows cover bits + 1 bits (the recoding's carry); the top window's digits are in [0, 2^rem] */
       const u32 w = sign ? (bits + c) / c : (bits + c - 1) / c;
-      const u32 B = sign ? (1u << (c - 1)) : ((1u << c) - 1);
       if (w == 0 || w > 512) continue;
-      const double Bd = (double)B;
-      /* direct: a mixed addition per point, two additions per bucket */
-      const double direct = w * (nd * k->madd + 2.0 * Bd * k->add);
-      if (direct < best) {
-        best = direct;
-        *pl = (struct plan){c, w, B, sign, 0, 1, 0, 0};
-      }
-      /* batch */
+      const u32 B = sign ? (1u << (c - 1)) : ((1u << c) - 1);
+      const u32 rem = bits - (w - 1) * c;
+      const u32 Btop = sign ? (1u << rem) : ((1u << rem) - 1);
       u32 wg = PASS_SLOTS / (n ? n : 1);
       if (wg < 1) wg = 1;
       if (wg > w) wg = w;
-      const double used = nonempty(nd, Bd);
-      const double occ = nd / Bd;
-      const double rounds = log2_ceil(occ + 3.0 * __builtin_sqrt(occ) + 2.0);
-      const double first = (nd - used) * k->batch_add + nd * COST_GATHER + rounds * COST_INV / wg;
-      const double plain = first + Bd * (k->madd + k->add);
-      if (plain * w < best) {
-        best = plain * w;
-        *pl = (struct plan){c, w, B, sign, 1, wg, 0, 0};
-      }
-      if (c >= 5) {
-        const u32 h = (c - 1) / 2;
-        const double L = (double)(1u << h), A = (double)(B >> h);
-        const double second = first + (2 * used - nonempty(used, A) - nonempty(used, L)) * k->batch_add +
-                              2 * used * COST_GATHER + (h + 2) * COST_INV / wg + (A + L) * (k->madd + k->add) +
-                              h * k->add;
-        if (second * w < best) {
-          best = second * w;
-          *pl = (struct plan){c, w, B, sign, 1, wg, 1, h};
+      double cw[3], ct[3];
+      window_costs(cw, nd, (double)B, c, wg, k);
+      window_costs(ct, nd, (double)(Btop ? Btop : 1), c, wg, k);
+      const double horner = (w - 1) * (c * k->dbl + k->add);
+      for (u32 mode = 0; mode < 3; mode++) {
+        double cost = (w - 1) * cw[mode] + ct[mode] + horner;
+#ifdef MSM_DEBUG
+        if (force_mode && force_mode != mode + 1) cost = 1e301;
+#endif
+        if (cost < best) {
+          best = cost;
+          *pl = (struct plan){c, w, B, sign, mode > 0, wg, mode == 2, mode == 2 ? (c - 1) / 2 : 0, 0};
         }
       }
     }
   }
+}
+
+/* NAF digits of the little-endian scalar s (sb bytes), least significant first: 8·sb + 1 of them */
+static void naf_digits(const u8* s, u32 sb, i8* out) {
+  const u32 bits = sb * 8;
+  u32 carry = 0;
+  for (u32 i = 0; i < bits; i++) {
+    const u32 b = ((s[i >> 3] >> (i & 7)) & 1) + carry;
+    const u32 next = i + 1 < bits ? (s[(i + 1) >> 3] >> ((i + 1) & 7)) & 1 : 0;
+    if (b == 1) {
+      out[i] = next ? -1 : 1;
+      carry = next;
+    } else {
+      out[i] = 0;
+      carry = b >> 1;
+    }
+  }
+  out[bits] = (i8)carry;
 }
 
 /* c (<= 24) bits of the little-endian scalar s (sb bytes) from bit off; zeros past its end */
@@ -210,9 +262,9 @@ __attribute__((export_name("dbg_prof"))) double dbg_prof(u32 k) { const double v
 #define CHUNK1 8192
 #endif
 #define CHUNK_SLOTS CHUNK1
-#define HOT_MUL fp_mul_inl
-#define HOT_SQR fp_sqr_inl
 #define COST_MADD 12.0
+#define COST_DBL 8.0
+#define COST_GATHER 0.8
 #define COST_ADD 17.0
 #include "group.h"
 #undef F
@@ -225,10 +277,10 @@ __attribute__((export_name("dbg_prof"))) double dbg_prof(u32 k) { const double v
 #undef DEN
 #undef INV_WITH
 #undef COST_BATCH_ADD
-#undef HOT_MUL
-#undef HOT_SQR
 #undef CHUNK_SLOTS
 #undef COST_MADD
+#undef COST_DBL
+#undef COST_GATHER
 #undef COST_ADD
 
 /* ---- G2 over Fp2 ---- */
@@ -248,9 +300,9 @@ static const fp2 FP2_ZERO = {{{0}}, {{0}}};
 #define CHUNK2 4096
 #endif
 #define CHUNK_SLOTS CHUNK2
-#define HOT_MUL fp2_mul
-#define HOT_SQR fp2_sqr
 #define COST_MADD 34.0
+#define COST_DBL 22.0
+#define COST_GATHER 1.2
 #define COST_ADD 48.0
 #include "group.h"
 
@@ -279,10 +331,15 @@ __attribute__((export_name("msm_run"))) u32 msm_run(u32 group, u32 n, u32 sb) {
 }
 
 #ifdef MSM_DEBUG
+__attribute__((export_name("dbg_force"))) void dbg_force(u32 c, u32 sign, u32 mode) {
+  force_c = c;
+  force_sign = sign;
+  force_mode = mode;
+}
 __attribute__((export_name("dbg_plan"))) u32 dbg_plan(u32 n, u32 bits, u32 group) {
   struct plan pl;
   make_plan(&pl, n, bits, group == 1 ? &g1_costs : &g2_costs);
-  return pl.c | (pl.windows << 8) | (pl.sign << 16) | (pl.batch << 17) | (pl.second << 18) | (pl.h << 19) | (pl.per_pass << 24);
+  return pl.c | (pl.windows << 8) | (pl.sign << 16) | (pl.batch << 17) | (pl.second << 18) | (pl.h << 19) | (pl.straus << 23) | (pl.per_pass << 24);
 }
 __attribute__((export_name("dbg_mul"))) u32 dbg_mul(u32 iters) {
   fp x = FP_C_IN, y = FP_C_OUT;
