@@ -4,6 +4,7 @@
  */
 import type { Curve } from "ffjavascript";
 import { getCurve } from "./curve.ts";
+import { initMsm, MAX_SCALAR_BYTES, msm as wasmMsm } from "./msm/index.ts";
 import { applyKey, checkPoints, initMcl, scalarToLE, type Group, type PointCheck } from "./mcl.ts";
 import { G1_SIZE, G2_SIZE } from "./sizes.ts";
 
@@ -59,16 +60,15 @@ export async function localMsm(g: Group, points: Uint8Array, scalars: Uint8Array
   if (n === 0) return new Uint8Array(pointBytes(g));
   // The wasm engine (src/crypto/msm, bit-identical to ffjavascript's multiExpAffine) takes scalars of 1 to 32 bytes;
   // wider ones, which nothing here uses, still go to ffjavascript.
-  const wasm = await import("./msm/index.ts");
-  if (Number.isInteger(scalarBytes) && scalarBytes >= 1 && scalarBytes <= wasm.MAX_SCALAR_BYTES) {
-    await wasm.initMsm();
-    return wasm.msm(g, points, scalars, scalarBytes);
+  if (Number.isInteger(scalarBytes) && scalarBytes >= 1 && scalarBytes <= MAX_SCALAR_BYTES) {
+    await initMsm();
+    return wasmMsm(g, points, scalars, scalarBytes);
   }
   const curve = await getCurve();
   return encodePoint(curve, g, await curve[g].multiExpAffine(points, scalars));
 }
 
-/** All operations in the calling thread (mcl for per-point work, ffjavascript for multi-exponentiation). */
+/** All operations in the calling thread (mcl for per-point work, our wasm engine for multi-exponentiation). */
 export class LocalOps implements CurveOps {
   readonly parallelism = 1;
 

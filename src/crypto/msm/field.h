@@ -3,10 +3,12 @@
  *
  * An element is nine 29-bit limbs (little-endian, one per u32) in Montgomery form with R = 2^261. Products of two
  * limbs fit in 58 bits, so a Montgomery multiplication accumulates whole columns in u64 without propagating
- * carries (measured faster in V8 than eight 32-bit limbs with carries). Values are kept lazily reduced in [0, 2q)
- * (every operation maps [0, 2q) inputs to a [0, 2q) output); `canon` reduces to [0, q) when a value is stored,
- * compared or output. The .ptau encoding (R = 2^256, eight 32-bit words) is converted on load and store with one
- * Montgomery multiplication by a constant.
+ * carries (measured faster in V8 and JavaScriptCore than eight 32-bit limbs with carries; SIMD and Karatsuba
+ * variants were slower or no faster). Values are kept lazily reduced: multiplications take inputs below 8q and
+ * return less than 1.1q; add/sub/dbl keep [0, 2q); the *_nr forms skip the reduction where the next step is a
+ * multiplication; reduce2 brings anything below 2^261 into [0, 2q) without comparisons; canon gives [0, q) for
+ * comparisons and output. The .ptau encoding (R = 2^256, eight 32-bit words) is converted on load and store with
+ * one Montgomery multiplication by a constant.
  */
 #ifndef MSM_FIELD_H
 #define MSM_FIELD_H
@@ -42,8 +44,6 @@ static const fp FP_Q4 = {{0x1f3f51c, 0x41182db, 0x11ca8d3c, 0xb548b43, 0x161765e
 #define QINV 0x4866389u /* -q^-1 mod 2^29 */
 /* Montgomery one: 2^261 mod q */
 static const fp FP_ONE = {{0x157ccc21, 0x141c2758, 0x185230d3, 0x14c0419, 0xaa36fb9, 0x1d4240ce, 0x11d54c07, 0x52ac7a8, 0xdc836}};
-/* 2^266 mod q: mont(v, C_IN) turns v = a·2^256 into a·2^261 */
-static const fp FP_C_IN = {{0x13349ca1, 0x1a5d84a8, 0xa3e5cac, 0x100249e0, 0x12b951e8, 0xe92d304, 0x14cb95b3, 0x41b9d3d, 0x58003}};
 /* 2^256 mod q: mont(x, C_OUT) turns x = a·2^261 into a·2^256 */
 static const fp FP_C_OUT = {{0x58f0d9d, 0x1aea1c6e, 0x11c2cf74, 0x11d651eb, 0x1462c0a7, 0x11b7bc3c, 0x1cbd99ba, 0x183340fb, 0xe0a77}};
 
@@ -270,9 +270,10 @@ NOINLINE void fp_inv(fp* r, const fp* a) { /* a^(q−2); 0 -> 0 */
 
 /* .ptau coordinate (32 bytes little-endian, Montgomery R = 2^256) -> canonical internal form */
 INLINE void fp_from_lem(fp* r, const u8* p) {
+  /* v = a·2^256 (any value below 2^256) -> a·2^261 = 32·v: read v five bits up, exactly 261 bits, and reduce */
   fp t;
   u64 acc = 0;
-  int bits = 0, j = 0;
+  int bits = 5, j = 0;
   for (int i = 0; i < 32; i++) {
     acc |= (u64)p[i] << bits;
     bits += 8;
@@ -282,8 +283,7 @@ INLINE void fp_from_lem(fp* r, const u8* p) {
       bits -= LB;
     }
   }
-  t.v[j] = (u32)acc; /* j == 8: the top 24 bits */
-  fp_mul(&t, &t, &FP_C_IN);
+  fp_reduce2(&t, &t);
   fp_canon(r, &t);
 }
 

@@ -2,18 +2,25 @@
  * Multi-scalar multiplication on one group, instantiated twice by msm.c (G1 over Fp, G2 over Fp2) with:
  *   F            the coordinate field type;  F_(op) its operations (see field.h)
  *   G_(name)     the group's symbol prefix
- *   F_ONE, F_ZERO_V, PT_BYTES (64 or 128)
+ *   F_ONE, F_ZERO_V, PT_BYTES (64 or 128), INF_LIMB (the top limb of x's first Fp)
  *   DEN(fp* den, const F* d)                 an Fp denominator for d (d itself, or its norm for Fp2)
  *   INV_WITH(F* r, const F* d, const fp* di) d^-1 from the inverse di of DEN(d)
- *   COST_*                                   relative costs for the planner, in Fp multiplications
+ *   CHUNK_SLOTS                              bucket slots summed together (cache-sized)
+ *   COST_*                                   relative costs for the planner (make_plan), in Fp multiplications
  *
- * Algorithm: Pippenger's bucket method. Each window's digits (signed or unsigned) sort the points into buckets
- * (a counting sort that copies each point, negated for a negative digit, next to the others of its bucket). Every
- * bucket is then summed in place by rounds of pairwise affine additions, all pairs of a round sharing one field
- * inversion (Montgomery's trick); the bucket sums are combined by the usual running sum in Jacobian coordinates,
- * and the windows by doublings (Horner). For few points, buckets are plain Jacobian accumulators instead.
+ * Algorithm (the plan picks the variant and window size from n and the scalar width):
+ *  - Pippenger's bucket method with signed or unsigned window digits. Per pass (a few windows), a counting sort
+ *    copies each point (negated for a negative digit) into its bucket's run of slots; every bucket is then summed
+ *    in place by rounds of pairwise affine additions, all pairs of a round (over a cache-sized group of buckets)
+ *    sharing one field inversion (Montgomery's trick). The bucket sums S_j of a window are combined as
+ *    Σ j·S_j = 2^h·Σ_a a·T_a + Σ_l l·U_l (j = a·2^h + l, T_a = Σ_l S_j, U_l = Σ_a S_j): T and U are again bucket
+ *    sums of the same kind, and their short weighted sums are running sums in Jacobian coordinates. Windows are
+ *    joined by doublings (Horner).
+ *  - For few points: Jacobian buckets (mixed additions), or Straus (shared doublings, one mixed addition per
+ *    nonzero NAF digit of each scalar).
  * Every addition handles its special cases: infinity on either side, equal points (doubling), opposite points
- * (infinity), so the result is the exact group sum for any points on the curve and any scalars.
+ * (infinity), so the result is the exact group sum for any points on the curve and any scalars, whatever the
+ * input (repeated points, P and −P, infinity, zero scalars).
  */
 
 typedef struct { F x, y; } G_(aff); /* infinity: INF_MARK in the top limb of x (canonical values never have it) */

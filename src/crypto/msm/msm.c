@@ -231,6 +231,11 @@ static void window_digits(const struct plan* pl, u32 w, const u8* sc, u32 n, u32
   }
 }
 
+/*
+ * Tuning build (not the shipped one): -DMSM_DEBUG -Wl,--allow-undefined adds the import env.now() (a clock in ms)
+ * and exports dbg_prof (time per phase, see PROF_MARK in group.h), dbg_plan, dbg_force (a fixed plan) and
+ * micro-benchmarks of the field operations.
+ */
 #ifdef MSM_DEBUG
 __attribute__((import_name("now"))) double now(void);
 static double prof_t[8], prof_last;
@@ -255,8 +260,8 @@ __attribute__((export_name("dbg_prof"))) double dbg_prof(u32 k) { const double v
 #define F_ZERO_V FP_ZERO
 #define INF_LIMB v[NL - 1]
 #define PT_BYTES 64
-#define DEN(den, d) (*(den) = *(d))
-#define INV_WITH(r, d, di) (*(r) = *(di))
+#define DEN(den, d) COPY((den), (d))
+#define INV_WITH(r, d, di) COPY((r), (di))
 #define COST_BATCH_ADD 7.0
 #ifndef CHUNK1
 #define CHUNK1 8192
@@ -342,17 +347,17 @@ __attribute__((export_name("dbg_plan"))) u32 dbg_plan(u32 n, u32 bits, u32 group
   return pl.c | (pl.windows << 8) | (pl.sign << 16) | (pl.batch << 17) | (pl.second << 18) | (pl.h << 19) | (pl.straus << 23) | (pl.per_pass << 24);
 }
 __attribute__((export_name("dbg_mul"))) u32 dbg_mul(u32 iters) {
-  fp x = FP_C_IN, y = FP_C_OUT;
+  fp x = FP_C_OUT, y = FP_ONE;
   for (u32 i = 0; i < iters; i++) fp_mul(&x, &x, &y);
   return x.v[0];
 }
 __attribute__((export_name("dbg_sqr"))) u32 dbg_sqr(u32 iters) {
-  fp x = FP_C_IN;
+  fp x = FP_C_OUT;
   for (u32 i = 0; i < iters; i++) fp_sqr(&x, &x);
   return x.v[0];
 }
 __attribute__((export_name("dbg_inv"))) u32 dbg_inv(u32 iters) {
-  fp x = FP_C_IN;
+  fp x = FP_C_OUT;
   for (u32 i = 0; i < iters; i++) fp_inv(&x, &x);
   return x.v[0];
 }
