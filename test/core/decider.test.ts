@@ -3,23 +3,8 @@ import { describe, expect, it } from "vitest";
 import { fold } from "../../src/core/evolve.ts";
 import type { CeremonyEvent } from "../../src/core/model.ts";
 import { instructionFor, statusView, verificationTasks } from "../../src/core/views.ts";
-import { accumulator, given, initialized, now, settings } from "./given.ts";
+import { accumulator, given, initialized, lock, now, queued, recorded, running, settings, started, verified, verifier } from "./given.ts";
 
-const queued = (p: string, at = now): CeremonyEvent => ({ type: "ParticipantQueued", participant: p, at });
-const verifier: CeremonyEvent = { type: "VerifierRegistered", participant: "v" };
-const started: CeremonyEvent = { type: "RoundStarted", round: 1, contributors: ["alice", "bob"], startedAt: now };
-const running = [initialized, queued("alice"), queued("bob"), verifier, started];
-const lock = (p: string, k: number): CeremonyEvent => ({ type: "ChunkLocked", round: 1, chunk: k, participant: p, at: now });
-const recorded = (p: string, k: number, j: number): CeremonyEvent => ({ type: "ContributionRecorded", round: 1, chunk: k, position: j, contributor: p, hash: `${p}${k}` });
-const verified = (p: string, k: number, j: number, next?: string): CeremonyEvent => ({
-  type: "ContributionVerified",
-  round: 1,
-  chunk: k,
-  position: j,
-  verifier: "v",
-  hash: `${p}${k}`,
-  ...(next ? { nextChallenge: next } : {}),
-});
 /** alice (position 0) contributes and is verified on every chunk; bob's challenge c2 comes with her chunk 0. */
 const aliceDone = [0, 1, 2, 3].flatMap((k) => [lock("alice", k), recorded("alice", k, 0), verified("alice", k, 0, k === 0 ? "c2" : undefined)]);
 const bobDone = [0, 1, 2, 3].flatMap((k) => [lock("bob", k), recorded("bob", k, 1), verified("bob", k, 1)]);

@@ -3,24 +3,9 @@ import { describe, expect, it } from "vitest";
 import { fold } from "../../src/core/evolve.ts";
 import type { CeremonyEvent } from "../../src/core/model.ts";
 import { instructionFor } from "../../src/core/views.ts";
-import { given, initialized, now, settings } from "./given.ts";
+import { given, initialized, lock, now, queued, recorded, running, settings, started, verified, verifier } from "./given.ts";
 
-const queued = (p: string): CeremonyEvent => ({ type: "ParticipantQueued", participant: p, at: now });
-const verifier: CeremonyEvent = { type: "VerifierRegistered", participant: "v" };
 const replacement: CeremonyEvent = { type: "ReplacementRegistered", participant: "r" };
-const started: CeremonyEvent = { type: "RoundStarted", round: 1, contributors: ["alice", "bob"], startedAt: now };
-const lock = (p: string, k: number, at = now): CeremonyEvent => ({ type: "ChunkLocked", round: 1, chunk: k, participant: p, at });
-const recorded = (p: string, k: number, j: number): CeremonyEvent => ({ type: "ContributionRecorded", round: 1, chunk: k, position: j, contributor: p, hash: `${p}${k}` });
-const verified = (p: string, k: number, j: number, next?: string): CeremonyEvent => ({
-  type: "ContributionVerified",
-  round: 1,
-  chunk: k,
-  position: j,
-  verifier: "v",
-  hash: `${p}${k}`,
-  ...(next ? { nextChallenge: next } : {}),
-});
-const running = [initialized, queued("alice"), queued("bob"), verifier, started];
 const withReplacement = [initialized, queued("alice"), queued("bob"), verifier, replacement, started];
 /** alice (position 0) done on chunks 0 and 1, bob (position 1) done on chunk 0. */
 const progress = [lock("alice", 0), recorded("alice", 0, 0), verified("alice", 0, 0, "c2"), lock("alice", 1), recorded("alice", 1, 0), verified("alice", 1, 0), lock("bob", 0), recorded("bob", 0, 1), verified("bob", 0, 1)];

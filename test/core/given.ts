@@ -45,3 +45,20 @@ export const settings: Settings = {
 export const accumulator = ["a0", "a1", "a2", "a3"];
 export const initialized: CeremonyEvent = { type: "CeremonyInitialized", settings, accumulator, challenge: "c1" };
 export const now = 1_700_000_000_000;
+
+export const queued = (p: string, at = now): CeremonyEvent => ({ type: "ParticipantQueued", participant: p, at });
+export const verifier: CeremonyEvent = { type: "VerifierRegistered", participant: "v" };
+export const started: CeremonyEvent = { type: "RoundStarted", round: 1, contributors: ["alice", "bob"], startedAt: now };
+/** Initialized, alice and bob queued, a verifier, round 1 started with alice at position 0 and bob at 1. */
+export const running: CeremonyEvent[] = [initialized, queued("alice"), queued("bob"), verifier, started];
+export const lock = (p: string, k: number, at = now): CeremonyEvent => ({ type: "ChunkLocked", round: 1, chunk: k, participant: p, at });
+export const recorded = (p: string, k: number, j: number): CeremonyEvent => ({ type: "ContributionRecorded", round: 1, chunk: k, position: j, contributor: p, hash: `${p}${k}` });
+export const verified = (p: string, k: number, j: number, next?: string): CeremonyEvent => ({
+  type: "ContributionVerified",
+  round: 1,
+  chunk: k,
+  position: j,
+  verifier: "v",
+  hash: `${p}${k}`,
+  ...(next ? { nextChallenge: next } : {}),
+});
