@@ -19,7 +19,7 @@ import { instructionFor, verificationTasks, type VerificationTask } from "../cor
 import { dataHash, exportPtau } from "../crypto/accumulator.ts";
 import { decodeChunk } from "../crypto/chunk.ts";
 import { getCurve } from "../crypto/curve.ts";
-import { fromHex, hash, toHex } from "../crypto/hash.ts";
+import { fromHex, toHex } from "../crypto/hash.ts";
 import { firstChallengeHash, initialChunk } from "../crypto/initial.ts";
 import { initMcl } from "../crypto/mcl.ts";
 import type { CurveOps } from "../crypto/ops.ts";

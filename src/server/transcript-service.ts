@@ -53,7 +53,7 @@ export class TranscriptService {
     readonly writer: TranscriptWriter,
     private readonly dataDir: string,
     private readonly coordinatorKey: ParticipantKey,
-    private readonly settings: TranscriptSettings,
+    settings: TranscriptSettings,
     private readonly log: (line: string) => void,
   ) {
     this.backup = new TranscriptBackup({ dir: join(dataDir, "transcript"), remotes: settings.remotes, log });
