@@ -228,8 +228,8 @@ export class Coordinator {
       this.replacementSecrets.set(key.publicKey, secret);
     }
     const bytes = await contributeChunk(this.options.ops, this.curve, await this.artifacts.get(parentHash), { params: this.params, chunkIndex: ins.chunk, round: ins.round, contributor: ins.position }, secret.key);
-    const stored = await this.artifacts.put(bytes, { maxBytes: bytes.length, exactBytes: bytes.length });
-    await this.execute({ type: "RecordContribution", now: this.now, participant: key.publicKey, chunk: ins.chunk, hash: stored.hash });
+    const hash = await this.storage().put(bytes);
+    await this.execute({ type: "RecordContribution", now: this.now, participant: key.publicKey, chunk: ins.chunk, hash });
     this.say(`replacement ${key.publicKey.slice(0, 8)}…: round ${ins.round}, chunk ${ins.chunk} contributed`);
     return true;
   }
