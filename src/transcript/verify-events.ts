@@ -86,7 +86,11 @@ export async function readEvents(dir: string, progress: (line: string) => void):
   const events: TranscriptEvent[] = [];
   const every = Math.max(1000, Math.ceil(seqs.length / 10));
   for (let i = 0; i < seqs.length; i += READ_BATCH) {
-    events.push(...(await Promise.all(seqs.slice(i, i + READ_BATCH).map((seq) => readEvent(dir, seq)))));
+    // Read in parallel, but report the lowest failing seq, so the failure named never depends on I/O timing.
+    for (const r of await Promise.allSettled(seqs.slice(i, i + READ_BATCH).map((seq) => readEvent(dir, seq)))) {
+      if (r.status === "rejected") throw r.reason;
+      events.push(r.value);
+    }
     const done = Math.min(i + READ_BATCH, seqs.length);
     if (done === seqs.length || Math.floor(done / every) > Math.floor(i / every)) progress(`events ${done}/${seqs.length}`);
   }
