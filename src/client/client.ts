@@ -84,8 +84,10 @@ export class CeremonyClient {
   }
 
   /**
-   * Sends a request, retrying with backoff while the coordinator is unreachable or restarting (network errors,
-   * 502/503/504). `build` runs for every attempt, so signed requests get a fresh timestamp and nonce.
+   * Sends a request and reads its answer, retrying with backoff while the coordinator is unreachable or restarting
+   * (network errors, also mid-answer, and 502/503/504). `build` runs for every attempt, so signed requests get a
+   * fresh timestamp and nonce. A retried request the coordinator had already applied is refused with a 4xx code
+   * (409 and the like), which the commands handle by asking for their current instruction.
    */
   private async send(build: () => { path: string; init: RequestInit }): Promise<Response> {
     const start = Date.now();
@@ -95,7 +97,11 @@ export class CeremonyClient {
       let problem: string;
       try {
         const res = await this.fetchImpl(`${this.base}${path}`, init);
-        if (res.status !== 502 && res.status !== 503 && res.status !== 504) return res;
+        if (res.status !== 502 && res.status !== 503 && res.status !== 504) {
+          // The body is read inside the attempt: a connection reset half-way through an answer is retried too.
+          const bytes = new Uint8Array(await res.arrayBuffer());
+          return new Response(bytes.length > 0 ? bytes : null, { status: res.status, headers: res.headers });
+        }
         problem = `the coordinator answered ${res.status}`;
         await res.body?.cancel();
       } catch (err) {
