@@ -9,7 +9,7 @@ import { closeCurve } from "../crypto/curve.ts";
 import { WorkerPool } from "../crypto/pool.ts";
 import { createApp } from "../server/app.ts";
 import { Coordinator } from "../server/coordinator.ts";
-import { restoreFromTranscript, RestoreError } from "../server/restore.ts";
+import { restoreFromTranscript, RestoreError } from "../transcript/restore.ts";
 import { parseFlags } from "./args.ts";
 import { CliError } from "./errors.ts";
 

@@ -4,7 +4,7 @@ import { CeremonyClient, ClientError } from "../client/client.ts";
 import { closeCurve, getCurve } from "../crypto/curve.ts";
 import { initMcl } from "../crypto/mcl.ts";
 import { WorkerPool } from "../crypto/pool.ts";
-import { runVerificationTask } from "../verifier/verify-task.ts";
+import { runVerificationTask } from "../facts/verification.ts";
 import { coordinatorUrl, parseFlags, requireString } from "./args.ts";
 
 export const usage = `ceremony verify-worker --coordinator URL --key FILE [--once]

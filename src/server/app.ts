@@ -18,7 +18,7 @@ import { checkedBodyStream } from "../auth/body.ts";
 import { requireSignature, requireSignatureStreaming, type AuthVariables, type StreamingAuthVariables } from "../auth/middleware.ts";
 import type { ReplayGuard } from "../auth/replay.ts";
 import { join } from "node:path";
-import { createGitServer } from "../transcript/git-server.ts";
+import { createGitServer } from "../git-http/server.ts";
 import { ApiError, handleError } from "./errors.ts";
 import type { Coordinator } from "./coordinator.ts";
 

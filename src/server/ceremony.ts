@@ -7,7 +7,7 @@ import { decide } from "../core/decide.ts";
 import { evolve, fold } from "../core/evolve.ts";
 import type { CeremonyEvent, CeremonyState, Command } from "../core/model.ts";
 import { EventLog, type LoggedEvent } from "../store/event-log.ts";
-import { parseEvent } from "./event-schema.ts";
+import { parseEvent } from "../core/event-schema.ts";
 
 /** Called, in order, with the entries of each committed append (after fsync, before the command resolves). */
 export type CommitListener = (entries: LoggedEvent<CeremonyEvent>[]) => void;

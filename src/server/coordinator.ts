@@ -29,10 +29,10 @@ import type { ChunkStorage } from "../crypto/rounds.ts";
 import { publicKeyId } from "../crypto/verify.ts";
 import { ArtifactStore } from "../store/artifact-store.ts";
 import { DomainError } from "../core/errors.ts";
-import { beaconAccumulator } from "../verifier/ceremony-records.ts";
-import { runVerificationTask } from "../verifier/verify-task.ts";
+import { beaconAccumulator } from "../facts/records.ts";
+import { runVerificationTask } from "../facts/verification.ts";
 import { Ceremony } from "./ceremony.ts";
-import { TranscriptService, type TranscriptSettings } from "./transcript-service.ts";
+import { TranscriptService, type TranscriptSettings } from "../transcript/service.ts";
 
 export interface CoordinatorOptions {
   dataDir: string;

@@ -8,7 +8,7 @@ import { DomainError } from "../../src/core/errors.ts";
 import { currentRound, evolve, fold } from "../../src/core/evolve.ts";
 import type { CeremonyEvent, CeremonyState, Command } from "../../src/core/model.ts";
 import { instructionFor, verificationTasks } from "../../src/core/views.ts";
-import { parseEvent } from "../../src/server/event-schema.ts";
+import { parseEvent } from "../../src/core/event-schema.ts";
 import { initialized, now as t0, settings } from "./given.ts";
 
 const PEOPLE = ["p1", "p2", "p3", "p4", "p5"];

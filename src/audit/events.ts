@@ -5,10 +5,10 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CeremonyEvent } from "../core/model.ts";
-import { parseEvent } from "../server/event-schema.ts";
+import { parseEvent } from "../core/event-schema.ts";
 import { decodeLine } from "../store/event-line.ts";
-import { eventFileText, eventPath, seqOfEventFile } from "./layout.ts";
-import { messageOf, StepFailure } from "./verify-files.ts";
+import { eventFileText, eventPath, seqOfEventFile } from "../transcript/layout.ts";
+import { messageOf, StepFailure } from "./files.ts";
 
 export interface TranscriptEvent {
   seq: number;

@@ -1,6 +1,6 @@
 /** valibot schemas of the logged events: the event log is a boundary, so replay validates every line's event. */
 import * as v from "valibot";
-import type { CeremonyEvent } from "../core/model.ts";
+import type { CeremonyEvent } from "./model.ts";
 
 const id = v.string();
 const hex = v.pipe(v.string(), v.regex(/^[0-9a-f]*$/));

@@ -6,17 +6,17 @@
 import { randomBytes } from "node:crypto";
 import { ChaCha, type Curve, type Elem } from "ffjavascript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chunkHash, decodeChunk, encodeChunk, HEADER_SIZE, type Chunk, type ChunkSections } from "../src/crypto/chunk.ts";
-import { contributeChunk } from "../src/crypto/contribute.ts";
-import { closeCurve, getCurve } from "../src/crypto/curve.ts";
-import { firstChallengeHash, initialChunk } from "../src/crypto/initial.ts";
-import { createContributorKey, keyFromSecrets, keyOffsets, type KeyPair, type KeyPart } from "../src/crypto/keys.ts";
-import { checkPoints, g2InSubgroup } from "../src/crypto/mcl.ts";
-import { encodePoint, FR_ORDER, LocalOps, modPow } from "../src/crypto/ops.ts";
-import { chunkLayout, numChunks, SECTIONS, SECTION_GROUP, type CeremonyParams, type SectionName } from "../src/crypto/params.ts";
-import { genesisRecord } from "../src/crypto/pipeline.ts";
-import { G1_SIZE, G2_SIZE, N8, PUBKEY_SIZE } from "../src/crypto/sizes.ts";
-import { publicKeyId, verifyChunk, type Accepted, type ChunkExpectation, type Verdict, type VerifyFault } from "../src/crypto/verify.ts";
+import { chunkHash, decodeChunk, encodeChunk, HEADER_SIZE, type Chunk, type ChunkSections } from "../../src/crypto/chunk.ts";
+import { contributeChunk } from "../../src/crypto/contribute.ts";
+import { closeCurve, getCurve } from "../../src/crypto/curve.ts";
+import { firstChallengeHash, initialChunk } from "../../src/crypto/initial.ts";
+import { createContributorKey, keyFromSecrets, keyOffsets, type KeyPair, type KeyPart } from "../../src/crypto/keys.ts";
+import { checkPoints, g2InSubgroup } from "../../src/crypto/mcl.ts";
+import { encodePoint, FR_ORDER, LocalOps, modPow } from "../../src/crypto/ops.ts";
+import { chunkLayout, numChunks, SECTIONS, SECTION_GROUP, type CeremonyParams, type SectionName } from "../../src/crypto/params.ts";
+import { genesisRecord } from "../../src/crypto/pipeline.ts";
+import { G1_SIZE, G2_SIZE, N8, PUBKEY_SIZE } from "../../src/crypto/sizes.ts";
+import { publicKeyId, verifyChunk, type Accepted, type ChunkExpectation, type Verdict, type VerifyFault } from "../../src/crypto/verify.ts";
 
 /** BN254 base-field modulus. */
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;

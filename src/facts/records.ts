@@ -12,7 +12,7 @@ import type { CeremonyParams } from "../crypto/params.ts";
 import { recordFromChunk0, type AccumulatorRecord } from "../crypto/pipeline.ts";
 import type { ContributionRecord } from "../crypto/ptau.ts";
 import { applyBeacon, newTimings, type AccumulatorState, type ChunkStorage } from "../crypto/rounds.ts";
-import type { ArtifactSource } from "./verify-task.ts";
+import type { ArtifactSource } from "./verification.ts";
 
 export async function chunk0Facts(source: ArtifactSource, params: CeremonyParams, hash: string): Promise<{ record: AccumulatorRecord; publicKey: Uint8Array | null }> {
   const d = decodeChunk(await source.get(hash), params, 0);

@@ -2,11 +2,11 @@
  * upload-pack over stateless HTTP, protocol v0/v1: the ref advertisement, and the answer to one request (wants,
  * haves, maybe "done"): ACK/NAK lines, then, once the client is done, the pack on side-band if it asked for one.
  */
-import type { RepoReader } from "./git-server-objects.ts";
-import { OID_PATTERN, SERVED_BRANCH } from "./git-server-objects.ts";
-import { packfile } from "./git-server-pack.ts";
-import { FLUSH_PKT, MAX_PKT_LENGTH, PktLineError, SIDE_BAND, parsePktLines, pktLine, sideBandPkt } from "./git-server-pkt.ts";
-import { commitsReachable, objectsToSend } from "./git-server-walk.ts";
+import type { RepoReader } from "./objects.ts";
+import { OID_PATTERN, SERVED_BRANCH } from "./objects.ts";
+import { packfile } from "./pack.ts";
+import { FLUSH_PKT, MAX_PKT_LENGTH, PktLineError, SIDE_BAND, parsePktLines, pktLine, sideBandPkt } from "./pkt.ts";
+import { commitsReachable, objectsToSend } from "./walk.ts";
 
 const NO_COMMIT = "0".repeat(40);
 const AGENT = "agent=ceremony-transcript/1";

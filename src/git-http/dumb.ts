@@ -7,8 +7,8 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import type { Context, Hono } from "hono";
-import { gitError } from "./git-server-http.ts";
-import { SERVED_BRANCH, type RepoReader } from "./git-server-objects.ts";
+import { gitError } from "./http.ts";
+import { SERVED_BRANCH, type RepoReader } from "./objects.ts";
 
 export function registerDumbRoutes(app: Hono, prefix: string, repo: RepoReader): void {
   const text = { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache" };

@@ -1,8 +1,8 @@
 // Chunk layout, chunk file format and the hash chain's encodings.
 import { describe, expect, it } from "vitest";
-import { chunkFileSize, decodeChunk, encodeChunk, HEADER_SIZE, type ChunkSections } from "../src/crypto/chunk.ts";
-import { hash, hasherFromPartialHash, partialHashOfPrefix, prefixOfPartialHash } from "../src/crypto/hash.ts";
-import { chunkLayout, numChunks, parseParams, SECTIONS, sectionLengths } from "../src/crypto/params.ts";
+import { chunkFileSize, decodeChunk, encodeChunk, HEADER_SIZE, type ChunkSections } from "../../src/crypto/chunk.ts";
+import { hash, hasherFromPartialHash, partialHashOfPrefix, prefixOfPartialHash } from "../../src/crypto/hash.ts";
+import { chunkLayout, numChunks, parseParams, SECTIONS, sectionLengths } from "../../src/crypto/params.ts";
 
 describe("layout", () => {
   it("covers every index of every section exactly once", () => {

@@ -5,8 +5,8 @@
  */
 import { currentRound, evolve, initialState } from "../core/evolve.ts";
 import type { CeremonyEvent, CeremonyState, ParticipantId, Round } from "../core/model.ts";
-import type { TranscriptEvent } from "./verify-events.ts";
-import { messageOf, StepFailure } from "./verify-files.ts";
+import type { TranscriptEvent } from "./events.ts";
+import { messageOf, StepFailure } from "./files.ts";
 
 export interface VerifiedContribution {
   /** Seq of the ContributionVerified event. */

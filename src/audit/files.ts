@@ -15,7 +15,7 @@ import { chunkHash } from "../crypto/chunk.ts";
 import { toHex } from "../crypto/hash.ts";
 import { numChunks, parseParams, type CeremonyParams } from "../crypto/params.ts";
 import type { ChunkStorage } from "../crypto/rounds.ts";
-import { artifactPath, refPathFor, TRANSCRIPT_FORMAT, type CeremonyFile } from "./layout.ts";
+import { artifactPath, refPathFor, TRANSCRIPT_FORMAT, type CeremonyFile } from "../transcript/layout.ts";
 
 /** A check that did not hold: the step that failed (an event, a receipt, ceremony.json…) and why. */
 export class StepFailure extends Error {

@@ -16,11 +16,11 @@ import { fromHex, toHex } from "../crypto/hash.ts";
 import { firstChallengeHash, initialChunk } from "../crypto/initial.ts";
 import type { CurveOps } from "../crypto/ops.ts";
 import { responseHash } from "../crypto/pipeline.ts";
-import { beaconAccumulator } from "../verifier/ceremony-records.ts";
-import { runVerificationTask } from "../verifier/verify-task.ts";
-import type { TranscriptEvent } from "./verify-events.ts";
-import { fileHash, messageOf, StepFailure, within, type Ceremony, type TranscriptFiles } from "./verify-files.ts";
-import { Ledger } from "./verify-ledger.ts";
+import { beaconAccumulator } from "../facts/records.ts";
+import { runVerificationTask } from "../facts/verification.ts";
+import type { TranscriptEvent } from "./events.ts";
+import { fileHash, messageOf, StepFailure, within, type Ceremony, type TranscriptFiles } from "./files.ts";
+import { Ledger } from "./ledger.ts";
 
 type Open = Exclude<CeremonyState, { phase: "setup" }>;
 type Of<T extends CeremonyEvent["type"]> = Extract<CeremonyEvent, { type: T }>;

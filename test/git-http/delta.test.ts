@@ -2,7 +2,7 @@
 // back; dissimilar objects get none.
 import { describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
-import { encodeDelta } from "../../src/transcript/git-server-delta.ts";
+import { encodeDelta } from "../../src/git-http/delta.ts";
 
 function readVarint(delta: Uint8Array, at: number): [number, number] {
   let value = 0;

@@ -21,13 +21,13 @@ import { createContributorKey, destroyKey, type KeyPair } from "../../src/crypto
 import { LocalOps, type CurveOps } from "../../src/crypto/ops.ts";
 import { Coordinator } from "../../src/server/coordinator.ts";
 import { DEFAULT_FAULT_SETTINGS } from "../../src/core/model.ts";
-import { parseEvent } from "../../src/server/event-schema.ts";
+import { parseEvent } from "../../src/core/event-schema.ts";
 import { decodeLine } from "../../src/store/event-line.ts";
-import { createGitServer } from "../../src/transcript/git-server.ts";
+import { createGitServer } from "../../src/git-http/server.ts";
 import { eventFileText, eventPath, jsonFileText } from "../../src/transcript/layout.ts";
 import { signReceipt, type Receipt } from "../../src/transcript/receipt.ts";
-import { verifyReceipts, verifyTranscript, type TranscriptVerdict } from "../../src/transcript/verify.ts";
-import { localClone } from "../../src/transcript/verify-files.ts";
+import { verifyReceipts, verifyTranscript, type TranscriptVerdict } from "../../src/audit/audit.ts";
+import { localClone } from "../../src/audit/files.ts";
 import { TranscriptWriter, type LoggedCeremonyEvent } from "../../src/transcript/writer.ts";
 import { serveOnLoopback, type NodeHttpServer } from "../helpers/node-http.ts";
 import { snarkjs } from "../helpers/snarkjs.ts";

@@ -14,10 +14,10 @@ import type { LoggedEvent } from "../store/event-log.ts";
 import { checksumOf } from "../store/event-line.ts";
 import { readJson, writeJsonAtomic } from "../store/json-file.ts";
 import type { ArtifactStore } from "../store/artifact-store.ts";
-import { TranscriptBackup, type RemoteStatus } from "../transcript/backup.ts";
-import { TRANSCRIPT_README } from "../transcript/readme.generated.ts";
-import { ReceiptSchema, signReceipt, type Receipt } from "../transcript/receipt.ts";
-import { TranscriptWriter } from "../transcript/writer.ts";
+import { TranscriptBackup, type RemoteStatus } from "./backup.ts";
+import { TRANSCRIPT_README } from "./readme.generated.ts";
+import { ReceiptSchema, signReceipt, type Receipt } from "./receipt.ts";
+import { TranscriptWriter } from "./writer.ts";
 
 export interface TranscriptSettings {
   /** Artifacts above this size go to the external store (served at /v1/artifacts/:hash); git holds a ref. */

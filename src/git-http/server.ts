@@ -4,11 +4,11 @@
  * so clones stay consistent while the writer commits.
  */
 import { Hono } from "hono";
-import { registerDumbRoutes } from "./git-server-dumb.ts";
-import { gitError, readOnly, readRequestBody, streamOf } from "./git-server-http.ts";
-import { RepoReader } from "./git-server-objects.ts";
-import { concatBytes, pktLine, PktLineError } from "./git-server-pkt.ts";
-import { advertisement, answerUploadPack, parseUploadPackRequest } from "./git-server-upload-pack.ts";
+import { registerDumbRoutes } from "./dumb.ts";
+import { gitError, readOnly, readRequestBody, streamOf } from "./http.ts";
+import { RepoReader } from "./objects.ts";
+import { concatBytes, pktLine, PktLineError } from "./pkt.ts";
+import { advertisement, answerUploadPack, parseUploadPackRequest } from "./upload-pack.ts";
 
 export interface GitServerOptions {
   /** The working tree whose `.git` holds the transcript (branch main). */

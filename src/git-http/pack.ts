@@ -8,9 +8,9 @@ import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { deflate } from "node:zlib";
-import { encodeDelta } from "./git-server-delta.ts";
-import type { RawObject, RepoReader } from "./git-server-objects.ts";
-import type { PackEntry } from "./git-server-walk.ts";
+import { encodeDelta } from "./delta.ts";
+import type { RawObject, RepoReader } from "./objects.ts";
+import type { PackEntry } from "./walk.ts";
 
 const deflateAsync = promisify(deflate);
 

@@ -3,7 +3,7 @@
  * and blobs those commits introduce. A commit's tree is compared path by path with its parents' trees, so the walk
  * costs what the commits changed, not the size of the repository.
  */
-import type { ObjectType, RepoReader } from "./git-server-objects.ts";
+import type { ObjectType, RepoReader } from "./objects.ts";
 
 export interface PackEntry {
   oid: string;

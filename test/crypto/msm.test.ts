@@ -2,7 +2,7 @@
 // size, scalar width and special case: the verifier's verdicts and the .ptau bytes depend on exact bytes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBn128, ChaCha, type Curve, type Elem } from "ffjavascript";
-import { initMsm, MAX_SCALAR_BYTES, msm, type MsmGroup } from "../src/crypto/msm/index.ts";
+import { initMsm, MAX_SCALAR_BYTES, msm, type MsmGroup } from "../../src/crypto/msm/index.ts";
 
 let curve: Curve;
 beforeAll(async () => {

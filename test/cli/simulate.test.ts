@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { snarkjsVerifies } from "./helpers/snarkjs.ts";
+import { snarkjsVerifies } from "../helpers/snarkjs.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const bun = join(root, "node_modules", ".bin", "bun");
 const run = promisify(execFile);
 

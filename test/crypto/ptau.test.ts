@@ -12,9 +12,9 @@ import {
   writePtau,
   type ContributionRecord,
   type PtauReader,
-} from "../src/crypto/ptau.ts";
-import { SECTIONS, sectionLengths, type SectionName } from "../src/crypto/params.ts";
-import { G1_SIZE, G2_SIZE, PUBKEY_SIZE } from "../src/crypto/sizes.ts";
+} from "../../src/crypto/ptau.ts";
+import { SECTIONS, sectionLengths, type SectionName } from "../../src/crypto/params.ts";
+import { G1_SIZE, G2_SIZE, PUBKEY_SIZE } from "../../src/crypto/sizes.ts";
 
 const POWER = 4;
 const BEACON_HASH_HEX = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

@@ -4,7 +4,7 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { concatBytes } from "./git-server-pkt.ts";
+import { concatBytes } from "./pkt.ts";
 
 /** Requests carry wants and haves only; git's own negotiation stays far below this. */
 export const MAX_UPLOAD_PACK_REQUEST = 4 * 1024 * 1024;

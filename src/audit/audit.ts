@@ -7,11 +7,11 @@
 import type { CurveOps } from "../crypto/ops.ts";
 import { getCurve } from "../crypto/curve.ts";
 import { initMcl } from "../crypto/mcl.ts";
-import { listFiles, readEvents } from "./verify-events.ts";
-import { readCeremonyFile, StepFailure, TranscriptFiles, within } from "./verify-files.ts";
-import { ledgerOf } from "./verify-ledger.ts";
-import { checkReceiptFiles, checkReceiptInTranscript, History, inFinalResult } from "./verify-receipts.ts";
-import { Replay } from "./verify-replay.ts";
+import { listFiles, readEvents } from "./events.ts";
+import { readCeremonyFile, StepFailure, TranscriptFiles, within } from "./files.ts";
+import { ledgerOf } from "./ledger.ts";
+import { checkReceiptFiles, checkReceiptInTranscript, History, inFinalResult } from "./receipts.ts";
+import { Replay } from "./replay.ts";
 
 export interface TranscriptSummary {
   events: number;

@@ -12,8 +12,8 @@ import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import git from "isomorphic-git";
 import http from "isomorphic-git/http/node";
-import { createGitServer } from "../../src/transcript/git-server.ts";
-import { MAX_UPLOAD_PACK_REQUEST } from "../../src/transcript/git-server-http.ts";
+import { createGitServer } from "../../src/git-http/server.ts";
+import { MAX_UPLOAD_PACK_REQUEST } from "../../src/git-http/http.ts";
 import { eventPath } from "../../src/transcript/layout.ts";
 import { serveOnLoopback, type NodeHttpServer } from "../helpers/node-http.ts";
 

@@ -2,11 +2,11 @@
 // in-thread engine, since the .ptau format and snarkjs depend on exact bytes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Curve } from "ffjavascript";
-import { closeCurve, getCurve } from "../src/crypto/curve.ts";
-import { generators, negate, repeat } from "../src/crypto/encoding.ts";
-import { applyKey, checkPoints, g2InSubgroup, initMcl, pairingProductIsOne, scalarToLE } from "../src/crypto/mcl.ts";
-import { FR_ORDER, LocalOps, localMsm } from "../src/crypto/ops.ts";
-import { WorkerPool } from "../src/crypto/pool.ts";
+import { closeCurve, getCurve } from "../../src/crypto/curve.ts";
+import { generators, negate, repeat } from "../../src/crypto/encoding.ts";
+import { applyKey, checkPoints, g2InSubgroup, initMcl, pairingProductIsOne, scalarToLE } from "../../src/crypto/mcl.ts";
+import { FR_ORDER, LocalOps, localMsm } from "../../src/crypto/ops.ts";
+import { WorkerPool } from "../../src/crypto/pool.ts";
 
 let curve: Curve;
 let pool: WorkerPool;

@@ -11,10 +11,10 @@ import { decodeChunk } from "../crypto/chunk.ts";
 import { bytesEqual } from "../crypto/hash.ts";
 import type { CeremonyParams } from "../crypto/params.ts";
 import { openPtau } from "../crypto/ptau.ts";
-import { checkReceipt, type Receipt } from "./receipt.ts";
-import { listFiles, type TranscriptEvent } from "./verify-events.ts";
-import { fileHash, messageOf, StepFailure, within, type Ceremony, type TranscriptFiles } from "./verify-files.ts";
-import type { Ledger, VerifiedContribution } from "./verify-ledger.ts";
+import { checkReceipt, type Receipt } from "../transcript/receipt.ts";
+import { listFiles, type TranscriptEvent } from "./events.ts";
+import { fileHash, messageOf, StepFailure, within, type Ceremony, type TranscriptFiles } from "./files.ts";
+import type { Ledger, VerifiedContribution } from "./ledger.ts";
 
 /** A receipts file holds one receipt, a list of them, or `{"receipts": [...]}`. */
 export async function readReceiptItems(path: string): Promise<unknown[]> {
