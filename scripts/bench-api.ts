@@ -11,10 +11,10 @@ import { parseArgs } from "node:util";
 import { generateKeyPair, type ParticipantKey } from "../src/auth/keys.ts";
 import { ReplayGuard } from "../src/auth/replay.ts";
 import { serveHttp } from "../src/adapters/bun/http.ts";
-import { CeremonyClient } from "../src/client/client.ts";
+import { CeremonyClient } from "../src/client/http.ts";
 import { closeCurve } from "../src/crypto/curve.ts";
 import { LocalOps } from "../src/crypto/ops.ts";
-import { createApp } from "../src/server/app.ts";
+import { createApp } from "../src/api/app.ts";
 import { Coordinator } from "../src/server/coordinator.ts";
 import { DEFAULT_FAULT_SETTINGS } from "../src/core/model.ts";
 
@@ -57,7 +57,7 @@ const coord = await Coordinator.open({
   coordinatorKey: admin,
   ops: await LocalOps.create(),
 });
-const app = createApp(coord, { replay: new ReplayGuard({ maxEntries: 10_000_000, maxEntriesPerKey: 100_000 }), coordinatorKey: admin.publicKey });
+const app = createApp(coord.service, { replay: new ReplayGuard({ maxEntries: 10_000_000, maxEntriesPerKey: 100_000 }) });
 const server = serveHttp(app.fetch, "127.0.0.1", 0);
 try {
   const keys: ParticipantKey[] = Array.from({ length: participants }, () => generateKeyPair());

@@ -16,6 +16,7 @@ import { toHex } from "../crypto/hash.ts";
 import { numChunks, parseParams, type CeremonyParams } from "../crypto/params.ts";
 import type { ChunkStorage } from "../crypto/rounds.ts";
 import { artifactPath, refPathFor, TRANSCRIPT_FORMAT, type CeremonyFile } from "../transcript/layout.ts";
+import { HashHex, isHashHex, KeyHex } from "../lib/hex.ts";
 
 /** A check that did not hold: the step that failed (an event, a receipt, ceremony.json…) and why. */
 export class StepFailure extends Error {
@@ -41,33 +42,32 @@ export async function within<T>(step: string, fn: () => Promise<T> | T): Promise
   }
 }
 
-const HASH = /^[0-9a-f]{128}$/;
 const int = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
 
 const CeremonyFileSchema = v.object({
   format: v.literal(TRANSCRIPT_FORMAT),
-  ceremonyId: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+  ceremonyId: KeyHex,
   curve: v.literal("bn128"),
   power: int,
   chunkSize: int,
   numChunks: int,
-  coordinatorKey: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+  coordinatorKey: KeyHex,
 });
 
 const RefSchema = v.object({
-  hash: v.pipe(v.string(), v.regex(HASH)),
+  hash: HashHex,
   size: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
   url: v.pipe(v.string(), v.regex(/^https?:\/\/\S+$/)),
 });
 type Ref = v.InferOutput<typeof RefSchema>;
 
-export interface Ceremony {
+export interface CeremonyDeclaration {
   file: CeremonyFile;
   params: CeremonyParams;
 }
 
 /** Step 1: ceremony.json parses, has the format this verifier knows, and describes valid parameters. */
-export async function readCeremonyFile(dir: string): Promise<Ceremony> {
+export async function readCeremonyFile(dir: string): Promise<CeremonyDeclaration> {
   return within("ceremony.json", async () => {
     let json: unknown;
     try {
@@ -186,7 +186,7 @@ export class TranscriptFiles implements ChunkStorage {
 
   /** The chunk file named `hash`; throws naming the file when it is missing or its bytes do not hash to its name. */
   async get(hash: string): Promise<Uint8Array> {
-    if (!HASH.test(hash)) throw new Error(`${JSON.stringify(hash)} is not an artifact hash`);
+    if (!isHashHex(hash)) throw new Error(`${JSON.stringify(hash)} is not an artifact hash`);
     const kept = this.scratchPath(hash);
     if (await exists(kept)) return checked(await readBytes(kept), hash, kept);
     const inline = artifactPath(hash, false);

@@ -3,7 +3,9 @@
  * built on), each round's chunks as they stood when it was aggregated, and the finalization. Collected while the
  * events are folded, by verify-transcript (alongside its crypto checks) and by verify-receipt (fold only).
  */
-import { currentRound, evolve, initialState } from "../core/evolve.ts";
+import { evolve } from "../core/evolve.ts";
+import { parentOf } from "../core/rules.ts";
+import { currentRound, initialState } from "../core/state.ts";
 import type { CeremonyEvent, CeremonyState, ParticipantId, Round } from "../core/model.ts";
 import type { TranscriptEvent } from "./events.ts";
 import { messageOf, StepFailure } from "./files.ts";
@@ -32,9 +34,9 @@ export class Ledger {
   /** Records what `event` (at `seq`, applied to `before`) adds. */
   observe(before: CeremonyState, seq: number, event: CeremonyEvent): void {
     if (event.type === "ContributionVerified" && before.phase !== "setup") {
-      const chunk = currentRound(before)?.chunks[event.chunk];
-      const contribution = chunk?.contributions[event.position];
-      const parentHash = event.position === 0 ? before.accumulator[event.chunk] : chunk?.contributions[event.position - 1]?.hash;
+      const round = currentRound(before);
+      const contribution = round?.chunks[event.chunk]?.contributions[event.position];
+      const parentHash = round ? parentOf(before, round, event.chunk, event.position) : null;
       if (contribution && parentHash) {
         const { round, chunk: k, position, hash } = event;
         const v = { seq, round, chunk: k, position, hash, contributor: contribution.contributor, parentHash };

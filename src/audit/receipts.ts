@@ -13,7 +13,7 @@ import type { CeremonyParams } from "../crypto/params.ts";
 import { openPtau } from "../crypto/ptau.ts";
 import { checkReceipt, type Receipt } from "../transcript/receipt.ts";
 import { listFiles, type TranscriptEvent } from "./events.ts";
-import { fileHash, messageOf, StepFailure, within, type Ceremony, type TranscriptFiles } from "./files.ts";
+import { fileHash, messageOf, StepFailure, within, type CeremonyDeclaration, type TranscriptFiles } from "./files.ts";
 import type { Ledger, VerifiedContribution } from "./ledger.ts";
 
 /** A receipts file holds one receipt, a list of them, or `{"receipts": [...]}`. */
@@ -65,7 +65,7 @@ export class History {
 }
 
 export interface ReceiptContext {
-  ceremony: Ceremony;
+  ceremony: CeremonyDeclaration;
   ledger: Ledger;
   events: TranscriptEvent[];
   history: History;

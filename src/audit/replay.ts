@@ -1,29 +1,32 @@
 /**
- * Step 3 of verify-transcript: folds the events with the core's evolve and, at each one, re-does what the
- * coordinator must have done: the initial accumulator and challenge, each upload's hash, each verdict (the same
- * verification task, run again), each aggregation's chunks and data hash, and the final .ptau from the beacon.
- * Verdicts are re-checked a few at a time; a failure is always reported for the earliest event that fails.
+ * Step 3 of verify-transcript: folds the events with the core's evolve and checks each one with the core's own
+ * legality check (core/legality.ts), the same function the coordinator's decide ran before it wrote the event.
+ * On top, it re-does what only crypto can tell: the initial accumulator and challenge, each upload's file, each
+ * verdict (the same verification task, run again, and the chunk-0 facts: key id and next challenge), each
+ * aggregation's data hash, and the final .ptau from the beacon. Verdicts are re-checked a few at a time; a failure
+ * is always reported for the earliest event that fails.
  */
 import type { Curve } from "ffjavascript";
 import { join } from "node:path";
-import { roundComplete } from "../core/decide.ts";
-import { currentRound, evolve, initialState } from "../core/evolve.ts";
-import type { CeremonyEvent, CeremonyState, Round } from "../core/model.ts";
+import { evolve } from "../core/evolve.ts";
+import { refusal } from "../core/legality.ts";
+import type { CeremonyEvent, CeremonyState } from "../core/model.ts";
+import { keyAccepted } from "../core/rules.ts";
+import { currentRound, initialState, type Open } from "../core/state.ts";
 import { verificationTasks, type VerificationTask } from "../core/views.ts";
-import { dataHash, exportPtau } from "../crypto/accumulator.ts";
-import { decodeChunk } from "../crypto/chunk.ts";
-import { fromHex, toHex } from "../crypto/hash.ts";
+import { exportPtau } from "../crypto/accumulator.ts";
+import { toHex } from "../crypto/hash.ts";
 import { firstChallengeHash, initialChunk } from "../crypto/initial.ts";
 import type { CurveOps } from "../crypto/ops.ts";
-import { responseHash } from "../crypto/pipeline.ts";
+import { aggregateChallenge } from "../facts/aggregate.ts";
 import { beaconAccumulator } from "../facts/records.ts";
 import { runVerificationTask } from "../facts/verification.ts";
 import type { TranscriptEvent } from "./events.ts";
-import { fileHash, messageOf, StepFailure, within, type Ceremony, type TranscriptFiles } from "./files.ts";
+import { fileHash, messageOf, StepFailure, within, type CeremonyDeclaration, type TranscriptFiles } from "./files.ts";
 import { Ledger } from "./ledger.ts";
 
-type Open = Exclude<CeremonyState, { phase: "setup" }>;
 type Of<T extends CeremonyEvent["type"]> = Extract<CeremonyEvent, { type: T }>;
+type Verdict = Of<"ContributionVerified"> | Of<"ContributionRejected">;
 
 export interface ReplayCounts {
   rounds: number;
@@ -38,8 +41,6 @@ export class Replay {
   state: CeremonyState = initialState();
   readonly ledger = new Ledger();
   readonly counts: ReplayCounts = { rounds: 0, contributions: 0, verifications: 0, rejected: 0 };
-  /** publicKeyId of every accepted chunk 0, as the coordinator keeps them (recordVerdict). */
-  private readonly knownKeys = new Set<string>();
   private pending: Array<Promise<StepFailure | null>> = [];
   private roundVerifications = 0;
   private readonly concurrency: number;
@@ -47,7 +48,7 @@ export class Replay {
   constructor(
     private readonly ops: CurveOps,
     private readonly curve: Curve,
-    private readonly ceremony: Ceremony,
+    private readonly ceremony: CeremonyDeclaration,
     private readonly files: TranscriptFiles,
     private readonly progress: (line: string) => void,
   ) {
@@ -73,6 +74,8 @@ export class Replay {
   private async apply(e: TranscriptEvent): Promise<void> {
     const step = `event ${e.seq} (${e.event.type})`;
     const before = this.state;
+    const why = refusal(before, e.event);
+    if (why) throw new StepFailure(step, `may not follow the state before it: ${why.code}: ${why.message}`);
     await within(step, () => this.check(before, e.event, step));
     try {
       this.state = evolve(before, e.event);
@@ -82,27 +85,15 @@ export class Replay {
     this.ledger.observe(before, e.seq, e.event);
   }
 
+  /** What crypto and the transcript's files must confirm of a legal event. Every event type is named. */
   private async check(before: CeremonyState, event: CeremonyEvent, step: string): Promise<void> {
-    if (before.phase === "finalized") throw new Error("the ceremony was already finalized");
-    if (event.type === "CeremonyInitialized") return this.initialized(before, event);
+    if (event.type === "CeremonyInitialized") return this.initialized(event);
     if (before.phase === "setup") throw new Error("the first event must be CeremonyInitialized");
     switch (event.type) {
-      case "RoundStarted":
-        return this.roundStarted(before, event);
-      case "FinalizationRequested":
-        if (before.phase === "finalizing") throw new Error("finalization was already requested");
-        return this.byAdmin(before, event.by);
-      case "ParticipantDropped":
-      case "ParticipantBanned":
-        // Admins drop and ban; the coordinator drops on timeouts and its verifiers on repeated failures.
-        return this.byAdminOrCoordinator(before, event.by);
-      case "ParticipantUnbanned":
-        return this.byAdmin(before, event.by);
-      case "ContributorReplaced":
-        if (!before.replacements.includes(event.replacement)) throw new Error(`${short(event.replacement)} is not a registered replacement contributor`);
-        return;
       case "ContributionRecorded":
-        return this.recorded(before, event);
+        await this.files.get(event.hash);
+        this.counts.contributions++;
+        return;
       case "ContributionVerified":
       case "ContributionRejected":
         return this.verdict(before, event, step);
@@ -114,18 +105,31 @@ export class Replay {
         return;
       case "CeremonyFinalized":
         return this.finalized(before, event);
-      default:
-        return;
+      case "ParticipantQueued":
+      case "VerifierRegistered":
+      case "ReplacementRegistered":
+      case "ParticipantLeftQueue":
+      case "RoundStarted":
+      case "ChunkLocked":
+      case "FinalizationRequested":
+      case "ParticipantDropped":
+      case "ContributorReplaced":
+      case "ParticipantBanned":
+      case "ParticipantUnbanned":
+        return; // the legality check is all there is to it
+      default: {
+        const never: never = event;
+        throw new Error(`unknown event ${JSON.stringify(never)}`);
+      }
     }
   }
 
-  private async initialized(before: CeremonyState, e: Of<"CeremonyInitialized">): Promise<void> {
-    if (before.phase !== "setup") throw new Error("the ceremony was already initialized");
+  private async initialized(e: Of<"CeremonyInitialized">): Promise<void> {
     const { file, params } = this.ceremony;
     const s = e.settings;
-    const differs = (["ceremonyId", "power", "chunkSize", "numChunks"] as const).filter((key) => s[key] !== file[key]);
+    const differs: string[] = (["ceremonyId", "power", "chunkSize", "numChunks"] as const).filter((key) => s[key] !== file[key]);
+    if (s.coordinator !== file.coordinatorKey) differs.push("coordinator");
     if (differs.length > 0) throw new Error(`settings differ from ceremony.json in ${differs.join(", ")}`);
-    if (s.contributorsPerRound < 1 || s.lockLimit < 1 || e.accumulator.length !== s.numChunks) throw new Error("settings do not match the initial accumulator");
     for (let k = 0; k < s.numChunks; k++) {
       const hash = await this.files.put(initialChunk(this.curve, params, k));
       if (e.accumulator[k] !== hash) throw new Error(`initial chunk ${k} is not the generators' chunk (${short(hash)})`);
@@ -134,67 +138,33 @@ export class Replay {
     this.progress(`initial accumulator: ${s.numChunks} chunks and the first challenge match`);
   }
 
-  private byAdmin(before: Open, by: string): void {
-    if (!before.settings.admins.includes(by)) throw new Error(`${short(by)} is not an admin of the ceremony`);
-  }
-
-  private byAdminOrCoordinator(before: Open, by: string): void {
-    if (before.settings.admins.includes(by) || by === this.ceremony.file.coordinatorKey || before.verifiers.includes(by)) return;
-    throw new Error(`${short(by)} is neither an admin, the coordinator nor a verifier`);
-  }
-
-  private roundStarted(before: Open, e: Of<"RoundStarted">): void {
-    if (before.phase !== "waiting") throw new Error(`a round cannot start while the ceremony is ${before.phase}`);
-    if (e.round !== before.lastRound + 1) throw new Error(`round ${e.round} follows round ${before.lastRound}`);
-    const n = e.contributors.length;
-    if (n < 1 || n > before.settings.contributorsPerRound) throw new Error(`a round has 1 to ${before.settings.contributorsPerRound} contributors, not ${n}`);
-    if (e.contributors.some((p, i) => before.queue[i] !== p)) throw new Error("the contributors are not the head of the queue");
-  }
-
-  private round(before: Open, number: number): Round {
-    const round = currentRound(before);
-    if (!round || round.number !== number) throw new Error(`round ${number} is not the current round`);
-    return round;
-  }
-
-  private async recorded(before: Open, e: Of<"ContributionRecorded">): Promise<void> {
-    const round = this.round(before, e.round);
-    const chunk = round.chunks[e.chunk];
-    if (!chunk) throw new Error(`there is no chunk ${e.chunk}`);
-    if (round.contributors[e.position] !== e.contributor) throw new Error(`position ${e.position} is not this contributor's`);
-    if (chunk.contributions.length !== e.position) throw new Error(`chunk ${e.chunk} expects position ${chunk.contributions.length} next`);
-    if (chunk.lock?.holder !== e.contributor) throw new Error(`chunk ${e.chunk} was not locked by the contributor`);
-    await this.files.get(e.hash);
-    this.counts.contributions++;
-  }
-
-  private async verdict(before: Open, e: Of<"ContributionVerified"> | Of<"ContributionRejected">, step: string): Promise<void> {
-    const round = this.round(before, e.round);
-    if (!before.verifiers.includes(e.verifier)) throw new Error(`verifier ${short(e.verifier)} is not registered`);
+  private async verdict(before: Open, e: Verdict, step: string): Promise<void> {
     const task = verificationTasks(before).find((t) => t.round === e.round && t.chunk === e.chunk && t.position === e.position && t.hash === e.hash);
     if (!task) throw new Error("verdict on a contribution that was not ready");
-    const accepted = e.type === "ContributionVerified";
-    const needsNext = accepted && e.chunk === 0 && e.position < round.contributors.length - 1;
-    const nextChallenge = e.type === "ContributionVerified" ? e.nextChallenge : undefined;
-    if (needsNext !== (nextChallenge !== undefined)) throw new Error(needsNext ? "an accepted chunk 0 must name the next challenge" : "names a next challenge it must not have");
-    // Chunk 0's check refuses keys already accepted: every earlier verdict must be settled first.
-    await this.settle(e.chunk === 0 ? 0 : this.concurrency - 1);
-    this.pending.push(this.recheck(task, accepted, nextChallenge, step));
+    await this.settle(this.concurrency - 1);
+    this.pending.push(this.recheck(before, task, e, step));
     this.roundVerifications++;
     this.counts.verifications++;
-    if (!accepted) this.counts.rejected++;
+    if (e.type === "ContributionRejected") this.counts.rejected++;
   }
 
-  /** Runs the verification task again; the failure it finds, or null when the event's verdict holds. */
-  private async recheck(task: VerificationTask, accepted: boolean, nextChallenge: string | undefined, step: string): Promise<StepFailure | null> {
+  /**
+   * Runs the verification task again; the failure it finds, or null when the event holds: an acceptance needs a
+   * passing check and the chunk-0 facts it implies; a rejection needs a failing check, or a key the ceremony had
+   * already accepted (the core's rule, asked of the state before the event).
+   */
+  private async recheck(before: Open, task: VerificationTask, e: Verdict, step: string): Promise<StepFailure | null> {
     try {
-      const verdict = await runVerificationTask(this.ops, this.curve, this.params, task, this.files, new Set(this.knownKeys));
-      if (verdict.ok !== accepted) {
-        const why = verdict.ok ? "the contribution passes verification" : `${verdict.code}: ${verdict.message}`;
-        return new StepFailure(step, `the coordinator ${accepted ? "accepted" : "rejected"} a contribution, but ${why}`);
+      const verdict = await runVerificationTask(this.ops, this.curve, this.params, task, this.files);
+      const fail = (why: string): StepFailure => new StepFailure(step, why);
+      if (e.type === "ContributionRejected") {
+        if (!verdict.ok) return null;
+        if (e.code === "REUSED_PUBLIC_KEY" && verdict.publicKeyId !== undefined && keyAccepted(before, verdict.publicKeyId)) return null;
+        return fail("the coordinator rejected a contribution, but the contribution passes verification");
       }
-      if (nextChallenge !== undefined && nextChallenge !== verdict.nextChallenge) return new StepFailure(step, "the next challenge is not the one the contribution implies");
-      if (verdict.ok && verdict.publicKeyId) this.knownKeys.add(verdict.publicKeyId);
+      if (!verdict.ok) return fail(`the coordinator accepted a contribution, but ${verdict.code}: ${verdict.message}`);
+      if (e.publicKeyId !== verdict.publicKeyId) return fail("the key id is not the one of the contribution's public key");
+      if (e.nextChallenge !== undefined && e.nextChallenge !== verdict.nextChallenge) return fail("the next challenge is not the one the contribution implies");
       return null;
     } catch (err) {
       return new StepFailure(step, messageOf(err));
@@ -223,25 +193,16 @@ export class Replay {
   }
 
   private async aggregated(before: Open, e: Of<"RoundAggregated">): Promise<void> {
-    const round = this.round(before, e.round);
-    if (!roundComplete(round)) throw new Error(`round ${e.round} was not complete`);
     await this.settle(0);
-    const last = round.contributors.length - 1;
-    const chunks = round.chunks.map((c) => c.contributions[last]?.hash ?? "");
-    if (e.accumulator.length !== chunks.length || e.accumulator.some((h, k) => h !== chunks[k])) {
-      throw new Error("the accumulator is not the last contributor's chunks");
-    }
-    const chunk0 = decodeChunk(await this.files.get(chunks[0] ?? ""), this.params, 0);
-    if (!chunk0.ok || !chunk0.chunk.publicKey) throw new Error("the last contributor's chunk 0 has no public key");
-    const response = responseHash(this.curve, fromHex(round.challenges[last] ?? ""), chunk0.chunk.publicKey);
-    const next = await dataHash(this.curve, this.params, response, (k) => this.files.get(chunks[k] ?? ""));
-    if (toHex(next) !== e.challenge) throw new Error("the challenge is not the hash of the aggregated accumulator");
+    const round = currentRound(before);
+    if (!round) throw new Error("no round to aggregate");
+    if ((await aggregateChallenge(this.curve, this.params, round, this.files)) !== e.challenge) throw new Error("the challenge is not the hash of the aggregated accumulator");
     this.counts.rounds++;
     this.endOfRound(e.round, "aggregate and challenge match");
   }
 
   private async finalized(before: Open, e: Of<"CeremonyFinalized">): Promise<void> {
-    if (before.phase !== "finalizing" || before.round) throw new Error("finalized before finalization was requested and the last round aggregated");
+    if (before.phase !== "finalizing") throw new Error("finalized before finalization was requested");
     await this.settle(0);
     const published = await this.files.finalPtau();
     if (!published) throw new Error("the transcript has no final/final.ptau");

@@ -24,6 +24,7 @@ import * as v from "valibot";
 import { fromHex, hash, newHasher, type Hasher, toHex } from "../crypto/hash.ts";
 import type { ParticipantKey } from "./keys.ts";
 import type { ReplayGuard } from "./replay.ts";
+import { hexSchema } from "../lib/hex.ts";
 
 export const AUTH_HEADERS = {
   key: "x-ceremony-key",
@@ -126,8 +127,7 @@ function headerOf(headers: HeaderSource, name: string): string | undefined {
   return undefined;
 }
 
-const hexOf = (bytes: number, what: string) =>
-  v.pipe(v.string(), v.regex(new RegExp(`^[0-9a-f]{${2 * bytes}}$`), `${what} must be ${2 * bytes} lowercase hex digits`));
+const hexOf = (bytes: number, what: string) => hexSchema(bytes, `${what} must be ${2 * bytes} lowercase hex digits`);
 
 const AuthHeadersSchema = v.object({
   [AUTH_HEADERS.key]: hexOf(32, "an ed25519 public key"),
@@ -137,10 +137,7 @@ const AuthHeadersSchema = v.object({
     v.transform(Number),
     v.safeInteger("must be a safe integer"),
   ),
-  [AUTH_HEADERS.nonce]: v.pipe(
-    v.string(),
-    v.regex(/^(?:[0-9a-f]{2}){16,64}$/, "must be 16 to 64 bytes of lowercase hex"),
-  ),
+  [AUTH_HEADERS.nonce]: hexSchema([16, 64]),
   [AUTH_HEADERS.signature]: hexOf(64, "an ed25519 signature"),
 });
 const BodyHashSchema = hexOf(64, "a blake2b-512 hash");

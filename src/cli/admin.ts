@@ -1,8 +1,9 @@
 /** `ceremony admin <drop|ban|unban|restart-round|finalize>`: admin commands, signed with an admin key. */
 import { readKeyFile } from "../auth/keys.ts";
-import { CeremonyClient } from "../client/client.ts";
+import { CeremonyClient } from "../client/http.ts";
 import { coordinatorUrl, parseFlags, requireString } from "./args.ts";
 import { CliError } from "./errors.ts";
+import { isKeyHex } from "../lib/hex.ts";
 
 export const usage = `ceremony admin <drop|ban|unban> PARTICIPANT | restart-round | finalize --beacon HEX [--iterations E]
     --coordinator URL --key FILE [--reason TEXT]
@@ -24,7 +25,7 @@ export async function admin(argv: string[]): Promise<void> {
     case "drop":
     case "ban":
     case "unban":
-      if (!participant || !/^[0-9a-f]{64}$/.test(participant)) throw new CliError(`admin ${action}: give the participant's public key (64 hex)`);
+      if (!participant || !isKeyHex(participant)) throw new CliError(`admin ${action}: give the participant's public key (64 hex)`);
       result = await client.admin(action, { participant, reason });
       break;
     case "restart-round":

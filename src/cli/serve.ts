@@ -7,7 +7,7 @@ import { serveHttp } from "../adapters/bun/http.ts";
 import { loadServeSettings, serveHelp, SERVE_OPTIONS, ConfigError } from "../config/serve.ts";
 import { closeCurve } from "../crypto/curve.ts";
 import { WorkerPool } from "../crypto/pool.ts";
-import { createApp } from "../server/app.ts";
+import { createApp } from "../api/app.ts";
 import { Coordinator } from "../server/coordinator.ts";
 import { restoreFromTranscript, RestoreError } from "../transcript/restore.ts";
 import { parseFlags } from "./args.ts";
@@ -79,24 +79,26 @@ export async function serve(argv: string[]): Promise<void> {
     log: (line) => console.log(`ceremony: ${line}`),
   });
   coordinator.start();
-  const app = createApp(coordinator, { replay: new ReplayGuard({ windowMs: settings.signatureWindowMs }), coordinatorKey: coordinatorKey.publicKey });
+  const app = createApp(coordinator.service, { replay: new ReplayGuard({ windowMs: settings.signatureWindowMs }), transcriptRepo: join(data, "transcript") });
   const server = serveHttp(app.fetch, settings.host, settings.port);
   listening = server.url;
   console.log(`ceremony: listening on ${server.url}; transcript: git clone ${settings.publicUrl || server.url}/transcript.git`);
 
-  await new Promise<void>((resolveStop) => {
-    let stopping = false;
+  const fatal = await new Promise<{ what: string; error: unknown } | null>((resolveStop) => {
     const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
       console.log(`ceremony: ${signal}: stopping (no new requests; in-flight work finishes; the state stays valid)`);
-      resolveStop();
+      resolveStop(null);
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
+    void coordinator.failed.then(resolveStop);
   });
   await server.stop();
   await coordinator.close();
   await pool.close();
   await closeCurve();
+  if (fatal) {
+    const why = fatal.error instanceof Error ? fatal.error.message : String(fatal.error);
+    throw new CliError(`serve: stopped: ${fatal.what} failed: ${why} (restart to resume from the log)`, 1);
+  }
 }

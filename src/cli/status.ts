@@ -1,6 +1,5 @@
 /** `ceremony status`: the coordinator's public status, as a summary or JSON. */
-import { CeremonyClient } from "../client/client.ts";
-import type { StatusView } from "../core/views.ts";
+import { CeremonyClient } from "../client/http.ts";
 import { coordinatorUrl, parseFlags } from "./args.ts";
 
 export const usage = `ceremony status --coordinator URL [--json]
@@ -8,7 +7,7 @@ export const usage = `ceremony status --coordinator URL [--json]
 
 export async function status(argv: string[]): Promise<void> {
   const { values } = parseFlags("status", argv, { coordinator: { type: "string" }, json: { type: "boolean" } });
-  const s = (await new CeremonyClient(coordinatorUrl("status", values.coordinator), null).status()) as StatusView;
+  const s = await new CeremonyClient(coordinatorUrl("status", values.coordinator), null).status();
   if (values.json) {
     console.log(JSON.stringify(s, null, 2));
     return;

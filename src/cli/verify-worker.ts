@@ -1,16 +1,16 @@
 /** `ceremony verify-worker`: an external verifier that pulls tasks from the coordinator, verifies, reports verdicts. */
 import { readKeyFile } from "../auth/keys.ts";
-import { CeremonyClient, ClientError } from "../client/client.ts";
+import { ClientError } from "../client/errors.ts";
+import { CeremonyClient } from "../client/http.ts";
 import { closeCurve, getCurve } from "../crypto/curve.ts";
 import { initMcl } from "../crypto/mcl.ts";
 import { WorkerPool } from "../crypto/pool.ts";
 import { runVerificationTask } from "../facts/verification.ts";
+import { sleep } from "../lib/retry.ts";
 import { coordinatorUrl, parseFlags, requireString } from "./args.ts";
 
 export const usage = `ceremony verify-worker --coordinator URL --key FILE [--once]
   Registers as a verifier, then verifies uploaded contributions as they arrive (--once: until none is left).`;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function verifyWorker(argv: string[]): Promise<void> {
   const { values } = parseFlags("verify-worker", argv, { coordinator: { type: "string" }, key: { type: "string" }, once: { type: "boolean" } });
@@ -32,9 +32,10 @@ export async function verifyWorker(argv: string[]): Promise<void> {
         await sleep(500);
         continue;
       }
-      // Known keys live with the coordinator; it refuses reuse again when it records the verdict's chunk 0.
-      const verdict = await runVerificationTask(pool, curve, params, task, source, new Set());
+      // Whether the key was already used is the coordinator's rule; it applies it when it records the verdict.
+      const verdict = await runVerificationTask(pool, curve, params, task, source);
       await client.submitVerdict(task, verdict).catch((err: unknown) => {
+        // Expected race: another verifier's verdict on the same contribution came first.
         if (!(err instanceof ClientError && err.code === "STALE_VERIFICATION")) throw err;
       });
       console.log(`verify-worker: round ${task.round}, chunk ${task.chunk}, position ${task.position}: ${verdict.ok ? "ok" : verdict.code}`);

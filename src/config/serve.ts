@@ -5,11 +5,12 @@
 import * as v from "valibot";
 import { readFile } from "node:fs/promises";
 import { PRESETS, type PresetName, type ServeSettings } from "./presets.ts";
+import { hexSchema } from "../lib/hex.ts";
 
 type Key = Exclude<keyof ServeSettings, "preset">;
 
 const intIn = (min: number, max: number) => v.pipe(v.unknown(), v.transform(Number), v.number(), v.integer(), v.minValue(min), v.maxValue(max));
-const hexKey = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, "admin keys are 64 lowercase hex characters"));
+const hexKey = hexSchema(32, "admin keys are 64 lowercase hex characters");
 
 export const SERVE_OPTIONS: Record<Key, { flag: string; env: string; help: string; schema: v.GenericSchema<unknown, unknown> }> = {
   data: { flag: "--data", env: "CEREMONY_DATA", help: "folder for the state (event log, artifacts, keys, final .ptau)", schema: v.pipe(v.string(), v.minLength(1)) },

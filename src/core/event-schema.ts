@@ -19,6 +19,7 @@ const settings = v.object({
   maxVerificationFailures: int,
   dropsBeforeBan: int,
   admins: v.array(id),
+  coordinator: id,
 });
 
 const EventSchema = v.variant("type", [
@@ -29,7 +30,16 @@ const EventSchema = v.variant("type", [
   v.object({ type: v.literal("RoundStarted"), round: int, contributors: v.array(id), startedAt: int }),
   v.object({ type: v.literal("ChunkLocked"), round: int, chunk: int, participant: id, at: int }),
   v.object({ type: v.literal("ContributionRecorded"), round: int, chunk: int, position: int, contributor: id, hash: hex }),
-  v.object({ type: v.literal("ContributionVerified"), round: int, chunk: int, position: int, verifier: id, hash: hex, nextChallenge: v.optional(hex) }),
+  v.object({
+    type: v.literal("ContributionVerified"),
+    round: int,
+    chunk: int,
+    position: int,
+    verifier: id,
+    hash: hex,
+    nextChallenge: v.optional(hex),
+    publicKeyId: v.optional(hex),
+  }),
   v.object({ type: v.literal("ContributionRejected"), round: int, chunk: int, position: int, verifier: id, hash: hex, code: v.string() }),
   v.object({ type: v.literal("RoundAggregated"), round: int, accumulator: v.array(hex), challenge: hex }),
   v.object({ type: v.literal("FinalizationRequested"), beacon, by: id }),
@@ -45,7 +55,7 @@ const EventSchema = v.variant("type", [
   v.object({ type: v.literal("ContributorReplaced"), round: int, position: int, dropped: id, replacement: id }),
   v.object({ type: v.literal("ParticipantBanned"), participant: id, reason: v.string(), by: id }),
   v.object({ type: v.literal("ParticipantUnbanned"), participant: id, by: id }),
-  v.object({ type: v.literal("RoundRestarted"), round: int, reason: v.string(), requeued: v.array(id) }),
+  v.object({ type: v.literal("RoundRestarted"), round: int, reason: v.string(), requeued: v.array(id), by: id }),
 ]);
 
 export function parseEvent(input: unknown): CeremonyEvent {

@@ -1,18 +1,11 @@
 /** evolve(state, event) -> state: applies one fact. Pure; never refuses (decide already did); never mutates its input. */
 import type { Base, CeremonyEvent, CeremonyState, ChunkProgress, ParticipantId, Round } from "./model.ts";
-
-export function initialState(): CeremonyState {
-  return { phase: "setup" };
-}
+import { currentRound, initialState } from "./state.ts";
 
 function base(state: CeremonyState): Base {
   if (state.phase === "setup") throw new Error("event applied before CeremonyInitialized");
-  const { settings, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops } = state;
-  return { settings, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops };
-}
-
-export function currentRound(state: CeremonyState): Round | null {
-  return state.phase === "running" ? state.round : state.phase === "finalizing" ? state.round : null;
+  const { settings, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops, acceptedKeys } = state;
+  return { settings, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops, acceptedKeys };
 }
 
 /** The same state with its round replaced (or removed, with null). */
@@ -69,6 +62,7 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         replacements: [],
         failures: {},
         drops: {},
+        acceptedKeys: {},
       };
     case "ParticipantQueued":
       return { ...state, queue: [...base(state).queue, event.participant], queuedAt: { ...base(state).queuedAt, [event.participant]: event.at } } as CeremonyState;
@@ -108,7 +102,8 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         const next = event.position + 1;
         round = { ...round, challenges: round.challenges.map((c, j) => (j === next ? (event.nextChallenge ?? null) : c)) };
       }
-      return withRound(state, round);
+      if (event.publicKeyId === undefined) return withRound(state, round);
+      return withRound({ ...state, acceptedKeys: { ...base(state).acceptedKeys, [event.publicKeyId]: true } } as CeremonyState, round);
     }
     case "ContributionRejected": {
       const round = mustRound(state);

@@ -27,6 +27,8 @@ export interface Settings {
   dropsBeforeBan: number;
   /** Participant ids allowed to run admin commands. */
   admins: ParticipantId[];
+  /** The coordinator's own key: it signs receipts, its verifiers act as it, and it drops on timeouts. */
+  coordinator: ParticipantId;
 }
 
 /** Fault-handling settings for callers that do not choose their own (tests, tools). */
@@ -99,6 +101,8 @@ export interface Base {
   failures: Record<ParticipantId, number>;
   /** How often each participant was dropped. */
   drops: Record<ParticipantId, number>;
+  /** Ids of the public keys of every chunk 0 ever verified (restarted rounds included): no key is accepted twice. */
+  acceptedKeys: Record<string, true>;
 }
 
 export type CeremonyState =
@@ -109,6 +113,14 @@ export type CeremonyState =
   | ({ phase: "finalized"; beacon: Beacon; finalHash: string } & Base);
 
 export type Phase = CeremonyState["phase"];
+
+/** What an accepted chunk 0 implies, computed by the shell from the chunk file and the position's challenge. */
+export interface Chunk0Facts {
+  /** The id of the contributor's public key (its proof of knowledge is in the file). */
+  publicKeyId: string;
+  /** The next position's challenge: the response hash chained with the chunk's hash. */
+  nextChallenge: string;
+}
 
 /** Commands carry the time and the facts the shell established (hashes, verdicts); the core adds none. */
 export type Command =
@@ -136,8 +148,8 @@ export type Command =
       ok: boolean;
       /** Rejection code from the chunk verifier. */
       code?: string;
-      /** For an accepted chunk 0: the challenge of the next position. */
-      nextChallenge?: string;
+      /** Accepted chunk 0: facts the shell derived from the chunk file itself (never taken from a verifier). */
+      chunk0?: Chunk0Facts;
     }
   | { type: "AggregateRound"; now: number; round: number; challenge: string }
   | { type: "Finalize"; now: number; actor: ParticipantId; beacon: Beacon }
@@ -156,7 +168,18 @@ export type CeremonyEvent =
   | { type: "RoundStarted"; round: number; contributors: ParticipantId[]; startedAt: number }
   | { type: "ChunkLocked"; round: number; chunk: number; participant: ParticipantId; at: number }
   | { type: "ContributionRecorded"; round: number; chunk: number; position: number; contributor: ParticipantId; hash: string }
-  | { type: "ContributionVerified"; round: number; chunk: number; position: number; verifier: ParticipantId; hash: string; nextChallenge?: string }
+  | {
+      type: "ContributionVerified";
+      round: number;
+      chunk: number;
+      position: number;
+      verifier: ParticipantId;
+      hash: string;
+      /** Chunk 0, except the round's last position: the next position's challenge. */
+      nextChallenge?: string;
+      /** Chunk 0: the id of the contributor's public key. */
+      publicKeyId?: string;
+    }
   | { type: "ContributionRejected"; round: number; chunk: number; position: number; verifier: ParticipantId; hash: string; code: string }
   | { type: "RoundAggregated"; round: number; accumulator: string[]; challenge: string }
   | { type: "FinalizationRequested"; beacon: Beacon; by: ParticipantId }
@@ -173,6 +196,6 @@ export type CeremonyEvent =
   | { type: "ContributorReplaced"; round: number; position: number; dropped: ParticipantId; replacement: ParticipantId }
   | { type: "ParticipantBanned"; participant: ParticipantId; reason: string; by: ParticipantId }
   | { type: "ParticipantUnbanned"; participant: ParticipantId; by: ParticipantId }
-  | { type: "RoundRestarted"; round: number; reason: string; requeued: ParticipantId[] };
+  | { type: "RoundRestarted"; round: number; reason: string; requeued: ParticipantId[]; by: ParticipantId };
 
 export type EventType = CeremonyEvent["type"];

@@ -1,6 +1,6 @@
 /** Read models derived from the state: a participant's next instruction, the verifier's work list, the public status. */
-import { lockRefusal, roundComplete } from "./decide.ts";
-import { currentRound } from "./evolve.ts";
+import { lockRefusal, parentOf, readyToVerify, roundComplete } from "./rules.ts";
+import { currentRound } from "./state.ts";
 import type { CeremonyState, ParticipantId, Round } from "./model.ts";
 
 export type Instruction =
@@ -70,9 +70,8 @@ export function verificationTasks(state: CeremonyState): VerificationTask[] {
   const tasks: VerificationTask[] = [];
   round.chunks.forEach((chunk, k) => {
     chunk.contributions.forEach((c, j) => {
-      if (c.verified) return;
-      if (k > 0 && (!round.chunks[0]?.contributions[j]?.verified || !round.chunks[k - 1]?.contributions[j])) return;
-      const parentHash = j === 0 ? state.accumulator[k] : chunk.contributions[j - 1]?.hash;
+      if (!readyToVerify(round, k, j)) return;
+      const parentHash = parentOf(state, round, k, j);
       const challenge = round.challenges[j];
       if (!parentHash || !challenge) return;
       const chunk0 = round.chunks[0]?.contributions ?? [];

@@ -14,7 +14,7 @@ import type { ContributionRecord } from "../crypto/ptau.ts";
 import { applyBeacon, newTimings, type AccumulatorState, type ChunkStorage } from "../crypto/rounds.ts";
 import type { ArtifactSource } from "./verification.ts";
 
-export async function chunk0Facts(source: ArtifactSource, params: CeremonyParams, hash: string): Promise<{ record: AccumulatorRecord; publicKey: Uint8Array | null }> {
+export async function chunk0Record(source: ArtifactSource, params: CeremonyParams, hash: string): Promise<{ record: AccumulatorRecord; publicKey: Uint8Array | null }> {
   const d = decodeChunk(await source.get(hash), params, 0);
   if (!d.ok) throw new Error(`chunk 0 artifact ${hash.slice(0, 16)}… is unreadable: ${d.message}`);
   return { record: recordFromChunk0(d.chunk), publicKey: d.chunk.publicKey };
@@ -26,7 +26,7 @@ export async function ceremonyRecords(state: Base, params: CeremonyParams, sourc
   for (const r of state.completedRounds) {
     const contributions: RoundContribution[] = [];
     for (let j = 0; j < r.contributors.length; j++) {
-      const { record, publicKey } = await chunk0Facts(source, params, r.chunk0[j] ?? "");
+      const { record, publicKey } = await chunk0Record(source, params, r.chunk0[j] ?? "");
       if (!publicKey) throw new Error(`round ${r.number}: chunk 0 of position ${j + 1} has no public key`);
       contributions.push({ challenge: fromHex(r.challenges[j] ?? ""), publicKey, record, name: `round ${r.number} contributor ${j + 1}` });
     }
@@ -50,7 +50,7 @@ export async function beaconAccumulator(
     chunks: state.accumulator,
     records: await ceremonyRecords(state, params, storage),
     challenge: fromHex(state.challenge),
-    prevRecord: (await chunk0Facts(storage, params, state.accumulator[0] ?? "")).record,
+    prevRecord: (await chunk0Record(storage, params, state.accumulator[0] ?? "")).record,
     knownPublicKeys: new Set(),
   };
   return applyBeacon(ops, curve, storage, base, { hash: fromHex(beacon.hash), numIterationsExp: beacon.numIterationsExp }, newTimings());

@@ -1,7 +1,9 @@
 /**
- * One verification task, wherever it runs (the coordinator's own verifiers or an external verify-worker): fetch
- * the artifacts the task names, run the chunk checks, and compute what an accepted chunk 0 implies (the next
- * position's challenge). Artifacts are named by hash and re-hashed on arrival, so the source need not be trusted.
+ * One verification task, wherever it runs (the coordinator's own verifiers, an external verify-worker, the public
+ * verifier): fetch the artifacts the task names, run the chunk checks, and compute what an accepted chunk 0
+ * implies (its key's id, the next position's challenge). Whether the key was already accepted is the core's rule
+ * (rules.ts keyAccepted), not checked here. Artifacts are named by hash and re-hashed on arrival, so the source
+ * need not be trusted.
  */
 import type { Curve } from "ffjavascript";
 import type { VerificationTask } from "../core/views.ts";
@@ -9,9 +11,10 @@ import { chunkHash, decodeChunk } from "../crypto/chunk.ts";
 import { fromHex, toHex } from "../crypto/hash.ts";
 import type { CurveOps } from "../crypto/ops.ts";
 import type { CeremonyParams } from "../crypto/params.ts";
-import { pipelineChallenge, recordFromChunk0, responseHash, type AccumulatorRecord } from "../crypto/pipeline.ts";
+import { recordFromChunk0, type AccumulatorRecord } from "../crypto/pipeline.ts";
 import { G1_SIZE } from "../crypto/sizes.ts";
-import { publicKeyId, verifyChunk, type OwnContribution } from "../crypto/verify.ts";
+import { verifyChunk, type OwnContribution } from "../crypto/verify.ts";
+import { keyFacts } from "./chunk0.ts";
 
 export interface ArtifactSource {
   get(hash: string): Promise<Uint8Array>;
@@ -53,7 +56,6 @@ export async function runVerificationTask(
   params: CeremonyParams,
   task: VerificationTask,
   source: ArtifactSource,
-  knownPublicKeys: ReadonlySet<string>,
 ): Promise<TaskVerdict> {
   const bytes = await fetchChecked(source, task.hash);
   const challenge = fromHex(task.challenge);
@@ -78,13 +80,8 @@ export async function runVerificationTask(
     challenge,
     prevRecord,
     own,
-    knownPublicKeys,
   });
   if (!verdict.ok) return { ok: false, code: verdict.code, message: verdict.message };
   if (task.chunk !== 0) return { ok: true };
-  return {
-    ok: true,
-    nextChallenge: toHex(pipelineChallenge(responseHash(curve, challenge, verdict.publicKey), verdict.hash)),
-    publicKeyId: publicKeyId(verdict.publicKey),
-  };
+  return { ok: true, ...keyFacts(curve, verdict.publicKey, task.hash, task.challenge) };
 }

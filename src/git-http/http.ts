@@ -4,6 +4,7 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { errorBody } from "../lib/error-body.ts";
 import { concatBytes } from "./pkt.ts";
 
 /** Requests carry wants and haves only; git's own negotiation stays far below this. */
@@ -11,7 +12,7 @@ export const MAX_UPLOAD_PACK_REQUEST = 4 * 1024 * 1024;
 
 /** Error bodies have the API's shape, {"error":{"code","message"}}. */
 export function gitError(c: Context, status: ContentfulStatusCode, code: string, message: string): Response {
-  return c.json({ error: { code, message } }, status);
+  return c.json(errorBody(code, message), status);
 }
 
 export function readOnly(c: Context): Response {

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import * as v from "valibot";
+import { HashHex } from "../lib/hex.ts";
 
 export interface LoggedEvent<E> {
   seq: number;
@@ -26,7 +27,7 @@ const LineSchema = v.strictObject({
   seq: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
   time: v.pipe(v.string(), v.isoTimestamp()),
   event: v.unknown(),
-  checksum: v.pipe(v.string(), v.regex(/^[0-9a-f]{128}$/)),
+  checksum: HashHex,
   more: v.optional(v.literal(true)),
 });
 

@@ -9,6 +9,7 @@ import { ensureDir, fsyncDir, isErrnoCode, writeAll } from "./durable.ts";
 import { decodeLine, encodeLine, type LoggedEvent } from "./event-line.ts";
 import { replay } from "./event-replay.ts";
 import { EventLogConflict, EventLogUnavailable } from "./errors.ts";
+import { SerialQueue } from "../lib/serial.ts";
 
 export type { LoggedEvent } from "./event-line.ts";
 export { EventLogConflict, EventLogCorrupt, EventLogUnavailable } from "./errors.ts";
@@ -32,7 +33,7 @@ interface PreparedEvent<E> {
 }
 
 export class EventLog<E> {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private unavailable: EventLogUnavailable | null = null;
   private closing: Promise<void> | null = null;
 
@@ -81,19 +82,16 @@ export class EventLog<E> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const turn = this.queue.then(() => this.write(prepared, expectedSeq, now));
-    this.queue = turn.catch(() => undefined);
-    return turn;
+    return this.queue.run(() => this.write(prepared, expectedSeq, now));
   }
 
   /** Waits for queued appends, then closes the file; later appends refuse with EventLogUnavailable. */
   close(): Promise<void> {
     if (this.closing === null) {
-      this.closing = this.queue.then(() => {
+      this.closing = this.queue.run(() => {
         this.unavailable = new EventLogUnavailable(`event log ${this.path} is closed`);
         return this.handle.close();
       });
-      this.queue = this.closing.catch(() => undefined);
     }
     return this.closing;
   }

@@ -80,8 +80,18 @@ function weight(event: CeremonyEvent): number {
     case "ParticipantBanned":
     case "ParticipantDropped":
       return 2;
-    default:
+    case "ParticipantQueued":
+    case "VerifierRegistered":
+    case "ParticipantLeftQueue":
+    case "ChunkLocked":
+    case "ParticipantUnbanned":
+    case "ReplacementRegistered":
+    case "ContributorReplaced":
       return 1;
+    default: {
+      const unknown: never = event;
+      throw new TypeError(`no weight for event ${JSON.stringify(unknown)}`);
+    }
   }
 }
 

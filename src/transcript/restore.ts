@@ -15,11 +15,12 @@ import { toHex, hash } from "../crypto/hash.ts";
 import { ArtifactStore } from "../store/artifact-store.ts";
 import { decodeLine } from "../store/event-line.ts";
 import { writeJsonAtomic } from "../store/json-file.ts";
+import { HashHex, KeyHex } from "../lib/hex.ts";
 
 const exists = (p: string) => access(p).then(() => true, () => false);
 
-const CeremonyJson = v.object({ format: v.literal("ceremony-transcript/1"), coordinatorKey: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)) });
-const RefJson = v.object({ hash: v.pipe(v.string(), v.regex(/^[0-9a-f]{128}$/)), size: v.number(), url: v.string() });
+const CeremonyJson = v.object({ format: v.literal("ceremony-transcript/1"), coordinatorKey: KeyHex });
+const RefJson = v.object({ hash: HashHex, size: v.number(), url: v.string() });
 
 export class RestoreError extends Error {}
 

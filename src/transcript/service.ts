@@ -8,7 +8,9 @@ import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import type { ParticipantKey } from "../auth/keys.ts";
-import { currentRound, evolve, initialState } from "../core/evolve.ts";
+import { evolve } from "../core/evolve.ts";
+import { parentOf } from "../core/rules.ts";
+import { currentRound, initialState } from "../core/state.ts";
 import type { CeremonyEvent, CeremonyState, ParticipantId } from "../core/model.ts";
 import type { LoggedEvent } from "../store/event-log.ts";
 import { checksumOf } from "../store/event-line.ts";
@@ -18,6 +20,9 @@ import { TranscriptBackup, type RemoteStatus } from "./backup.ts";
 import { TRANSCRIPT_README } from "./readme.generated.ts";
 import { ReceiptSchema, signReceipt, type Receipt } from "./receipt.ts";
 import { TranscriptWriter } from "./writer.ts";
+import { retry } from "../lib/retry.ts";
+import { SerialQueue } from "../lib/serial.ts";
+import { isErrnoCode } from "../store/durable.ts";
 
 export interface TranscriptSettings {
   /** Artifacts above this size go to the external store (served at /v1/artifacts/:hash); git holds a ref. */
@@ -43,8 +48,18 @@ type Snapshot = { state: CeremonyState; entries: LoggedEvent<CeremonyEvent>[] };
 
 const ReceiptList = v.array(ReceiptSchema);
 
+/** The names in a folder; none when it does not exist yet. Any other error propagates. */
+async function readdirOrNone(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if (isErrnoCode(err, "ENOENT")) return [];
+    throw err;
+  }
+}
+
 export class TranscriptService {
-  private tail: Promise<void> = Promise.resolve();
+  private readonly commits = new SerialQueue();
   private lastError: string | null = null;
   private headOid: string | null = null;
   private readonly backup: TranscriptBackup;
@@ -88,7 +103,7 @@ export class TranscriptService {
       fsync: options.settings.fsync,
     });
     const t = new TranscriptService(writer, options.dataDir, options.coordinatorKey, options.settings, options.log);
-    t.headOid = await writer.head().catch(() => null);
+    t.headOid = await writer.head();
     t.backup.schedule(options.settings.backupCron);
     return t;
   }
@@ -109,21 +124,20 @@ export class TranscriptService {
   /** Queues the commit of one append; `state` is the state right after it. */
   committed(entries: LoggedEvent<CeremonyEvent>[], state: CeremonyState): void {
     const snap = { state, entries };
-    this.tail = this.tail.then(() => this.commitWithRetry(snap));
+    void this.commits.run(() => this.commitWithRetry(snap));
   }
 
+  /** Git trouble never blocks the ceremony: the commit is retried (without end) and the error shown in status. */
   private async commitWithRetry(snap: Snapshot): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.commitNow(snap);
-        this.lastError = null;
-        return;
-      } catch (err) {
+    await retry(() => this.commitNow(snap), {
+      initialMs: 400,
+      maxMs: 30_000,
+      onRetry: (err, attempt) => {
         this.lastError = err instanceof Error ? err.message : String(err);
         this.log(`transcript: commit of seq ${snap.entries[0]?.seq} failed (attempt ${attempt}): ${this.lastError}`);
-        await new Promise((r) => setTimeout(r, Math.min(30_000, 200 * 2 ** attempt)));
-      }
-    }
+      },
+    });
+    this.lastError = null;
   }
 
   private async commitNow({ state, entries }: Snapshot): Promise<void> {
@@ -142,7 +156,7 @@ export class TranscriptService {
 
   /** Commits the final .ptau (stored as an artifact) and pushes. */
   async commitFinal(artifactHash: string): Promise<void> {
-    await this.tail;
+    await this.commits.idle();
     this.headOid = await this.writer.commitFiles([{ path: "final/final.ptau", artifactHash }], "final .ptau published");
     await this.backup.pushAll("ceremony finalized");
   }
@@ -157,7 +171,7 @@ export class TranscriptService {
     const round = currentRound(state);
     if (round?.number !== event.round) return;
     const participant = round.contributors[event.position];
-    const parentHash = event.position === 0 ? state.accumulator[event.chunk] : round.chunks[event.chunk]?.contributions[event.position - 1]?.hash;
+    const parentHash = parentOf(state, round, event.chunk, event.position);
     if (!participant || !parentHash) return;
     const receipt = signReceipt(this.coordinatorKey, {
       format: "ceremony-receipt/1",
@@ -180,14 +194,14 @@ export class TranscriptService {
     try {
       return await readJson(path, ReceiptList);
     } catch (err) {
-      if ((err as { code?: string }).code === "ENOENT") return [];
+      if (isErrnoCode(err, "ENOENT")) return [];
       throw err;
     }
   }
 
   private async roundReceiptFiles(round: number): Promise<Array<{ path: string; bytes: Uint8Array }>> {
     const dir = join(this.dataDir, "receipts", String(round));
-    const names = await readdir(dir).catch(() => [] as string[]);
+    const names = await readdirOrNone(dir);
     const files: Array<{ path: string; bytes: Uint8Array }> = [];
     for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
       files.push({ path: `receipts/${round}/${name}`, bytes: new Uint8Array(await readFile(join(dir, name))) });
@@ -197,7 +211,7 @@ export class TranscriptService {
 
   /** Every receipt of a participant, all rounds. */
   async receiptsOf(participant: ParticipantId): Promise<Receipt[]> {
-    const rounds = await readdir(join(this.dataDir, "receipts")).catch(() => [] as string[]);
+    const rounds = await readdirOrNone(join(this.dataDir, "receipts"));
     const out: Receipt[] = [];
     for (const r of rounds.sort((a, b) => Number(a) - Number(b))) out.push(...(await this.receiptsAt(this.receiptPath(Number(r), participant))));
     return out;
@@ -216,11 +230,11 @@ export class TranscriptService {
 
   /** Waits for queued commits. */
   async flush(): Promise<void> {
-    await this.tail;
+    await this.commits.idle();
   }
 
   async close(): Promise<void> {
-    await this.tail;
+    await this.commits.idle();
     await this.backup.stop();
   }
 }

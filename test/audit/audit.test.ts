@@ -11,14 +11,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { generateKeyPair, type ParticipantKey } from "../../src/auth/keys.ts";
-import { evolve, currentRound, initialState } from "../../src/core/evolve.ts";
+import { evolve } from "../../src/core/evolve.ts";
+import { currentRound, initialState } from "../../src/core/state.ts";
 import type { CeremonyEvent, CeremonyState } from "../../src/core/model.ts";
-import { instructionFor } from "../../src/core/views.ts";
 import { contributeChunk } from "../../src/crypto/contribute.ts";
 import { closeCurve, getCurve } from "../../src/crypto/curve.ts";
-import { fromHex } from "../../src/crypto/hash.ts";
-import { createContributorKey, destroyKey, type KeyPair } from "../../src/crypto/keys.ts";
 import { LocalOps, type CurveOps } from "../../src/crypto/ops.ts";
+import { Contributor } from "../../src/client/contributor.ts";
+import { InProcessParticipant } from "../../src/client/in-process.ts";
 import { Coordinator } from "../../src/server/coordinator.ts";
 import { DEFAULT_FAULT_SETTINGS } from "../../src/core/model.ts";
 import { parseEvent } from "../../src/core/event-schema.ts";
@@ -77,41 +77,26 @@ async function until(what: string, ok: () => boolean, timeoutMs = 90_000): Promi
   }
 }
 
-/** A contributor driven through the coordinator's own API; `corruptOnce` uploads chunk 1 with a flipped byte first. */
+/** A contributor on the coordinator's own service; `corruptOnce` uploads chunk 1 with a flipped byte first. */
 async function contributor(coord: Coordinator, who: ParticipantKey, corruptOnce: boolean): Promise<void> {
   const curve = await getCurve();
-  const keys = new Map<string, KeyPair>();
   let corrupt = corruptOnce;
-  try {
-    for (;;) {
-      const state = coord.state();
-      const ins = instructionFor(state, who.publicKey);
-      if (ins.kind === "done") return;
-      if (ins.kind === "wait") {
-        await sleep(10);
-        continue;
-      }
-      if (ins.kind === "lock") {
-        await coord.execute({ type: "LockChunk", now: Date.now(), participant: who.publicKey, chunk: ins.chunk }).catch(() => undefined);
-        continue;
-      }
-      if (state.phase === "setup") throw new Error("not initialized");
-      const round = currentRound(state);
-      const parent = ins.position === 0 ? state.accumulator[ins.chunk] : round?.chunks[ins.chunk]?.contributions[ins.position - 1]?.hash;
-      if (!parent) throw new Error("no parent");
-      const key = keys.get(ins.challenge) ?? createContributorKey(curve, fromHex(ins.challenge));
-      keys.set(ins.challenge, key);
-      const params = { ceremonyId: state.settings.ceremonyId, power: state.settings.power, chunkSize: state.settings.chunkSize };
-      const bytes = await contributeChunk(ops, curve, await coord.artifacts.get(parent), { params, chunkIndex: ins.chunk, round: ins.round, contributor: ins.position }, key);
-      if (corrupt && ins.chunk === 1) {
+  const c = new Contributor(new InProcessParticipant(coord.service, who.publicKey), {
+    ops,
+    curve,
+    compute: async (parent, slot, key) => {
+      const bytes = await contributeChunk(ops, curve, parent, slot, key);
+      if (corrupt && slot.chunkIndex === 1) {
         corrupt = false;
         flip(bytes, bytes.length - 1, 0x55);
       }
-      const stored = await coord.artifacts.put(bytes, { maxBytes: bytes.length, exactBytes: bytes.length });
-      await coord.execute({ type: "RecordContribution", now: Date.now(), participant: who.publicKey, chunk: ins.chunk, hash: stored.hash });
-    }
+      return bytes;
+    },
+  });
+  try {
+    await c.run(10);
   } finally {
-    for (const key of keys.values()) destroyKey(key);
+    c.close();
   }
 }
 

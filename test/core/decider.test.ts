@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fold } from "../../src/core/evolve.ts";
 import type { CeremonyEvent } from "../../src/core/model.ts";
 import { instructionFor, statusView, verificationTasks } from "../../src/core/views.ts";
-import { accumulator, given, initialized, lock, now, queued, recorded, running, settings, started, verified, verifier } from "./given.ts";
+import { accumulator, given, initialized, keyOf, lock, now, queued, recorded, running, settings, started, verified, verifier } from "./given.ts";
 
 /** alice (position 0) contributes and is verified on every chunk; bob's challenge c2 comes with her chunk 0. */
 const aliceDone = [0, 1, 2, 3].flatMap((k) => [lock("alice", k), recorded("alice", k, 0), verified("alice", k, 0, k === 0 ? "c2" : undefined)]);
@@ -102,7 +102,7 @@ describe("RecordContribution", () => {
 
 describe("RecordVerification", () => {
   const uploaded = [...running, lock("alice", 0), recorded("alice", 0, 0)];
-  const cmd = { type: "RecordVerification" as const, now, verifier: "v", round: 1, chunk: 0, position: 0, hash: "alice0", ok: true, nextChallenge: "c2" };
+  const cmd = { type: "RecordVerification" as const, now, verifier: "v", round: 1, chunk: 0, position: 0, hash: "alice0", ok: true, chunk0: { publicKeyId: keyOf("alice"), nextChallenge: "c2" } };
   it("accepts a verdict and sets the next position's challenge", () => {
     const s = given(...uploaded).when(cmd).then([verified("alice", 0, 0, "c2")]);
     expect(s.phase === "running" && s.round.challenges).toEqual(["c1", "c2"]);
@@ -119,8 +119,15 @@ describe("RecordVerification", () => {
     given(...uploaded, verified("alice", 0, 0, "c2")).when(cmd).refuses("STALE_VERIFICATION");
     given(...uploaded).when({ ...cmd, round: 2 }).refuses("WRONG_ROUND");
     given(...uploaded).when({ ...cmd, chunk: 9 }).refuses("CHUNK_OUT_OF_RANGE");
-    const { nextChallenge: _, ...noNext } = cmd;
+    const { chunk0: _, ...noNext } = cmd;
     given(...uploaded).when(noNext).refuses("INVALID_COMMAND");
+  });
+  it("rejects a chunk 0 whose key the ceremony already accepted, whoever verified it", () => {
+    const accepted = [...uploaded, verified("alice", 0, 0, "c2"), lock("bob", 0), recorded("bob", 0, 1)];
+    const reused = { ...cmd, position: 1, hash: "bob0", chunk0: { publicKeyId: keyOf("alice"), nextChallenge: "c3" } };
+    given(...accepted)
+      .when(reused)
+      .then([{ type: "ContributionRejected", round: 1, chunk: 0, position: 1, verifier: "v", hash: "bob0", code: "REUSED_PUBLIC_KEY" }]);
   });
 });
 
@@ -165,7 +172,7 @@ describe("admin: drop, ban, unban, restart", () => {
       .when({ type: "Drop", now, actor: "admin", participant: "bob", reason: "unresponsive" })
       .then([
         { type: "ParticipantDropped", participant: "bob", reason: "unresponsive", by: "admin" },
-        { type: "RoundRestarted", round: 1, reason: "contributor dropped: unresponsive", requeued: ["alice"] },
+        { type: "RoundRestarted", round: 1, reason: "contributor dropped: unresponsive", requeued: ["alice"], by: "admin" },
       ]);
     expect(s.phase === "waiting" && s.queue).toEqual(["alice", "carol"]);
   });
@@ -184,7 +191,7 @@ describe("admin: drop, ban, unban, restart", () => {
     given(initialized, queued("eve")).when({ type: "Drop", now, actor: "eve", participant: "eve", reason: "x" }).refuses("NOT_AN_ADMIN");
   });
   it("restarts the current round", () => {
-    given(...running).when({ type: "RestartRound", now, actor: "admin", reason: "operator" }).then([{ type: "RoundRestarted", round: 1, reason: "operator", requeued: ["alice", "bob"] }]);
+    given(...running).when({ type: "RestartRound", now, actor: "admin", reason: "operator" }).then([{ type: "RoundRestarted", round: 1, reason: "operator", requeued: ["alice", "bob"], by: "admin" }]);
     given(initialized).when({ type: "RestartRound", now, actor: "admin", reason: "x" }).refuses("NO_ACTIVE_ROUND");
   });
 });

@@ -9,7 +9,7 @@ const replacement: CeremonyEvent = { type: "ReplacementRegistered", participant:
 const withReplacement = [initialized, queued("alice"), queued("bob"), verifier, replacement, started];
 /** alice (position 0) done on chunks 0 and 1, bob (position 1) done on chunk 0. */
 const progress = [lock("alice", 0), recorded("alice", 0, 0), verified("alice", 0, 0, "c2"), lock("alice", 1), recorded("alice", 1, 0), verified("alice", 1, 0), lock("bob", 0), recorded("bob", 0, 1), verified("bob", 0, 1)];
-const tick = (t: number, lastSeen: Record<string, number>) => ({ type: "Tick" as const, now: t, lastSeen, coordinator: "coord" });
+const tick = (t: number, lastSeen: Record<string, number>) => ({ type: "Tick" as const, now: t, lastSeen });
 
 describe("timeouts", () => {
   it("drops a silent round contributor; without a replacement the round restarts with the others", () => {
@@ -24,7 +24,7 @@ describe("timeouts", () => {
           by: "coord",
           discarded: [{ chunk: 0, position: 1, hash: "bob0" }],
         },
-        { type: "RoundRestarted", round: 1, reason: expect.stringContaining("unresponsive") as unknown as string, requeued: ["alice"] },
+        { type: "RoundRestarted", round: 1, reason: expect.stringContaining("unresponsive") as unknown as string, requeued: ["alice"], by: "coord" },
       ]);
     expect(s.phase === "waiting" && s.queue).toEqual(["alice"]);
     expect(instructionFor(s, "bob")).toMatchObject({ kind: "done" });
@@ -68,7 +68,7 @@ describe("timeouts", () => {
       .when({ type: "Drop", now, actor: "admin", participant: "alice", reason: "x" })
       .then([
         { type: "ParticipantDropped", participant: "alice", reason: "x", by: "admin" },
-        { type: "RoundRestarted", round: 1, reason: "contributor dropped: x", requeued: [] },
+        { type: "RoundRestarted", round: 1, reason: "contributor dropped: x", requeued: [], by: "admin" },
       ]);
   });
   it("the last verifier leaving restarts the round", () => {
@@ -76,7 +76,7 @@ describe("timeouts", () => {
       .when({ type: "Drop", now, actor: "admin", participant: "v", reason: "gone" })
       .then([
         { type: "ParticipantDropped", participant: "v", reason: "gone", by: "admin" },
-        { type: "RoundRestarted", round: 1, reason: "the last verifier is gone", requeued: ["alice", "bob"] },
+        { type: "RoundRestarted", round: 1, reason: "the last verifier is gone", requeued: ["alice", "bob"], by: "admin" },
       ]);
   });
 });
@@ -94,7 +94,7 @@ describe("failed verifications and bans", () => {
     events.then([
       rejected,
       { type: "ParticipantDropped", participant: "alice", reason: `failed verification ${failures} times (last: POWERS_INCONSISTENT)`, by: "v" },
-      { type: "RoundRestarted", round: 1, reason: expect.stringContaining("failed verification") as unknown as string, requeued: ["bob"] },
+      { type: "RoundRestarted", round: 1, reason: expect.stringContaining("failed verification") as unknown as string, requeued: ["bob"], by: "v" },
     ]);
   });
   it("bans after dropsBeforeBan drops; a banned key cannot join", () => {

@@ -41,6 +41,7 @@ export const settings: Settings = {
   roundStartWaitMs: 0,
   ...DEFAULT_FAULT_SETTINGS,
   admins: ["admin"],
+  coordinator: "coord",
 };
 export const accumulator = ["a0", "a1", "a2", "a3"];
 export const initialized: CeremonyEvent = { type: "CeremonyInitialized", settings, accumulator, challenge: "c1" };
@@ -61,4 +62,7 @@ export const verified = (p: string, k: number, j: number, next?: string): Ceremo
   verifier: "v",
   hash: `${p}${k}`,
   ...(next ? { nextChallenge: next } : {}),
+  ...(k === 0 ? { publicKeyId: keyOf(p) } : {}),
 });
+/** The id of a participant's public key, as the shell derives it from an accepted chunk 0. */
+export const keyOf = (p: string): string => `key-${p}`;

@@ -3,16 +3,17 @@
 // restart, the log replays to the same state, and an honest continuation finishes the round in bounded steps.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { decide, roundComplete } from "../../src/core/decide.ts";
+import { decide } from "../../src/core/decide.ts";
+import { roundComplete } from "../../src/core/rules.ts";
 import { DomainError } from "../../src/core/errors.ts";
-import { currentRound, evolve, fold } from "../../src/core/evolve.ts";
+import { evolve, fold } from "../../src/core/evolve.ts";
+import { currentRound } from "../../src/core/state.ts";
 import type { CeremonyEvent, CeremonyState, Command } from "../../src/core/model.ts";
 import { instructionFor, verificationTasks } from "../../src/core/views.ts";
 import { parseEvent } from "../../src/core/event-schema.ts";
 import { initialized, now as t0, settings } from "./given.ts";
 
 const PEOPLE = ["p1", "p2", "p3", "p4", "p5"];
-const COORD = "coord";
 const start: CeremonyEvent[] = [
   { ...initialized, settings: { ...settings, contributorsPerRound: 3, lockLimit: 2, roundStartWaitMs: 1_000, heartbeatTimeoutMs: 5_000, lockTimeoutMs: 20_000 } } as CeremonyEvent,
   { type: "VerifierRegistered", participant: "v" },
@@ -87,7 +88,7 @@ class World {
       position: task.position,
       hash: task.hash,
       ok,
-      ...(ok ? { nextChallenge: `cc${task.hash}` } : { code: "POWERS_INCONSISTENT" }),
+      ...(ok ? (task.chunk === 0 ? { chunk0: { publicKeyId: `key${task.hash}`, nextChallenge: `cc${task.hash}` } } : {}) : { code: "POWERS_INCONSISTENT" }),
     });
   }
 
@@ -109,7 +110,7 @@ class World {
         this.now += a.dt;
         const silent = new Set(a.silent.map((i) => this.who(i)));
         for (const p of PEOPLE) if (!silent.has(p) && this.seen[p] !== undefined) this.seen[p] = this.now;
-        this.apply({ type: "Tick", now: this.now, lastSeen: { ...this.seen }, coordinator: COORD });
+        this.apply({ type: "Tick", now: this.now, lastSeen: { ...this.seen } });
         return;
       }
       case "work":

@@ -10,7 +10,7 @@ import { initMcl } from "../../src/crypto/mcl.ts";
 import { parseParams } from "../../src/crypto/params.ts";
 import { WorkerPool } from "../../src/crypto/pool.ts";
 import { openPtau } from "../../src/crypto/ptau.ts";
-import { ChunkStore, applyBeacon, importState, initialState, newTimings, runRound, writeStatePtau, type AccumulatorState } from "../../src/crypto/rounds.ts";
+import { ChunkStore, applyBeacon, importState, genesisAccumulator, newTimings, runRound, writeStatePtau, type AccumulatorState } from "../../src/crypto/rounds.ts";
 import type { Curve } from "ffjavascript";
 import { writeMultiplierCircuit } from "../helpers/circuit.ts";
 import { snarkjs, snarkjsVerifies } from "../helpers/snarkjs.ts";
@@ -41,7 +41,7 @@ describe("power 8, chunk size 64, 2 rounds × 3 contributors, beacon", () => {
 
   it("runs the pipeline; every round's aggregate is a .ptau that snarkjs verifies", async () => {
     store = new ChunkStore(join(dir, "chunks"));
-    state = await initialState(curve, store, params);
+    state = await genesisAccumulator(curve, store, params);
     for (let r = 1; r <= 2; r++) {
       state = await runRound(pool, curve, store, state, participants(3), newTimings());
       expect(state.round).toBe(r);

@@ -8,7 +8,7 @@ import { ReplayGuard } from "../../src/auth/replay.ts";
 import { bodyHash, signRequest } from "../../src/auth/sign.ts";
 import { closeCurve } from "../../src/crypto/curve.ts";
 import { LocalOps } from "../../src/crypto/ops.ts";
-import { createApp } from "../../src/server/app.ts";
+import { createApp } from "../../src/api/app.ts";
 import { Coordinator } from "../../src/server/coordinator.ts";
 import { DEFAULT_FAULT_SETTINGS } from "../../src/core/model.ts";
 
@@ -29,7 +29,7 @@ beforeAll(async () => {
     coordinatorKey: verifierKey,
     ops: await LocalOps.create(),
   });
-  app = createApp(coord, { replay: new ReplayGuard(), coordinatorKey: verifierKey.publicKey });
+  app = createApp(coord.service, { replay: new ReplayGuard() });
 });
 afterAll(async () => {
   await coord.close();

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closeCurve } from "../../src/crypto/curve.ts";
-import { currentRound } from "../../src/core/evolve.ts";
+import { currentRound } from "../../src/core/state.ts";
 import { openSim, Participant, type Behaviour, type Sim } from "./harness.ts";
 
 let root: string;
@@ -23,7 +23,7 @@ async function drive(sim: Sim, people: Participant[], done: () => boolean, budge
     if (done()) return i;
     let worked = false;
     for (const p of people) worked = (await sim.step(p)) || worked;
-    await sim.coord.ceremony.changed(worked ? 5 : 50);
+    await sim.coord.changed(worked ? 5 : 50);
     sim.clock.advance(worked ? 100 : 2_000);
     await sim.coord.tick().catch(() => []);
   }

@@ -60,7 +60,7 @@ function logOf(start = 0) {
   return (...events: CeremonyEvent[]) => events.map((event) => logged(++seq, event));
 }
 
-const settings = { ...CEREMONY, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 1000, ...DEFAULT_FAULT_SETTINGS, admins: [ALICE] };
+const settings = { ...CEREMONY, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 1000, ...DEFAULT_FAULT_SETTINGS, admins: [ALICE], coordinator: CEREMONY.coordinatorKey };
 const recorded = (chunk: number, position: number, contributor: string, hash: string): CeremonyEvent => ({
   type: "ContributionRecorded",
   round: 1,

@@ -4,7 +4,7 @@ import { validator } from "hono/validator";
 import { describe, expect, it } from "vitest";
 import { BodyError, checkedBodyStream } from "../../src/auth/body.ts";
 import { generateKeyPair } from "../../src/auth/keys.ts";
-import { requireSignature, requireSignatureStreaming } from "../../src/auth/middleware.ts";
+import { requireSignature, requireSignatureStreaming } from "../../src/api/middleware.ts";
 import { ReplayGuard } from "../../src/auth/replay.ts";
 import { bodyHash, signRequest } from "../../src/auth/sign.ts";
 

@@ -13,9 +13,10 @@
  */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { assertDeclaredLength, BodyError, readBodyCapped } from "./body.ts";
-import type { ReplayGuard } from "./replay.ts";
-import { type AuthFailure, type AuthFailureCode, BODY_HASH_HEADER, parseAuthHeaders, verifyRequest } from "./sign.ts";
+import { assertDeclaredLength, BodyError, readBodyCapped, type BodyErrorCode } from "../auth/body.ts";
+import type { ReplayGuard } from "../auth/replay.ts";
+import { type AuthFailureCode, BODY_HASH_HEADER, parseAuthHeaders, verifyRequest } from "../auth/sign.ts";
+import { errorResponse, statusOf } from "./errors.ts";
 
 export type AuthVariables = {
   /** The signer's public key, 64 lowercase hex. */
@@ -37,25 +38,8 @@ export interface SignatureOptions {
   maxBodyBytes: number;
 }
 
-/** HTTP status of each authentication failure. */
-export const AUTH_FAILURE_STATUS = {
-  AUTH_MISSING: 401,
-  AUTH_MALFORMED: 401,
-  AUTH_STALE: 401,
-  AUTH_BAD_SIGNATURE: 401,
-  AUTH_REPLAYED: 401,
-  AUTH_REPLAY_FULL: 503,
-  AUTH_RATE_LIMITED: 429,
-} as const satisfies Record<AuthFailureCode, number>;
-
-function refuseAuth(c: Context, f: AuthFailure): Response {
-  const status = AUTH_FAILURE_STATUS[f.code];
-  if (status !== 401) c.header("Retry-After", String(1));
-  return c.json({ error: { code: f.code, message: f.message } }, status);
-}
-
-function refuseBody(c: Context, error: BodyError): Response {
-  return c.json({ error: { code: error.code, message: error.message } }, 413);
+function refuse(c: Context, f: { code: AuthFailureCode | BodyErrorCode; message: string }): Response {
+  return errorResponse(c, f.code, f.message, statusOf(f.code) ?? 400);
 }
 
 function pathOf(c: Context): string {
@@ -69,17 +53,17 @@ export function requireSignature(options: SignatureOptions) {
     const at = now();
     // Fail on the headers alone before reading up to maxBodyBytes of an unauthenticated body.
     const early = parseAuthHeaders(c.req.raw.headers, at, options.replay.windowMs);
-    if (!early.ok) return refuseAuth(c, early);
+    if (!early.ok) return refuse(c, early);
     let body: { bytes: Uint8Array<ArrayBuffer>; hash: string };
     try {
       assertDeclaredLength(c.req.raw.headers, options.maxBodyBytes);
       body = await readBodyCapped(c.req.raw.body, options.maxBodyBytes);
     } catch (error) {
-      if (error instanceof BodyError) return refuseBody(c, error);
+      if (error instanceof BodyError) return refuse(c, error);
       throw error;
     }
     const result = verifyRequest({ method: c.req.method, path: pathOf(c), headers: c.req.raw.headers, now: at, bodyHash: body.hash }, options.replay);
-    if (!result.ok) return refuseAuth(c, result);
+    if (!result.ok) return refuse(c, result);
     c.set("participant", result.participant);
     c.set("rawBody", body.bytes);
     // The stream is consumed; serve c.req.json(), c.req.text() and Hono's validator from the same bytes. Hono keeps
@@ -95,16 +79,16 @@ export function requireSignatureStreaming(options: SignatureOptions) {
     try {
       assertDeclaredLength(c.req.raw.headers, options.maxBodyBytes);
     } catch (error) {
-      if (error instanceof BodyError) return refuseBody(c, error);
+      if (error instanceof BodyError) return refuse(c, error);
       throw error;
     }
     const at = now();
     const early = parseAuthHeaders(c.req.raw.headers, at, options.replay.windowMs);
-    if (!early.ok) return refuseAuth(c, early);
+    if (!early.ok) return refuse(c, early);
     const declared = c.req.header(BODY_HASH_HEADER);
-    if (declared === undefined) return refuseAuth(c, { ok: false, code: "AUTH_MISSING", message: `missing header: ${BODY_HASH_HEADER}` });
+    if (declared === undefined) return refuse(c, { code: "AUTH_MISSING", message: `missing header: ${BODY_HASH_HEADER}` });
     const result = verifyRequest({ method: c.req.method, path: pathOf(c), headers: c.req.raw.headers, now: at, bodyHash: declared }, options.replay);
-    if (!result.ok) return refuseAuth(c, result);
+    if (!result.ok) return refuse(c, result);
     c.set("participant", result.participant);
     c.set("declaredBodyHash", declared);
     await next();

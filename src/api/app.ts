@@ -1,0 +1,102 @@
+/**
+ * The HTTP API under /v1. Handlers only translate: authenticate, validate (valibot, schemas.ts), call the
+ * CeremonyService, shape JSON. Errors become statuses in errors.ts. The chained routes give AppType, from which
+ * the participant client is typed (hc<AppType>).
+ */
+import { Hono, type Context } from "hono";
+import { validator } from "hono/validator";
+import * as v from "valibot";
+import type { ReplayGuard } from "../auth/replay.ts";
+import { createGitServer } from "../git-http/server.ts";
+import { errorBody } from "../lib/error-body.ts";
+import { isKeyHex } from "../lib/hex.ts";
+import { ApiError, handleError } from "./errors.ts";
+import { requireSignature, requireSignatureStreaming, type AuthVariables, type StreamingAuthVariables } from "./middleware.ts";
+import { AckBody, FinalizeBody, JoinBody, ParticipantBody, ReasonBody, VerdictBody } from "./schemas.ts";
+import type { CeremonyService, FileStream } from "./service.ts";
+
+export interface AppOptions {
+  replay: ReplayGuard;
+  now?: () => number;
+  /** The transcript repository served read-only at /transcript.git; omitted, none is served. */
+  transcriptRepo?: string;
+}
+
+const MAX_JSON_BYTES = 64 * 1024;
+const MAX_UPLOAD_BYTES = 1 << 30;
+
+function body<S extends v.GenericSchema>(schema: S) {
+  return validator("json", (value): v.InferOutput<S> => {
+    const r = v.safeParse(schema, value);
+    if (!r.success) throw new ApiError("INVALID_BODY", v.summarize(r.issues));
+    return r.output;
+  });
+}
+
+/** The chunk index of the path: digits only; the service checks the range. */
+function chunkParam(c: Context): number {
+  const raw = c.req.param("k") ?? "";
+  if (!/^\d{1,9}$/.test(raw)) throw new ApiError("NOT_FOUND", `no chunk ${raw.slice(0, 20)}`);
+  return Number(raw);
+}
+
+function octets(file: FileStream, headers: Record<string, string> = {}): Response {
+  return new Response(file.stream, { headers: { "content-type": "application/octet-stream", "content-length": String(file.size), ...headers } });
+}
+
+export function createApp(service: CeremonyService, options: AppOptions) {
+  const now = options.now ?? Date.now;
+  const signed = requireSignature({ replay: options.replay, now, maxBodyBytes: MAX_JSON_BYTES });
+  const signedUpload = requireSignatureStreaming({ replay: options.replay, now, maxBodyBytes: MAX_UPLOAD_BYTES });
+
+  const app = new Hono<{ Variables: AuthVariables & StreamingAuthVariables }>()
+    .onError(handleError)
+    .notFound((c) => c.json(errorBody("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`), 404))
+    .get("/v1/ceremony", (c) => c.json(service.info()))
+    .get("/v1/status", (c) => c.json(service.status()))
+    .get("/v1/receipts/:participant", async (c) => {
+      const p = c.req.param("participant");
+      if (!isKeyHex(p)) throw new ApiError("NOT_FOUND", "not a participant key");
+      return c.json({ receipts: await service.receipts(p) });
+    })
+    .post("/v1/queue/join", signed, body(JoinBody), async (c) => c.json({ instruction: await service.join(c.get("participant"), c.req.valid("json").role) }))
+    .post("/v1/queue/leave", signed, async (c) => {
+      await service.leave(c.get("participant"));
+      return c.json({ ok: true as const });
+    })
+    .post("/v1/heartbeat", signed, (c) => c.json({ instruction: service.heartbeat(c.get("participant")) }))
+    .get("/v1/instructions", signed, (c) => c.json({ instruction: service.instruction(c.get("participant")) }))
+    .post("/v1/instructions/ack", signed, body(AckBody), (c) => c.json({ instruction: service.acknowledge(c.get("participant"), c.req.valid("json").id) }))
+    .post("/v1/chunks/:k/lock", signed, async (c) => c.json({ instruction: await service.lock(c.get("participant"), chunkParam(c)) }))
+    .get("/v1/chunks/:k/parent", signed, (c) => c.json(service.parent(c.get("participant"), chunkParam(c))))
+    .get("/v1/artifacts/:hash", async (c) => {
+      const file = await service.artifact(c.req.param("hash"));
+      if (!file) throw new ApiError("NOT_FOUND", `no artifact ${c.req.param("hash").slice(0, 16)}…`);
+      return octets(file);
+    })
+    .post("/v1/chunks/:k/contribution", signedUpload, async (c) => {
+      const k = chunkParam(c);
+      return c.json(await service.upload(c.get("participant"), k, c.req.raw.body ?? new Uint8Array(0), c.get("declaredBodyHash")));
+    })
+    .get("/v1/verifications/next", signed, (c) => {
+      const task = service.nextTask(c.get("participant"));
+      return task ? c.json({ task }) : c.body(null, 204);
+    })
+    .post("/v1/verifications", signed, body(VerdictBody), async (c) => {
+      await service.verdict(c.get("participant"), c.req.valid("json"));
+      return c.json({ ok: true as const });
+    })
+    .get("/v1/ceremony/final.ptau", async () => {
+      const file = await service.finalPtau();
+      return octets(file, { "x-ceremony-final-hash": file.hash });
+    })
+    .post("/v1/admin/drop", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "drop", c.req.valid("json")) }))
+    .post("/v1/admin/ban", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "ban", c.req.valid("json")) }))
+    .post("/v1/admin/unban", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "unban", c.req.valid("json")) }))
+    .post("/v1/admin/restart-round", signed, body(ReasonBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "restart-round", c.req.valid("json")) }))
+    .post("/v1/admin/finalize", signed, body(FinalizeBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "finalize", c.req.valid("json")) }));
+  if (options.transcriptRepo) app.route("/", createGitServer({ repoDir: options.transcriptRepo }));
+  return app;
+}
+
+export type AppType = ReturnType<typeof createApp>;

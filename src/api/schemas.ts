@@ -1,0 +1,128 @@
+/**
+ * The HTTP contract in valibot: the bodies the routes accept and the answers they give. The server validates
+ * requests with these and types its answers by them; the client validates answers with the same schemas, so the
+ * two cannot drift apart.
+ */
+import * as v from "valibot";
+import type { Instruction, StatusView, VerificationTask } from "../core/views.ts";
+import { AnyHex, HashHex, hexSchema, KeyHex } from "../lib/hex.ts";
+import type { RemoteStatus } from "../transcript/backup.ts";
+import { ReceiptSchema } from "../transcript/receipt.ts";
+import type { TranscriptStatus } from "../transcript/service.ts";
+
+const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const text = (max: number) => v.optional(v.pipe(v.string(), v.maxLength(max)), "");
+
+// --- requests ---------------------------------------------------------------------------------------------------
+
+export const JoinBody = v.object({ role: v.optional(v.picklist(["contributor", "verifier"]), "contributor") });
+export const AckBody = v.object({ id: v.pipe(v.string(), v.maxLength(200)) });
+export const VerdictBody = v.object({
+  round: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  chunk: count,
+  position: count,
+  hash: HashHex,
+  ok: v.boolean(),
+  code: v.optional(v.pipe(v.string(), v.maxLength(64))),
+});
+export type Verdict = v.InferOutput<typeof VerdictBody>;
+export const ParticipantBody = v.object({ participant: KeyHex, reason: text(500) });
+export const ReasonBody = v.object({ reason: text(500) });
+export const FinalizeBody = v.object({
+  beacon: hexSchema([1, 64], "beacon must be 1..64 bytes of lowercase hex"),
+  numIterationsExp: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(40)), 10),
+});
+export const ADMIN_ACTIONS = ["drop", "ban", "unban", "restart-round", "finalize"] as const;
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];
+
+// --- answers ----------------------------------------------------------------------------------------------------
+
+export const InstructionSchema = v.variant("kind", [
+  v.object({ id: v.string(), kind: v.literal("wait"), reason: v.string() }),
+  v.object({ id: v.string(), kind: v.literal("lock"), round: count, chunk: count }),
+  v.object({ id: v.string(), kind: v.literal("contribute"), round: count, chunk: count, position: count, challenge: AnyHex }),
+  v.object({ id: v.string(), kind: v.literal("done"), reason: v.string() }),
+]) satisfies v.GenericSchema<Instruction>;
+export const WithInstruction = v.object({ instruction: InstructionSchema });
+
+export const CeremonyInfoSchema = v.object({
+  ceremonyId: KeyHex,
+  curve: v.literal("bn128"),
+  power: count,
+  chunkSize: count,
+  numChunks: count,
+  contributorsPerRound: count,
+  lockLimit: count,
+  coordinatorKey: KeyHex,
+});
+export type CeremonyInfo = v.InferOutput<typeof CeremonyInfoSchema>;
+
+export const ParentSchema = v.object({ round: count, chunk: count, position: count, parentHash: HashHex });
+export type Parent = v.InferOutput<typeof ParentSchema>;
+
+export const UploadedSchema = v.object({ hash: HashHex, instruction: InstructionSchema });
+export type Uploaded = v.InferOutput<typeof UploadedSchema>;
+
+export const TaskSchema = v.object({
+  round: count,
+  chunk: count,
+  position: count,
+  contributor: v.string(),
+  hash: HashHex,
+  parentHash: HashHex,
+  challenge: AnyHex,
+  previousRecordChunk: v.nullable(HashHex),
+  ownChunk0: v.nullable(HashHex),
+  ownPreviousChunk: v.nullable(HashHex),
+}) satisfies v.GenericSchema<VerificationTask>;
+export const WithTask = v.object({ task: TaskSchema });
+
+export const ReceiptsSchema = v.object({ receipts: v.array(ReceiptSchema) });
+export const OkSchema = v.object({ ok: v.literal(true) });
+/** Admin answers list the events the command made (their shapes are the core's; see the transcript's README). */
+export const EventsSchema = v.object({ events: v.array(v.looseObject({ type: v.string() })) });
+
+const nullableCount = v.nullable(count);
+const RemoteStatusSchema = v.object({
+  url: v.string(),
+  lastAttempt: v.nullable(v.string()),
+  lastSuccess: v.nullable(v.string()),
+  lastError: v.nullable(v.string()),
+  consecutiveFailures: count,
+  pushedCommit: v.nullable(v.string()),
+}) satisfies v.GenericSchema<RemoteStatus>;
+export const TranscriptStatusSchema = v.object({
+  clone: v.string(),
+  head: v.nullable(v.string()),
+  committedSeq: count,
+  lag: count,
+  lastError: v.nullable(v.string()),
+  backups: v.array(RemoteStatusSchema),
+}) satisfies v.GenericSchema<TranscriptStatus>;
+
+export const StatusSchema = v.object({
+  phase: v.picklist(["setup", "waiting", "running", "finalizing", "finalized"]),
+  ceremonyId: v.nullable(v.string()),
+  power: nullableCount,
+  chunkSize: nullableCount,
+  numChunks: nullableCount,
+  lastRound: count,
+  queue: v.array(v.string()),
+  verifiers: count,
+  replacements: count,
+  banned: v.array(v.string()),
+  drops: v.record(v.string(), count),
+  round: v.nullable(
+    v.object({
+      number: count,
+      contributors: v.array(v.string()),
+      startedAt: v.string(),
+      chunks: v.array(v.object({ chunk: count, contributions: count, verified: count, lockedBy: v.nullable(v.string()) })),
+      percentDone: count,
+      complete: v.boolean(),
+    }),
+  ),
+  finalHash: v.nullable(v.string()),
+  transcript: v.nullable(TranscriptStatusSchema),
+}) satisfies v.GenericSchema<StatusView & { transcript: TranscriptStatus | null }>;
+export type Status = v.InferOutput<typeof StatusSchema>;

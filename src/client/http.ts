@@ -1,0 +1,159 @@
+/**
+ * The coordinator's HTTP API as a typed client: Hono's hc<AppType> over the signing, retrying fetch (transport.ts).
+ * Every answer is validated with the schemas the server answers by (api/schemas.ts); every error answer becomes a
+ * ClientError with the server's stable code.
+ */
+import { hc } from "hono/client";
+import * as v from "valibot";
+import type { AppType } from "../api/app.ts";
+import {
+  CeremonyInfoSchema,
+  EventsSchema,
+  OkSchema,
+  ParentSchema,
+  ReceiptsSchema,
+  StatusSchema,
+  UploadedSchema,
+  WithInstruction,
+  WithTask,
+  type AdminAction,
+  type CeremonyInfo,
+  type Parent,
+  type Status,
+  type Uploaded,
+  type Verdict,
+} from "../api/schemas.ts";
+import type { ParticipantKey } from "../auth/keys.ts";
+import { bodyHash, BODY_HASH_HEADER } from "../auth/sign.ts";
+import type { Instruction, VerificationTask } from "../core/views.ts";
+import type { Receipt } from "../transcript/receipt.ts";
+import { ClientError } from "./errors.ts";
+import type { ParticipantApi } from "./participant.ts";
+import { ceremonyFetch, DEFAULT_RETRY, type RetryPolicy } from "./transport.ts";
+
+const ErrorBody = v.object({ error: v.object({ code: v.string(), message: v.string() }) });
+
+/** What the client reads of an answer (hc's typed responses are Responses narrowed by the route). */
+type Answer = Pick<Response, "ok" | "status" | "text" | "arrayBuffer">;
+
+/** The answer's JSON, checked against `schema`; an error answer throws its code. */
+async function read<S extends v.GenericSchema>(res: Answer, schema: S): Promise<v.InferOutput<S>> {
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    throw new ClientError(res.status, "BAD_RESPONSE", `the coordinator answered ${res.status} with a body that is not JSON`);
+  }
+  if (!res.ok) {
+    const e = v.safeParse(ErrorBody, json);
+    if (e.success) throw new ClientError(res.status, e.output.error.code, e.output.error.message);
+    throw new ClientError(res.status, "HTTP_ERROR", `the coordinator answered ${res.status}`);
+  }
+  const r = v.safeParse(schema, json);
+  if (!r.success) throw new ClientError(res.status, "BAD_RESPONSE", `unexpected answer: ${v.summarize(r.issues)}`);
+  return r.output;
+}
+
+async function bytesOf(res: Answer): Promise<Uint8Array> {
+  if (!res.ok) await read(res, v.unknown());
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+const k = (chunk: number) => ({ param: { k: String(chunk) } });
+
+export class CeremonyClient implements ParticipantApi {
+  /** Unsigned calls (public routes) and signed ones, on the same base URL. */
+  private readonly open: ReturnType<typeof hc<AppType>>;
+  private readonly signed: ReturnType<typeof hc<AppType>>;
+
+  constructor(
+    url: string,
+    private readonly key: ParticipantKey | null,
+    retry: RetryPolicy = DEFAULT_RETRY,
+    fetchImpl: typeof fetch = fetch,
+  ) {
+    const base = url.replace(/\/+$/, "");
+    this.open = hc<AppType>(base, { fetch: ceremonyFetch(null, retry, fetchImpl) });
+    this.signed = hc<AppType>(base, { fetch: ceremonyFetch(key, retry, fetchImpl) });
+  }
+
+  get id(): string {
+    if (!this.key) throw new ClientError(0, "NO_KEY", "this request needs a participant key");
+    return this.key.publicKey;
+  }
+
+  private get api(): ReturnType<typeof hc<AppType>> {
+    if (!this.key) throw new ClientError(0, "NO_KEY", "this request needs a participant key");
+    return this.signed;
+  }
+
+  async ceremony(): Promise<CeremonyInfo> {
+    return read(await this.open.v1.ceremony.$get(), CeremonyInfoSchema);
+  }
+  async status(): Promise<Status> {
+    return read(await this.open.v1.status.$get(), StatusSchema);
+  }
+  async join(role: "contributor" | "verifier" = "contributor"): Promise<Instruction> {
+    return (await read(await this.api.v1.queue.join.$post({ json: { role } }), WithInstruction)).instruction;
+  }
+  async leave(): Promise<void> {
+    await read(await this.api.v1.queue.leave.$post(), OkSchema);
+  }
+  async heartbeat(): Promise<Instruction> {
+    return (await read(await this.api.v1.heartbeat.$post(), WithInstruction)).instruction;
+  }
+  async instruction(): Promise<Instruction> {
+    return (await read(await this.api.v1.instructions.$get(), WithInstruction)).instruction;
+  }
+  async acknowledge(id: string): Promise<Instruction> {
+    return (await read(await this.api.v1.instructions.ack.$post({ json: { id } }), WithInstruction)).instruction;
+  }
+  async lock(chunk: number): Promise<Instruction> {
+    return (await read(await this.api.v1.chunks[":k"].lock.$post(k(chunk)), WithInstruction)).instruction;
+  }
+  async parent(chunk: number): Promise<Parent> {
+    return read(await this.api.v1.chunks[":k"].parent.$get(k(chunk)), ParentSchema);
+  }
+  /** Downloads an artifact; the caller checks its hash. */
+  async artifact(hash: string): Promise<Uint8Array> {
+    return bytesOf(await this.open.v1.artifacts[":hash"].$get({ param: { hash } }));
+  }
+  /** Uploads a contribution: the signature covers the body's hash, sent before the body. */
+  async upload(chunk: number, bytes: Uint8Array): Promise<Uploaded> {
+    const headers = { "content-type": "application/octet-stream", [BODY_HASH_HEADER]: bodyHash(bytes) };
+    return read(await this.api.v1.chunks[":k"].contribution.$post(k(chunk), { headers, init: { body: bytes } }), UploadedSchema);
+  }
+  async nextTask(): Promise<VerificationTask | null> {
+    const res = await this.api.v1.verifications.next.$get();
+    return res.status === 204 ? null : (await read(res, WithTask)).task;
+  }
+  async submitVerdict(task: VerificationTask, verdict: { ok: boolean; code?: string }): Promise<void> {
+    const { round, chunk, position, hash } = task;
+    const json: Verdict = { round, chunk, position, hash, ok: verdict.ok, ...(verdict.code ? { code: verdict.code } : {}) };
+    await read(await this.api.v1.verifications.$post({ json }), OkSchema);
+  }
+  /** The coordinator's signed receipts for this participant (checked against the schema, not yet the signature). */
+  async receipts(): Promise<Receipt[]> {
+    return (await read(await this.open.v1.receipts[":participant"].$get({ param: { participant: this.id } }), ReceiptsSchema)).receipts;
+  }
+  async finalPtau(): Promise<Uint8Array> {
+    return bytesOf(await this.open.v1.ceremony["final.ptau"].$get());
+  }
+  async admin(action: AdminAction, body: { participant?: string; reason?: string; beacon?: string; numIterationsExp?: number }): Promise<v.InferOutput<typeof EventsSchema>> {
+    const a = this.api.v1.admin;
+    const reason = body.reason ?? "";
+    const participant = body.participant ?? "";
+    const res =
+      action === "drop"
+        ? await a.drop.$post({ json: { participant, reason } })
+        : action === "ban"
+          ? await a.ban.$post({ json: { participant, reason } })
+          : action === "unban"
+            ? await a.unban.$post({ json: { participant, reason } })
+            : action === "restart-round"
+              ? await a["restart-round"].$post({ json: { reason } })
+              : await a.finalize.$post({ json: { beacon: body.beacon ?? "", numIterationsExp: body.numIterationsExp ?? 10 } });
+    return read(res, EventsSchema);
+  }
+}

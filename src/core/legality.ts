@@ -1,0 +1,204 @@
+/**
+ * May this event follow this state? The one legality check of the ceremony: decide checks every event it produces
+ * with it before anything is written, and the public verifier checks every logged event with it, so a rule changed
+ * here changes both. Crypto facts (a verdict, a challenge, a key id) are checked by whoever can compute them; what
+ * the state alone decides is checked here.
+ */
+import { DomainError, refuse } from "./errors.ts";
+import type { CeremonyEvent, CeremonyState, ParticipantId, Round } from "./model.ts";
+import {
+  discardedFrom,
+  keyAccepted,
+  lockRefusal,
+  nextContributors,
+  readyToVerify,
+  roundComplete,
+  roundResult,
+  roundStartRefusal,
+} from "./rules.ts";
+import {
+  actsForCoordinator,
+  currentRound,
+  inRound,
+  isAdmin,
+  isBanned,
+  isKnown,
+  isQueued,
+  isReplacement,
+  isVerifier,
+  positionIn,
+  type Open,
+} from "./state.ts";
+
+type Of<T extends CeremonyEvent["type"]> = Extract<CeremonyEvent, { type: T }>;
+
+const same = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+function roundOf(state: Open, number: number): Round | DomainError {
+  const round = currentRound(state);
+  if (!round) return refuse("NO_ACTIVE_ROUND", "no round is running");
+  if (round.number !== number) return refuse("WRONG_ROUND", `round ${number} is not the current round ${round.number}`);
+  return round;
+}
+
+function chunkRefusal(state: Open, k: number): DomainError | null {
+  if (!Number.isInteger(k) || k < 0 || k >= state.settings.numChunks) return refuse("CHUNK_OUT_OF_RANGE", `chunk ${k} is not in 0..${state.settings.numChunks - 1}`);
+  return null;
+}
+
+function byAdmin(state: Open, by: ParticipantId): DomainError | null {
+  return isAdmin(state, by) ? null : refuse("NOT_AN_ADMIN", "this key is not an admin key of the ceremony");
+}
+
+function byCoordinatorSide(state: Open, by: ParticipantId): DomainError | null {
+  return actsForCoordinator(state, by) ? null : refuse("NOT_AN_ADMIN", `${by.slice(0, 16)}… is neither an admin, the coordinator nor a verifier`);
+}
+
+function joinRefusal(state: Open, p: ParticipantId): DomainError | null {
+  if (isBanned(state, p)) return refuse("BANNED", "this participant is banned");
+  if (state.phase === "finalizing") return refuse("QUEUE_CLOSED", "the ceremony is finalizing; the queue is closed");
+  if (isQueued(state, p)) return refuse("ALREADY_QUEUED", "this participant is already in the queue");
+  if (inRound(state, p)) return refuse("ALREADY_IN_ROUND", "this participant is in the current round");
+  return null;
+}
+
+function recordedRefusal(state: Open, e: Of<"ContributionRecorded">): DomainError | null {
+  const round = roundOf(state, e.round);
+  if (round instanceof DomainError) return round;
+  const bad = chunkRefusal(state, e.chunk);
+  if (bad) return bad;
+  if (round.contributors[e.position] !== e.contributor) return refuse("NOT_IN_ROUND", `position ${e.position} is not this contributor's`);
+  const chunk = round.chunks[e.chunk];
+  if (chunk?.lock?.holder !== e.contributor) return refuse("LOCK_NOT_HELD", `chunk ${e.chunk} is not locked by this participant`);
+  if (chunk.contributions.length !== e.position) return refuse("INVALID_COMMAND", `chunk ${e.chunk} expects position ${chunk.contributions.length} next`);
+  return null;
+}
+
+function verdictRefusal(state: Open, e: Of<"ContributionVerified"> | Of<"ContributionRejected">): DomainError | null {
+  if (!isVerifier(state, e.verifier)) return refuse("NOT_A_VERIFIER", "this participant is not a registered verifier");
+  const round = roundOf(state, e.round);
+  if (round instanceof DomainError) return round;
+  const bad = chunkRefusal(state, e.chunk);
+  if (bad) return bad;
+  if (round.chunks[e.chunk]?.contributions[e.position]?.hash !== e.hash || !readyToVerify(round, e.chunk, e.position)) {
+    return refuse("STALE_VERIFICATION", "verdict on a contribution that was not ready for one, or no longer awaits one (replaced, rejected or already verified)");
+  }
+  if (e.type === "ContributionRejected") return null;
+  const chainsOn = e.chunk === 0 && e.position < round.contributors.length - 1;
+  if (chainsOn !== (e.nextChallenge !== undefined)) {
+    return refuse("INVALID_COMMAND", chainsOn ? "an accepted chunk 0 needs the next position's challenge" : "only a chunk 0 before the last position names a next challenge");
+  }
+  if ((e.chunk === 0) !== (e.publicKeyId !== undefined)) return refuse("INVALID_COMMAND", "an accepted chunk 0, and only it, names its public key");
+  if (e.publicKeyId !== undefined && keyAccepted(state, e.publicKeyId)) return refuse("INVALID_COMMAND", "this public key was already accepted in the ceremony");
+  return null;
+}
+
+function droppedRefusal(state: Open, e: Of<"ParticipantDropped">): DomainError | null {
+  const bad = byCoordinatorSide(state, e.by);
+  if (bad) return bad;
+  if (!isKnown(state, e.participant)) return refuse("UNKNOWN_PARTICIPANT", "this participant is not in the queue, a round or the verifiers");
+  const round = currentRound(state);
+  const expected = round ? discardedFrom(round, positionIn(round, e.participant)) : [];
+  const got = e.discarded ?? [];
+  if (!same(expected.map((d) => `${d.chunk}/${d.position}/${d.hash}`), got.map((d) => `${d.chunk}/${d.position}/${d.hash}`))) {
+    return refuse("INVALID_COMMAND", "the discarded contributions are not those built on the dropped position");
+  }
+  return null;
+}
+
+function replacedRefusal(state: Open, e: Of<"ContributorReplaced">): DomainError | null {
+  const round = roundOf(state, e.round);
+  if (round instanceof DomainError) return round;
+  if (round.contributors[e.position] !== e.dropped) return refuse("NOT_IN_ROUND", `position ${e.position} is not the dropped participant's`);
+  if (!isReplacement(state, e.replacement) || round.contributors.includes(e.replacement)) {
+    return refuse("UNKNOWN_PARTICIPANT", `${e.replacement.slice(0, 16)}… is not a free replacement contributor`);
+  }
+  if (round.chunks.some((c) => c.contributions.length > e.position)) return refuse("INVALID_COMMAND", "the dropped position still holds contributions");
+  return null;
+}
+
+function restartedRefusal(state: Open, e: Of<"RoundRestarted">): DomainError | null {
+  const bad = byCoordinatorSide(state, e.by);
+  if (bad) return bad;
+  const round = roundOf(state, e.round);
+  if (round instanceof DomainError) return round;
+  const requeuable = round.contributors.filter((p) => !isReplacement(state, p) && !isBanned(state, p));
+  let i = 0;
+  for (const p of e.requeued) {
+    while (i < requeuable.length && requeuable[i] !== p) i++;
+    if (i++ >= requeuable.length) return refuse("INVALID_COMMAND", "only the round's own contributors, in order, go back to the queue");
+  }
+  return null;
+}
+
+function aggregatedRefusal(state: Open, e: Of<"RoundAggregated">): DomainError | null {
+  const round = roundOf(state, e.round);
+  if (round instanceof DomainError) return round;
+  if (!roundComplete(round)) return refuse("ROUND_NOT_COMPLETE", `round ${round.number} still has chunks to contribute or verify`);
+  if (!same(e.accumulator, roundResult(round))) return refuse("INVALID_COMMAND", "the accumulator is not the last contributor's chunks");
+  return null;
+}
+
+function startedRefusal(state: Open, e: Of<"RoundStarted">): DomainError | null {
+  const why = roundStartRefusal(state, e.startedAt);
+  if (why) return why;
+  if (e.round !== state.lastRound + 1) return refuse("WRONG_ROUND", `round ${e.round} follows round ${state.lastRound}`);
+  if (!same(e.contributors, nextContributors(state))) return refuse("INVALID_COMMAND", "the contributors are not the head of the queue");
+  return null;
+}
+
+/** Why `event` may not follow `state`, or null when it may. Pure; the checks a state alone can decide. */
+export function refusal(state: CeremonyState, event: CeremonyEvent): DomainError | null {
+  if (event.type === "CeremonyInitialized") {
+    if (state.phase !== "setup") return refuse("ALREADY_INITIALIZED", "the ceremony is already initialized");
+    const s = event.settings;
+    if (s.contributorsPerRound < 1 || s.lockLimit < 1 || s.numChunks !== event.accumulator.length) return refuse("INVALID_COMMAND", "settings do not match the initial accumulator");
+    return null;
+  }
+  if (state.phase === "setup") return refuse("NOT_INITIALIZED", "the ceremony has not been initialized");
+  if (state.phase === "finalized") return refuse("CEREMONY_FINALIZED", "the ceremony is finalized");
+  switch (event.type) {
+    case "ParticipantQueued":
+      return joinRefusal(state, event.participant);
+    case "VerifierRegistered":
+      if (isBanned(state, event.participant)) return refuse("BANNED", "this participant is banned");
+      return isVerifier(state, event.participant) ? refuse("ALREADY_QUEUED", "this verifier is already registered") : null;
+    case "ReplacementRegistered":
+      if (isBanned(state, event.participant)) return refuse("BANNED", "this participant is banned");
+      return isReplacement(state, event.participant) ? refuse("ALREADY_QUEUED", "this replacement is already registered") : null;
+    case "ParticipantLeftQueue":
+      return isQueued(state, event.participant) ? null : refuse("NOT_QUEUED", "this participant is not in the queue");
+    case "RoundStarted":
+      return startedRefusal(state, event);
+    case "ChunkLocked": {
+      const round = roundOf(state, event.round);
+      if (round instanceof DomainError) return round;
+      return chunkRefusal(state, event.chunk) ?? lockRefusal(state, round, event.participant, event.chunk);
+    }
+    case "ContributionRecorded":
+      return recordedRefusal(state, event);
+    case "ContributionVerified":
+    case "ContributionRejected":
+      return verdictRefusal(state, event);
+    case "RoundAggregated":
+      return aggregatedRefusal(state, event);
+    case "FinalizationRequested":
+      return byAdmin(state, event.by) ?? (state.phase === "finalizing" ? refuse("QUEUE_CLOSED", "finalization was already requested") : null);
+    case "CeremonyFinalized":
+      return state.phase === "finalizing" && !state.round ? null : refuse("ROUND_NOT_COMPLETE", "the last round must be aggregated before the beacon");
+    case "ParticipantDropped":
+      return droppedRefusal(state, event);
+    case "ContributorReplaced":
+      return replacedRefusal(state, event);
+    case "ParticipantBanned":
+      return byCoordinatorSide(state, event.by) ?? (isBanned(state, event.participant) ? refuse("BANNED", "this participant is already banned") : null);
+    case "ParticipantUnbanned":
+      return byAdmin(state, event.by) ?? (isBanned(state, event.participant) ? null : refuse("NOT_BANNED", "this participant is not banned"));
+    case "RoundRestarted":
+      return restartedRefusal(state, event);
+    default: {
+      const never: never = event;
+      return refuse("INVALID_COMMAND", `unknown event ${JSON.stringify(never)}`);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Reading the state: who is where (queue, round, roles) and which round runs. Every rule asks through these, so the
+ * state's shape can change (indexes for a large lobby) without touching a rule.
+ */
+import { refuse } from "./errors.ts";
+import type { Base, CeremonyState, ParticipantId, Round } from "./model.ts";
+
+/** Any state after CeremonyInitialized. */
+export type Open = Exclude<CeremonyState, { phase: "setup" }>;
+
+export function initialState(): CeremonyState {
+  return { phase: "setup" };
+}
+
+export function currentRound(state: CeremonyState): Round | null {
+  return state.phase === "running" || state.phase === "finalizing" ? state.round : null;
+}
+
+export function opened(state: CeremonyState): Open {
+  if (state.phase === "setup") throw refuse("NOT_INITIALIZED", "the ceremony has not been initialized");
+  return state;
+}
+
+export function notFinalized(state: CeremonyState): Open {
+  const s = opened(state);
+  if (s.phase === "finalized") throw refuse("CEREMONY_FINALIZED", "the ceremony is finalized");
+  return s;
+}
+
+export function activeRound(state: CeremonyState): Round {
+  const round = currentRound(notFinalized(state));
+  if (!round) throw refuse("NO_ACTIVE_ROUND", "no round is running");
+  return round;
+}
+
+export const isAdmin = (s: Base, p: ParticipantId): boolean => s.settings.admins.includes(p);
+export const isVerifier = (s: Base, p: ParticipantId): boolean => s.verifiers.includes(p);
+export const isReplacement = (s: Base, p: ParticipantId): boolean => s.replacements.includes(p);
+export const isBanned = (s: Base, p: ParticipantId): boolean => s.banned.includes(p);
+export const isQueued = (s: Base, p: ParticipantId): boolean => s.queue.includes(p);
+/** 0-based place in the queue, or −1. */
+export const queueIndex = (s: Base, p: ParticipantId): number => s.queue.indexOf(p);
+/** The participant's position in the round, or −1. */
+export const positionIn = (round: Round, p: ParticipantId): number => round.contributors.indexOf(p);
+export const inRound = (state: CeremonyState, p: ParticipantId): boolean => (currentRound(state)?.contributors.includes(p) ?? false);
+
+/** Whether `p` may act for the coordinator: the coordinator itself, an admin, or a registered verifier. */
+export const actsForCoordinator = (s: Base, p: ParticipantId): boolean => p === s.settings.coordinator || isAdmin(s, p) || isVerifier(s, p);
+
+/** Whether `p` is known to the ceremony in any role (queued, in the round, verifier or replacement). */
+export const isKnown = (state: Open, p: ParticipantId): boolean =>
+  isQueued(state, p) || isVerifier(state, p) || isReplacement(state, p) || inRound(state, p);

@@ -1,0 +1,174 @@
+/**
+ * The shell's side of the API port (api/service.ts): what participants, verifiers and admins may ask, carried out
+ * with the core's views and commands. Every request from a participant counts as a sign of life (presence).
+ */
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { ApiError } from "../api/errors.ts";
+import type { AdminAction, CeremonyInfo, Parent, Status, Uploaded, Verdict } from "../api/schemas.ts";
+import type { CeremonyService, FileStream } from "../api/service.ts";
+import { checkedBodyStream } from "../auth/body.ts";
+import { refuse } from "../core/errors.ts";
+import type { CeremonyEvent, CeremonyState, Command, ParticipantId, Settings } from "../core/model.ts";
+import { parentOf } from "../core/rules.ts";
+import { currentRound, positionIn } from "../core/state.ts";
+import { instructionFor, statusView, verificationTasks, type Instruction, type VerificationTask } from "../core/views.ts";
+import { chunkFileSize } from "../crypto/chunk.ts";
+import { chunkLayout } from "../crypto/params.ts";
+import { isHashHex } from "../lib/hex.ts";
+import type { ArtifactStore } from "../store/artifact-store.ts";
+import type { Receipt } from "../transcript/receipt.ts";
+import type { TranscriptService } from "../transcript/service.ts";
+import type { Verification } from "./effects/verification.ts";
+import type { Presence } from "./presence.ts";
+
+export interface ServicePort {
+  state(): CeremonyState;
+  seq(): number;
+  execute(command: Command): Promise<CeremonyEvent[]>;
+  now(): number;
+  presence: Presence;
+  artifacts: ArtifactStore;
+  verification: Verification;
+  transcript(): TranscriptService | null;
+  coordinatorKey: ParticipantId;
+  finalPath: string;
+}
+
+export class CoordinatorService implements CeremonyService {
+  constructor(private readonly port: ServicePort) {}
+
+  private settings(): Settings {
+    const s = this.port.state();
+    if (s.phase === "setup") throw new ApiError("NOT_READY", "the ceremony is initializing");
+    return s.settings;
+  }
+
+  private chunk(k: number): number {
+    if (!Number.isInteger(k) || k < 0 || k >= this.settings().numChunks) throw new ApiError("NOT_FOUND", `no chunk ${k}`);
+    return k;
+  }
+
+  private seen(p: ParticipantId): void {
+    this.port.presence.seen(p, this.port.now());
+  }
+
+  info(): CeremonyInfo {
+    const s = this.settings();
+    const { ceremonyId, power, chunkSize, numChunks, contributorsPerRound, lockLimit } = s;
+    return { ceremonyId, curve: "bn128", power, chunkSize, numChunks, contributorsPerRound, lockLimit, coordinatorKey: this.port.coordinatorKey };
+  }
+
+  status(): Status {
+    return { ...statusView(this.port.state()), transcript: this.port.transcript()?.status(this.port.seq()) ?? null };
+  }
+
+  async receipts(participant: ParticipantId): Promise<Receipt[]> {
+    const transcript = this.port.transcript();
+    if (!transcript) throw new ApiError("NOT_FOUND", "this coordinator keeps no transcript");
+    return transcript.receiptsOf(participant);
+  }
+
+  async artifact(hash: string): Promise<FileStream | null> {
+    if (!isHashHex(hash)) return null;
+    return this.port.artifacts.open(hash);
+  }
+
+  async finalPtau(): Promise<FileStream & { hash: string }> {
+    const s = this.port.state();
+    if (s.phase !== "finalized") throw new ApiError("NOT_READY", "the ceremony is not finalized yet");
+    const size = (await stat(this.port.finalPath)).size;
+    return { stream: Readable.toWeb(createReadStream(this.port.finalPath)) as ReadableStream<Uint8Array>, size, hash: s.finalHash };
+  }
+
+  async join(participant: ParticipantId, role: "contributor" | "verifier"): Promise<Instruction> {
+    await this.port.execute({ type: "JoinQueue", now: this.port.now(), participant, role });
+    return this.heartbeat(participant);
+  }
+
+  async leave(participant: ParticipantId): Promise<void> {
+    await this.port.execute({ type: "LeaveQueue", now: this.port.now(), participant });
+  }
+
+  heartbeat(participant: ParticipantId): Instruction {
+    this.seen(participant);
+    return instructionFor(this.port.state(), participant);
+  }
+
+  instruction(participant: ParticipantId): Instruction {
+    return this.heartbeat(participant);
+  }
+
+  acknowledge(participant: ParticipantId, id: string): Instruction {
+    // Acknowledging names the instruction the participant acts on; a stale id means the state moved on.
+    const current = this.heartbeat(participant);
+    if (current.id !== id) throw new ApiError("STALE_INSTRUCTION", `the current instruction is ${current.id}`);
+    return current;
+  }
+
+  async lock(participant: ParticipantId, chunk: number): Promise<Instruction> {
+    this.seen(participant);
+    await this.port.execute({ type: "LockChunk", now: this.port.now(), participant, chunk: this.chunk(chunk) });
+    return this.heartbeat(participant);
+  }
+
+  parent(participant: ParticipantId, chunk: number): Parent {
+    this.seen(participant);
+    const k = this.chunk(chunk);
+    const s = this.port.state();
+    const round = currentRound(s);
+    const j = round ? positionIn(round, participant) : -1;
+    if (s.phase === "setup" || !round || j < 0) throw refuse("NOT_IN_ROUND", "not a contributor of the current round");
+    const parentHash = parentOf(s, round, k, j);
+    if (!parentHash) throw new ApiError("NOT_READY", `chunk ${k} has no state for position ${j} yet`);
+    return { round: round.number, chunk: k, position: j, parentHash };
+  }
+
+  async upload(participant: ParticipantId, chunk: number, body: ReadableStream<Uint8Array> | Uint8Array, declaredHash: string): Promise<Uploaded> {
+    this.seen(participant);
+    const k = this.chunk(chunk);
+    // Refuse before reading a byte unless this participant holds the lock on this chunk.
+    const round = currentRound(this.port.state());
+    if (!round || round.chunks[k]?.lock?.holder !== participant) throw refuse("LOCK_NOT_HELD", `chunk ${k} is not locked by this participant`);
+    const size = chunkFileSize(chunkLayout(this.settings(), k), true);
+    const stream = body instanceof Uint8Array ? new Blob([body]).stream() : body;
+    const stored = await this.port.artifacts.put(checkedBodyStream(stream, declaredHash, size), { maxBytes: size, exactBytes: size });
+    await this.port.execute({ type: "RecordContribution", now: this.port.now(), participant, chunk: k, hash: stored.hash });
+    return { hash: stored.hash, instruction: this.heartbeat(participant) };
+  }
+
+  nextTask(verifier: ParticipantId): VerificationTask | null {
+    const s = this.port.state();
+    if (s.phase === "setup" || !s.verifiers.includes(verifier)) throw new ApiError("NOT_FOUND", "not a registered verifier");
+    this.seen(verifier);
+    return verificationTasks(s)[0] ?? null;
+  }
+
+  async verdict(verifier: ParticipantId, verdict: Verdict): Promise<void> {
+    this.seen(verifier);
+    await this.port.verification.record(verifier, verdict, verdict);
+  }
+
+  admin(actor: ParticipantId, action: AdminAction, body: { participant?: string; reason?: string; beacon?: string; numIterationsExp?: number }): Promise<CeremonyEvent[]> {
+    const now = this.port.now();
+    const participant = body.participant ?? "";
+    const reason = body.reason ?? "";
+    switch (action) {
+      case "drop":
+        return this.port.execute({ type: "Drop", now, actor, participant, reason: reason || "dropped by an admin" });
+      case "ban":
+        return this.port.execute({ type: "Ban", now, actor, participant, reason: reason || "banned by an admin" });
+      case "unban":
+        return this.port.execute({ type: "Unban", now, actor, participant });
+      case "restart-round":
+        return this.port.execute({ type: "RestartRound", now, actor, reason: reason || "restarted by an admin" });
+      case "finalize":
+        return this.port.execute({ type: "Finalize", now, actor, beacon: { hash: body.beacon ?? "", numIterationsExp: body.numIterationsExp ?? 10 } });
+      default: {
+        const never: never = action;
+        throw new ApiError("NOT_FOUND", `no admin action ${String(never)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Start-up: replay the event log (or initialize a new ceremony: the generators' chunks and the first challenge),
+ * register the coordinator's own verifier and replacement contributors, and open the transcript, committing what
+ * it missed while the coordinator was down.
+ */
+import type { Curve } from "ffjavascript";
+import { join } from "node:path";
+import { ensureKeyFile } from "../auth/keys.ts";
+import type { CeremonyEvent, ParticipantId } from "../core/model.ts";
+import { currentRound } from "../core/state.ts";
+import { toHex } from "../crypto/hash.ts";
+import { firstChallengeHash, initialChunk } from "../crypto/initial.ts";
+import { numChunks, type CeremonyParams } from "../crypto/params.ts";
+import type { ArtifactStore } from "../store/artifact-store.ts";
+import type { LoggedEvent } from "../store/event-log.ts";
+import { TranscriptService } from "../transcript/service.ts";
+import { CommandHandler } from "./commands.ts";
+import type { CoordinatorOptions } from "./coordinator.ts";
+
+export interface Opened {
+  commands: CommandHandler;
+  transcript: TranscriptService | null;
+  /** Public keys of the coordinator's replacement contributors. */
+  replacementKeys: ParticipantId[];
+  /** The current round's contributors: they get a fresh grace period for their heartbeats. */
+  roundContributors: ParticipantId[];
+}
+
+async function initialize(options: CoordinatorOptions, curve: Curve, artifacts: ArtifactStore, commands: CommandHandler, say: (line: string) => void): Promise<void> {
+  const ceremonyId = toHex(crypto.getRandomValues(new Uint8Array(32)));
+  const params: CeremonyParams = { ceremonyId, power: options.settings.power, chunkSize: options.settings.chunkSize };
+  const accumulator: string[] = [];
+  for (let k = 0; k < numChunks(params); k++) {
+    const bytes = initialChunk(curve, params, k);
+    accumulator.push((await artifacts.put(bytes, { maxBytes: bytes.length, exactBytes: bytes.length })).hash);
+  }
+  await commands.execute({
+    type: "Initialize",
+    now: (options.now ?? Date.now)(),
+    settings: { ...options.settings, ceremonyId, numChunks: numChunks(params), coordinator: options.coordinatorKey.publicKey },
+    accumulator,
+    challenge: toHex(firstChallengeHash(curve, params.power)),
+  });
+  say(`initialized ceremony ${ceremonyId.slice(0, 16)}… (power ${params.power}, ${numChunks(params)} chunks of ${params.chunkSize})`);
+}
+
+export async function openCeremony(options: CoordinatorOptions, curve: Curve, artifacts: ArtifactStore, onFatal: (err: unknown) => void): Promise<Opened> {
+  const say = (line: string): void => options.log?.(line);
+  const now = (): number => (options.now ?? Date.now)();
+  const { commands, repaired, events } = await CommandHandler.open(join(options.dataDir, "events.jsonl"), onFatal);
+  // Every append from here on is also kept for the transcript's catch-up, until the transcript takes them itself.
+  const pending: LoggedEvent<CeremonyEvent>[] = [...events];
+  let transcript: TranscriptService | null = null;
+  commands.onCommit((entries, state) => {
+    if (transcript) transcript.committed(entries, state);
+    else pending.push(...entries);
+  });
+  if (repaired) say(`event log: dropped a torn tail of ${repaired.droppedBytes} bytes`);
+  if (commands.state.phase === "setup") await initialize(options, curve, artifacts, commands, say);
+  else say(`resumed from ${events.length} events (phase ${commands.state.phase})`);
+
+  const me = options.coordinatorKey.publicKey;
+  const registered = (): { verifiers: string[]; replacements: string[]; banned: string[] } => {
+    const s = commands.state;
+    return s.phase === "setup" ? { verifiers: [], replacements: [], banned: [] } : s;
+  };
+  if (options.verifiers > 0 && !registered().verifiers.includes(me)) {
+    await commands.execute({ type: "JoinQueue", now: now(), participant: me, role: "verifier" });
+  }
+  const replacementKeys: ParticipantId[] = [];
+  for (let i = 0; i < (options.replacements ?? 0); i++) {
+    const { key } = await ensureKeyFile(join(options.dataDir, `replacement-${i + 1}.key`));
+    replacementKeys.push(key.publicKey);
+    const r = registered();
+    if (commands.state.phase !== "finalized" && !r.replacements.includes(key.publicKey) && !r.banned.includes(key.publicKey)) {
+      await commands.execute({ type: "JoinQueue", now: now(), participant: key.publicKey, role: "replacement" });
+    }
+  }
+  if (options.transcript) {
+    const s = commands.state;
+    if (s.phase === "setup") throw new Error("the transcript opens after initialization");
+    const opened = await TranscriptService.open({
+      dataDir: options.dataDir,
+      state: s,
+      coordinatorKey: options.coordinatorKey,
+      artifacts,
+      settings: options.transcript,
+      log: say,
+    });
+    const caught = await opened.catchUp(pending);
+    if (caught > 0) say(`transcript: committed ${caught} event(s) it was missing`);
+    transcript = opened;
+    if (s.phase === "finalized") await opened.commitFinal(s.finalHash);
+  }
+  return { commands, transcript, replacementKeys, roundContributors: currentRound(commands.state)?.contributors ?? [] };
+}
