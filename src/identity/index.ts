@@ -27,5 +27,19 @@ export {
   toChecksumAddress,
   type SignatureFault,
 } from "./ethereum.ts";
+export { NonceStore, type IssuedNonce, type NonceStoreOptions } from "./nonces.ts";
 export { MAX_SIWE_MESSAGE_LENGTH, formatSiweMessage, parseSiweMessage, siweFieldsProblem, type SiweFields, type SiweParseResult } from "./siwe.ts";
 export { rfc3339, rfc3339Millis } from "./siwe-grammar.ts";
+export { TOKEN_SYNTAX, TokenSchema, newToken, tokenIdentity, verifyToken, type TokenVerdict } from "./tokens.ts";
+export {
+  DEFAULT_CLOCK_SKEW_MS,
+  SIWE_ERROR_CODES,
+  siweMessageFor,
+  siweStatement,
+  verifySiwe,
+  type SiweErrorCode,
+  type SiweExpectation,
+  type SiweProof,
+  type SiweRequest,
+  type SiweVerdict,
+} from "./verify.ts";
