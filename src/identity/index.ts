@@ -14,6 +14,16 @@
  *   nothing to make; with a minimum transaction count (read from an Ethereum node the operator trusts) each
  *   identity also has a history that costs gas to build. It proves nothing about the person behind the address.
  */
+export { admit, type AdmissionErrorCode, type AdmissionPolicy, type AdmissionVerdict } from "./admission.ts";
+export { siweChallenge, siweOrigin, type SiweOrigin } from "./challenge.ts";
+export {
+  DEFAULT_RPC_TIMEOUT_MS,
+  RpcError,
+  checkEligibility,
+  transactionCount,
+  type EligibilityPolicy,
+  type EligibilityVerdict,
+} from "./eligibility.ts";
 export {
   ADDRESS_SYNTAX,
   PRIVATE_KEY_SYNTAX,
@@ -27,7 +37,18 @@ export {
   toChecksumAddress,
   type SignatureFault,
 } from "./ethereum.ts";
+export { ETH_KEY_FILE_ERROR_CODES, EthKeyFileError, parseEthKeyFile, readEthKeyFile, type EthKey, type EthKeyFileErrorCode } from "./eth-key-file.ts";
 export { NonceStore, type IssuedNonce, type NonceStoreOptions } from "./nonces.ts";
+export {
+  IDENTITY_MODES,
+  IdentityModeSchema,
+  IdentityProofSchema,
+  SiweChallengeSchema,
+  SiweProofSchema,
+  type IdentityMode,
+  type IdentityProof,
+  type SiweChallenge,
+} from "./schemas.ts";
 export { MAX_SIWE_MESSAGE_LENGTH, formatSiweMessage, parseSiweMessage, siweFieldsProblem, type SiweFields, type SiweParseResult } from "./siwe.ts";
 export { rfc3339, rfc3339Millis } from "./siwe-grammar.ts";
 export { TOKEN_SYNTAX, TokenSchema, newToken, tokenIdentity, verifyToken, type TokenVerdict } from "./tokens.ts";
