@@ -16,7 +16,7 @@ import { closeCurve } from "../src/crypto/curve.ts";
 import { LocalOps } from "../src/crypto/ops.ts";
 import { createApp } from "../src/api/app.ts";
 import { Coordinator } from "../src/server/coordinator.ts";
-import { DEFAULT_FAULT_SETTINGS } from "../src/core/model.ts";
+import { DEFAULT_FAULT_SETTINGS, OPEN_ADMISSION } from "../src/core/model.ts";
 
 const { values } = parseArgs({ options: { participants: { type: "string" }, requests: { type: "string" }, concurrency: { type: "string" } } });
 const participants = Number(values.participants ?? 1000);
@@ -51,7 +51,7 @@ const dir = await mkdtemp(join(tmpdir(), "ceremony-bench-api-"));
 const admin = generateKeyPair();
 const coord = await Coordinator.open({
   dataDir: dir,
-  settings: { power: 8, chunkSize: 64, contributorsPerRound: 5, lockLimit: 1, roundStartWaitMs: 3_600_000, ...DEFAULT_FAULT_SETTINGS, admins: [admin.publicKey] },
+  settings: { power: 8, chunkSize: 64, contributorsPerRound: 5, lockLimit: 1, roundStartWaitMs: 3_600_000, ...DEFAULT_FAULT_SETTINGS, ...OPEN_ADMISSION, admins: [admin.publicKey] },
   tickMs: 1000,
   verifiers: 0,
   coordinatorKey: admin,

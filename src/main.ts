@@ -3,6 +3,7 @@
 import { admin, usage as adminUsage } from "./cli/admin.ts";
 import { contribute, usage as contributeUsage } from "./cli/contribute.ts";
 import { CliError } from "./cli/errors.ts";
+import { ClientError } from "./client/errors.ts";
 import { keygen, usage as keygenUsage } from "./cli/keygen.ts";
 import { serve, usage as serveUsage } from "./cli/serve.ts";
 import { simulate, usage as simulateUsage } from "./cli/simulate.ts";
@@ -51,7 +52,9 @@ main(process.argv.slice(2)).then(
       process.exit(err.exitCode);
     }
     const message = err instanceof Error ? err.message : String(err);
-    console.error(`ceremony: ${message.split("\n")[0]}`);
+    // A refusal shows its stable code (ALREADY_CONTRIBUTED, NOT_A_VERIFIER…), so scripts and people can act on it.
+    const code = err instanceof ClientError && err.code !== "HTTP_ERROR" ? `${err.code}: ` : "";
+    console.error(`ceremony: ${code}${message.split("\n")[0]}`);
     process.exit(1);
   },
 );

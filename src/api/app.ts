@@ -6,17 +6,20 @@
 import { Hono, type Context } from "hono";
 import { validator } from "hono/validator";
 import * as v from "valibot";
-import type { ReplayGuard } from "../auth/replay.ts";
+import { ReplayGuard } from "../auth/replay.ts";
 import { createGitServer } from "../git-http/server.ts";
 import { errorBody } from "../lib/error-body.ts";
 import { isKeyHex } from "../lib/hex.ts";
 import { ApiError, handleError } from "./errors.ts";
 import { requireSignature, requireSignatureStreaming, type AuthVariables, type StreamingAuthVariables } from "./middleware.ts";
-import { AckBody, FinalizeBody, JoinBody, ParticipantBody, ReasonBody, VerdictBody } from "./schemas.ts";
+import { AckBody, FinalizeBody, InvitationsBody, JoinBody, ParticipantBody, ReasonBody, VerdictBody } from "./schemas.ts";
 import type { CeremonyService, FileStream } from "./service.ts";
 
 export interface AppOptions {
+  /** Nonces of signed requests by known participants. */
   replay: ReplayGuard;
+  /** Nonces of keys the coordinator does not know yet (they may only join); default: a small evicting guard. */
+  strangers?: ReplayGuard;
   now?: () => number;
   /** The transcript repository served read-only at /transcript.git; omitted, none is served. */
   transcriptRepo?: string;
@@ -46,8 +49,16 @@ function octets(file: FileStream, headers: Record<string, string> = {}): Respons
 
 export function createApp(service: CeremonyService, options: AppOptions) {
   const now = options.now ?? Date.now;
-  const signed = requireSignature({ replay: options.replay, now, maxBodyBytes: MAX_JSON_BYTES });
-  const signedUpload = requireSignatureStreaming({ replay: options.replay, now, maxBodyBytes: MAX_UPLOAD_BYTES });
+  const auth = {
+    ceremony: () => service.info().ceremonyId,
+    replay: options.replay,
+    strangers: options.strangers ?? new ReplayGuard({ windowMs: options.replay.windowMs, maxEntries: 20_000, maxEntriesPerKey: 16, evictWhenFull: true }),
+    known: (key: string) => service.knows(key),
+    now,
+  };
+  const signed = requireSignature({ ...auth, maxBodyBytes: MAX_JSON_BYTES });
+  const signedByAnyone = requireSignature({ ...auth, openToStrangers: true, maxBodyBytes: MAX_JSON_BYTES });
+  const signedUpload = requireSignatureStreaming({ ...auth, maxBodyBytes: MAX_UPLOAD_BYTES });
 
   const app = new Hono<{ Variables: AuthVariables & StreamingAuthVariables }>()
     .onError(handleError)
@@ -59,7 +70,11 @@ export function createApp(service: CeremonyService, options: AppOptions) {
       if (!isKeyHex(p)) throw new ApiError("NOT_FOUND", "not a participant key");
       return c.json({ receipts: await service.receipts(p) });
     })
-    .post("/v1/queue/join", signed, body(JoinBody), async (c) => c.json({ instruction: await service.join(c.get("participant"), c.req.valid("json").role) }))
+    .post("/v1/queue/join", signedByAnyone, body(JoinBody), async (c) => {
+      const { role, proof } = c.req.valid("json");
+      return c.json({ instruction: await service.join(c.get("participant"), role, proof) });
+    })
+    .post("/v1/identity/challenge", signedByAnyone, (c) => c.json(service.siweChallenge()))
     .post("/v1/queue/leave", signed, async (c) => {
       await service.leave(c.get("participant"));
       return c.json({ ok: true as const });
@@ -94,7 +109,12 @@ export function createApp(service: CeremonyService, options: AppOptions) {
     .post("/v1/admin/ban", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "ban", c.req.valid("json")) }))
     .post("/v1/admin/unban", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "unban", c.req.valid("json")) }))
     .post("/v1/admin/restart-round", signed, body(ReasonBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "restart-round", c.req.valid("json")) }))
-    .post("/v1/admin/finalize", signed, body(FinalizeBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "finalize", c.req.valid("json")) }));
+    .post("/v1/admin/finalize", signed, body(FinalizeBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "finalize", c.req.valid("json")) }))
+    .post("/v1/admin/verifiers/add", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-verifier", c.req.valid("json")) }))
+    .post("/v1/admin/verifiers/remove", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-verifier", c.req.valid("json")) }))
+    .post("/v1/admin/admins/add", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-admin", c.req.valid("json")) }))
+    .post("/v1/admin/admins/remove", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-admin", c.req.valid("json")) }))
+    .post("/v1/admin/invitations", signed, body(InvitationsBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "invite", c.req.valid("json")) }));
   if (options.transcriptRepo) app.route("/", createGitServer({ repoDir: options.transcriptRepo }));
   return app;
 }

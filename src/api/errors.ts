@@ -37,6 +37,15 @@ const DOMAIN_STATUS: Record<DomainErrorCode, ContentfulStatusCode> = {
   UNKNOWN_PARTICIPANT: 404,
   NOT_BANNED: 409,
   INVALID_COMMAND: 400,
+  IDENTITY_REQUIRED: 401,
+  UNKNOWN_INVITATION: 403,
+  IDENTITY_IN_USE: 409,
+  ALREADY_REGISTERED: 409,
+  NOT_REGISTERED: 404,
+  LAST_ADMIN: 409,
+  LAST_VERIFIER: 409,
+  NO_AGGREGATED_ROUND: 409,
+  BEACON_INVALID: 400,
 };
 
 /** Errors the API and the shell raise themselves (bad requests, missing things, shutting down). */
@@ -47,6 +56,22 @@ const API_STATUS = {
   NOT_READY: 409,
   STALE_INSTRUCTION: 409,
   SHUTTING_DOWN: 503,
+  MALFORMED_CHUNK: 400,
+  // Admission (identity/): what a join's proof failed to establish.
+  TOKEN_MALFORMED: 400,
+  SIWE_MALFORMED: 400,
+  SIWE_NONCE: 401,
+  SIWE_BAD_SIGNATURE: 401,
+  SIWE_EXPIRED: 401,
+  SIWE_NOT_YET_VALID: 401,
+  SIWE_WRONG_DOMAIN: 403,
+  SIWE_WRONG_URI: 403,
+  SIWE_WRONG_CHAIN: 403,
+  SIWE_WRONG_CEREMONY: 403,
+  SIWE_WRONG_KEY: 403,
+  TOKEN_UNKNOWN: 403,
+  NOT_ELIGIBLE: 403,
+  ELIGIBILITY_UNAVAILABLE: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 export type ApiErrorCode = keyof typeof API_STATUS;
 
@@ -58,6 +83,7 @@ const AUTH_STATUS: Record<AuthFailureCode, ContentfulStatusCode> = {
   AUTH_REPLAYED: 401,
   AUTH_REPLAY_FULL: 503,
   AUTH_RATE_LIMITED: 429,
+  AUTH_UNKNOWN_KEY: 403,
 };
 
 const BODY_STATUS: Record<BodyErrorCode, ContentfulStatusCode> = { BODY_TOO_LARGE: 413, BODY_HASH_MISMATCH: 400 };

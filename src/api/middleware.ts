@@ -15,7 +15,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { assertDeclaredLength, BodyError, readBodyCapped, type BodyErrorCode } from "../auth/body.ts";
 import type { ReplayGuard } from "../auth/replay.ts";
-import { type AuthFailureCode, BODY_HASH_HEADER, parseAuthHeaders, verifyRequest } from "../auth/sign.ts";
+import { type AuthFailureCode, BODY_HASH_HEADER, parseAuthHeaders, verifyRequest, type ReplayPolicy } from "../auth/sign.ts";
 import { errorResponse, statusOf } from "./errors.ts";
 
 export type AuthVariables = {
@@ -32,10 +32,33 @@ export type StreamingAuthVariables = {
 };
 
 export interface SignatureOptions {
+  /** The ceremony's id: signatures name it (a request signed for another ceremony is refused). */
+  ceremony: () => string;
+  /** Nonces of known participants' requests. */
   replay: ReplayGuard;
+  /**
+   * Who the coordinator knows (queued, in a round, verifier, admin). Unknown keys may only use routes marked
+   * `strangers: true` (joining), and their nonces go to `strangers`, a separate guard, so a flood of fresh keys
+   * cannot fill the one that known participants need. Without it, every key is treated as known.
+   */
+  known?: (publicKey: string) => boolean;
+  strangers?: ReplayGuard;
+  /** Whether unknown keys may use this route. */
+  openToStrangers?: boolean;
   /** Milliseconds since the epoch; default Date.now. */
   now?: () => number;
   maxBodyBytes: number;
+}
+
+function policyOf(options: SignatureOptions): ReplayPolicy {
+  const known = options.known;
+  const strangers = options.strangers ?? options.replay;
+  return {
+    windowMs: options.replay.windowMs,
+    guardFor: (key) => (!known || known(key) ? options.replay : strangers),
+    admit: (key) =>
+      !known || options.openToStrangers || known(key) ? null : { ok: false, code: "AUTH_UNKNOWN_KEY", message: "this key is not known to the ceremony: join the queue first" },
+  };
 }
 
 function refuse(c: Context, f: { code: AuthFailureCode | BodyErrorCode; message: string }): Response {
@@ -49,6 +72,7 @@ function pathOf(c: Context): string {
 
 export function requireSignature(options: SignatureOptions) {
   const now = options.now ?? Date.now;
+  const policy = policyOf(options);
   return createMiddleware<{ Variables: AuthVariables }>(async (c, next) => {
     const at = now();
     // Fail on the headers alone before reading up to maxBodyBytes of an unauthenticated body.
@@ -62,7 +86,7 @@ export function requireSignature(options: SignatureOptions) {
       if (error instanceof BodyError) return refuse(c, error);
       throw error;
     }
-    const result = verifyRequest({ method: c.req.method, path: pathOf(c), headers: c.req.raw.headers, now: at, bodyHash: body.hash }, options.replay);
+    const result = verifyRequest({ ceremony: options.ceremony(), method: c.req.method, path: pathOf(c), headers: c.req.raw.headers, now: at, bodyHash: body.hash }, policy);
     if (!result.ok) return refuse(c, result);
     c.set("participant", result.participant);
     c.set("rawBody", body.bytes);
@@ -75,6 +99,7 @@ export function requireSignature(options: SignatureOptions) {
 
 export function requireSignatureStreaming(options: SignatureOptions) {
   const now = options.now ?? Date.now;
+  const policy = policyOf(options);
   return createMiddleware<{ Variables: StreamingAuthVariables }>(async (c, next) => {
     try {
       assertDeclaredLength(c.req.raw.headers, options.maxBodyBytes);
@@ -87,7 +112,7 @@ export function requireSignatureStreaming(options: SignatureOptions) {
     if (!early.ok) return refuse(c, early);
     const declared = c.req.header(BODY_HASH_HEADER);
     if (declared === undefined) return refuse(c, { code: "AUTH_MISSING", message: `missing header: ${BODY_HASH_HEADER}` });
-    const result = verifyRequest({ method: c.req.method, path: pathOf(c), headers: c.req.raw.headers, now: at, bodyHash: declared }, options.replay);
+    const result = verifyRequest({ ceremony: options.ceremony(), method: c.req.method, path: pathOf(c), headers: c.req.raw.headers, now: at, bodyHash: declared }, policy);
     if (!result.ok) return refuse(c, result);
     c.set("participant", result.participant);
     c.set("declaredBodyHash", declared);

@@ -8,6 +8,7 @@ import type { Instruction, StatusView, VerificationTask } from "../core/views.ts
 import { AnyHex, HashHex, hexSchema, KeyHex } from "../lib/hex.ts";
 import type { RemoteStatus } from "../transcript/backup.ts";
 import { ReceiptSchema } from "../transcript/receipt.ts";
+import { IdentityProofSchema } from "../identity/schemas.ts";
 import type { TranscriptStatus } from "../transcript/service.ts";
 
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -15,7 +16,10 @@ const text = (max: number) => v.optional(v.pipe(v.string(), v.maxLength(max)), "
 
 // --- requests ---------------------------------------------------------------------------------------------------
 
-export const JoinBody = v.object({ role: v.optional(v.picklist(["contributor", "verifier"]), "contributor") });
+/** A join: a contributor, with how it proves who it is when the ceremony admits by identity (serve --identity); or a trusted verifier checking in. */
+export const JoinBody = v.object({ role: v.optional(v.picklist(["contributor", "verifier"]), "contributor"), proof: v.optional(IdentityProofSchema) });
+export type { IdentityProof, SiweChallenge } from "../identity/schemas.ts";
+export { SiweChallengeSchema } from "../identity/schemas.ts";
 export const AckBody = v.object({ id: v.pipe(v.string(), v.maxLength(200)) });
 export const VerdictBody = v.object({
   round: v.pipe(v.number(), v.integer(), v.minValue(1)),
@@ -23,7 +27,7 @@ export const VerdictBody = v.object({
   position: count,
   hash: HashHex,
   ok: v.boolean(),
-  code: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  code: v.optional(v.pipe(v.string(), v.regex(/^[A-Z0-9_]{1,64}$/, "a rejection code is 1 to 64 of A-Z, 0-9 and _"))),
 });
 export type Verdict = v.InferOutput<typeof VerdictBody>;
 export const ParticipantBody = v.object({ participant: KeyHex, reason: text(500) });
@@ -32,7 +36,9 @@ export const FinalizeBody = v.object({
   beacon: hexSchema([1, 64], "beacon must be 1..64 bytes of lowercase hex"),
   numIterationsExp: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(40)), 10),
 });
-export const ADMIN_ACTIONS = ["drop", "ban", "unban", "restart-round", "finalize"] as const;
+/** Invitation tokens by their identity (the tagged hash, identity/tokens.ts): the coordinator never sees a token. */
+export const InvitationsBody = v.object({ hashes: v.pipe(v.array(hexSchema(32)), v.minLength(1), v.maxLength(10_000)) });
+export const ADMIN_ACTIONS = ["drop", "ban", "unban", "restart-round", "finalize", "add-verifier", "remove-verifier", "add-admin", "remove-admin", "invite"] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
 // --- answers ----------------------------------------------------------------------------------------------------

@@ -6,7 +6,16 @@
 import type { CeremonyEvent, ParticipantId } from "../core/model.ts";
 import type { Instruction, VerificationTask } from "../core/views.ts";
 import type { Receipt } from "../transcript/receipt.ts";
-import type { AdminAction, CeremonyInfo, Parent, Status, Uploaded, Verdict } from "./schemas.ts";
+import type { AdminAction, CeremonyInfo, IdentityProof, Parent, SiweChallenge, Status, Uploaded, Verdict } from "./schemas.ts";
+
+/** What admin actions carry: the participant (drop, ban, unban, add-/remove-verifier, add-/remove-admin), a reason, the beacon (finalize), invitation hashes (invite). */
+export interface AdminBody {
+  participant?: string;
+  reason?: string;
+  beacon?: string;
+  numIterationsExp?: number;
+  hashes?: string[];
+}
 
 export interface FileStream {
   stream: ReadableStream<Uint8Array>;
@@ -22,7 +31,12 @@ export interface CeremonyService {
   /** The published .ptau and its hash, once finalized. */
   finalPtau(): Promise<FileStream & { hash: string }>;
 
-  join(participant: ParticipantId, role: "contributor" | "verifier"): Promise<Instruction>;
+  /** Whether the coordinator knows this key (queued, in the round, a verifier, an admin, its own): others may only join. */
+  knows(participant: ParticipantId): boolean;
+  /** Joins the queue (a contributor, proving its identity when the ceremony asks), or checks in as a trusted verifier. */
+  join(participant: ParticipantId, role: "contributor" | "verifier", proof?: IdentityProof): Promise<Instruction>;
+  /** A fresh nonce and what else a Sign-In with Ethereum message must name (ceremonies that admit by Ethereum). */
+  siweChallenge(): SiweChallenge;
   leave(participant: ParticipantId): Promise<void>;
   heartbeat(participant: ParticipantId): Instruction;
   instruction(participant: ParticipantId): Instruction;
@@ -39,5 +53,5 @@ export interface CeremonyService {
   nextTask(verifier: ParticipantId): VerificationTask | null;
   verdict(verifier: ParticipantId, verdict: Verdict): Promise<void>;
 
-  admin(actor: ParticipantId, action: AdminAction, body: { participant?: string; reason?: string; beacon?: string; numIterationsExp?: number }): Promise<CeremonyEvent[]>;
+  admin(actor: ParticipantId, action: AdminAction, body: AdminBody): Promise<CeremonyEvent[]>;
 }

@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import git from "isomorphic-git";
-import { decodeChunk } from "../crypto/chunk.ts";
-import { bytesEqual } from "../crypto/hash.ts";
+import { decodeChunk, decodeChunkHeader, NO_CONTRIBUTOR } from "../crypto/chunk.ts";
+import { bytesEqual, toHex } from "../crypto/hash.ts";
 import type { CeremonyParams } from "../crypto/params.ts";
 import { openPtau } from "../crypto/ptau.ts";
 import { checkReceipt, type Receipt } from "../transcript/receipt.ts";
@@ -107,11 +107,34 @@ export async function checkReceiptFiles(dir: string, ctx: ReceiptContext, progre
 }
 
 /**
- * Whether a verified contribution is in the final result: its round was aggregated with it, and the final .ptau
- * (which must hash to CeremonyFinalized's hash) has a record with the key of the contributor's chunk 0 in that round.
+ * Whether a contribution lies on the chain that leads to the last aggregated accumulator: starting from that
+ * accumulator's chunk file and following the parent hash each chunk file binds in its own header, back to the
+ * generators, the contribution's file must be met. The events are not trusted for this: a coordinator (or a
+ * verifier) that let a later contribution skip an earlier one cannot make the files chain through it.
+ */
+export async function onChain(files: TranscriptFiles, ledger: Ledger, v: VerifiedContribution): Promise<number> {
+  const last = ledger.aggregated.at(-1);
+  if (!last) throw new Error("no round was aggregated");
+  const contributors = last.round.contributors.length;
+  let hash: string | undefined = last.round.chunks[v.chunk]?.contributions[contributors - 1]?.hash;
+  for (let steps = 0; hash !== undefined; steps++) {
+    if (hash === v.hash) return steps;
+    const header = decodeChunkHeader(await files.get(hash));
+    if (!header) throw new Error(`chunk file ${hash.slice(0, 16)}… on the chain of chunk ${v.chunk} does not decode`);
+    if (header.contributor === NO_CONTRIBUTOR) break; // the generators: the start of every chain
+    hash = toHex(header.parentHash);
+  }
+  throw new Error(`the contribution was erased: the final accumulator's chunk ${v.chunk} does not build on it (its chain of chunk files never meets ${v.hash.slice(0, 16)}…)`);
+}
+
+/**
+ * Whether a verified contribution is in the final result: its round was aggregated with it, the final accumulator
+ * builds on it (onChain), and the final .ptau (which must hash to CeremonyFinalized's hash) has a record with the
+ * key of the contributor's chunk 0 in that round.
  */
 export async function inFinalResult(files: TranscriptFiles, params: CeremonyParams, ledger: Ledger, v: VerifiedContribution): Promise<string> {
   if (!ledger.finalized) throw new Error("the ceremony is not finalized");
+  await onChain(files, ledger, v);
   const aggregate = ledger.aggregateHolding(v);
   if (!aggregate) throw new Error(`round ${v.round} was not aggregated with this contribution (it was replaced or its round restarted)`);
   const chunk0 = aggregate.round.chunks[0]?.contributions[v.position];

@@ -106,7 +106,11 @@ export class Replay {
       case "CeremonyFinalized":
         return this.finalized(before, event);
       case "ParticipantQueued":
-      case "VerifierRegistered":
+      case "VerifierAdded":
+      case "VerifierRemoved":
+      case "AdminAdded":
+      case "AdminRemoved":
+      case "InvitationsIssued":
       case "ReplacementRegistered":
       case "ParticipantLeftQueue":
       case "RoundStarted":

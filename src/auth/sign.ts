@@ -2,9 +2,10 @@
  * Request signatures: a participant signs each HTTP request with its ed25519 key, and the server checks who sent
  * it, that it is recent, and that it is not a replay.
  *
- * The signed message is the UTF-8 encoding of these six lines joined by "\n" (no trailing newline):
+ * The signed message is the UTF-8 encoding of these seven lines joined by "\n" (no trailing newline):
  *
- *     ceremony-request-v1
+ *     ceremony-request-v2
+ *     <ceremony id>            64 lowercase hex: a request signed for one ceremony is worthless at any other
  *     <METHOD>                 upper-cased, e.g. POST
  *     <path with query>        as a WHATWG URL serialises it: pathname + search, e.g. /rounds/3/chunks/7?x=1
  *     <body hash>              128 lowercase hex digits: blake2b-512 of the body bytes (of no bytes if no body)
@@ -34,7 +35,7 @@ export const AUTH_HEADERS = {
 } as const;
 export const BODY_HASH_HEADER = "x-ceremony-body-hash";
 
-const MESSAGE_TAG = "ceremony-request-v1";
+const MESSAGE_TAG = "ceremony-request-v2";
 const NONCE_BYTES = 16;
 
 export const AUTH_FAILURE_CODES = [
@@ -47,6 +48,8 @@ export const AUTH_FAILURE_CODES = [
   "AUTH_REPLAY_FULL",
   /** This key already has the most requests in flight the replay guard keeps for one key: retry shortly. */
   "AUTH_RATE_LIMITED",
+  /** A valid signature by a key the coordinator does not know, on a route for known participants only: join first. */
+  "AUTH_UNKNOWN_KEY",
 ] as const;
 export type AuthFailureCode = (typeof AUTH_FAILURE_CODES)[number];
 export type AuthFailure = { ok: false; code: AuthFailureCode; message: string };
@@ -72,6 +75,8 @@ export function canonicalPath(pathOrUrl: string): string {
 }
 
 export interface SignedFields {
+  /** The ceremony the request is for (its id, 64 hex). */
+  ceremony: string;
   method: string;
   path: string;
   bodyHash: string;
@@ -80,11 +85,13 @@ export interface SignedFields {
 }
 
 export function canonicalMessage(f: SignedFields): Uint8Array {
-  const lines = [MESSAGE_TAG, f.method.toUpperCase(), canonicalPath(f.path), f.bodyHash, String(f.timestamp), f.nonce];
+  const lines = [MESSAGE_TAG, f.ceremony, f.method.toUpperCase(), canonicalPath(f.path), f.bodyHash, String(f.timestamp), f.nonce];
   return new TextEncoder().encode(lines.join("\n"));
 }
 
 export interface SignInput {
+  /** The ceremony's id (GET /v1/ceremony): the signature is valid for this ceremony only. */
+  ceremony: string;
   method: string;
   /** Path with query, or a full URL (only its path and query are signed). */
   path: string;
@@ -102,6 +109,7 @@ export interface SignInput {
 export function signRequest(key: ParticipantKey, input: SignInput): Record<string, string> {
   if (input.body !== undefined && input.bodyHash !== undefined) throw new TypeError("signRequest takes body or bodyHash, not both");
   const fields: SignedFields = {
+    ceremony: input.ceremony,
     method: input.method,
     path: input.path,
     bodyHash: input.bodyHash ?? bodyHash(input.body),
@@ -184,6 +192,8 @@ export function parseAuthHeaders(headers: HeaderSource, now: number, windowMs: n
 }
 
 export type VerifyInput = {
+  /** The id of this coordinator's ceremony. */
+  ceremony: string;
   method: string;
   path: string;
   headers: HeaderSource;
@@ -191,18 +201,33 @@ export type VerifyInput = {
   now: number;
 } & ({ body: Uint8Array | string } | { bodyHash: string });
 
-/** Authenticates one request; on success its nonce is recorded in `replay`, whose window is the timestamp window. */
-export function verifyRequest(input: VerifyInput, replay: ReplayGuard): AuthResult {
-  const parsed = parseAuthHeaders(input.headers, input.now, replay.windowMs);
+/**
+ * Where nonces go: the replay guard for a signer (the coordinator keeps a separate, smaller one for keys it does
+ * not know), and, optionally, a refusal of a validly signed key before its nonce is recorded (keys the coordinator
+ * does not know, on routes only known participants may use).
+ */
+export interface ReplayPolicy {
+  windowMs: number;
+  guardFor(publicKey: string): ReplayGuard;
+  admit?(publicKey: string): AuthFailure | null;
+}
+
+/** Authenticates one request; on success its nonce is recorded in the signer's replay guard, whose window is the timestamp window. */
+export function verifyRequest(input: VerifyInput, replay: ReplayGuard | ReplayPolicy): AuthResult {
+  const policy: ReplayPolicy = "guardFor" in replay ? replay : { windowMs: replay.windowMs, guardFor: () => replay };
+  const windowMs = policy.windowMs;
+  const parsed = parseAuthHeaders(input.headers, input.now, windowMs);
   if (!parsed.ok) return parsed;
   const { auth } = parsed;
   const digest = "bodyHash" in input ? input.bodyHash : bodyHash(input.body);
   if (!v.is(BodyHashSchema, digest)) return failure("AUTH_MALFORMED", `${BODY_HASH_HEADER}: a blake2b-512 hash must be 128 lowercase hex digits`);
-  const message = canonicalMessage({ method: input.method, path: input.path, bodyHash: digest, timestamp: auth.timestamp, nonce: auth.nonce });
+  const message = canonicalMessage({ ceremony: input.ceremony, method: input.method, path: input.path, bodyHash: digest, timestamp: auth.timestamp, nonce: auth.nonce });
   if (!signatureValid(auth.signature, message, auth.publicKey)) {
-    return failure("AUTH_BAD_SIGNATURE", "the signature does not match this request and key");
+    return failure("AUTH_BAD_SIGNATURE", "the signature does not match this request and key (for this ceremony)");
   }
-  const verdict = replay.remember(auth.publicKey, auth.nonce, auth.timestamp, input.now);
+  const refused = policy.admit?.(auth.publicKey);
+  if (refused) return refused;
+  const verdict = policy.guardFor(auth.publicKey).remember(auth.publicKey, auth.nonce, auth.timestamp, input.now);
   switch (verdict) {
     case "fresh":
       return { ok: true, participant: auth.publicKey };
@@ -211,7 +236,7 @@ export function verifyRequest(input: VerifyInput, replay: ReplayGuard): AuthResu
     case "full":
       return failure("AUTH_REPLAY_FULL", "too many recent requests on the server; retry shortly");
     case "key-full":
-      return failure("AUTH_RATE_LIMITED", `more than ${replay.maxEntriesPerKey} requests from this key within the time window; retry shortly`);
+      return failure("AUTH_RATE_LIMITED", `more than ${policy.guardFor(auth.publicKey).maxEntriesPerKey} requests from this key within the time window; retry shortly`);
     default:
       return assertNever(verdict);
   }

@@ -7,6 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { generateKeyPair, readKeyFile, type ParticipantKey } from "../auth/keys.ts";
 import { Contributor } from "../client/contributor.ts";
 import { CeremonyClient } from "../client/http.ts";
+import { ethereumProof, tokenProof } from "../client/identity.ts";
 import { closeCurve, getCurve } from "../crypto/curve.ts";
 import { initMcl } from "../crypto/mcl.ts";
 import { WorkerPool } from "../crypto/pool.ts";
@@ -14,11 +15,13 @@ import { sleep } from "../lib/retry.ts";
 import { coordinatorUrl, parseFlags } from "./args.ts";
 import { CliError } from "./errors.ts";
 
-export const usage = `ceremony contribute --coordinator URL [--key FILE] [--entropy TEXT] [--receipt FILE] [--poll-ms N] [--give-up-after-ms N]
+export const usage = `ceremony contribute --coordinator URL [--key FILE] [--token TOKEN | --eth-key FILE] [--entropy TEXT] [--receipt FILE]
+    [--poll-ms N] [--give-up-after-ms N]
   Joins the queue, waits for its round, contributes to every chunk (download, compute, upload), then saves the
   coordinator's signed receipts (default receipt-<key>.json) and prints them. Without --key a fresh key is used.
   Rides out coordinator restarts and lost connections, retrying with backoff; gives up after --give-up-after-ms
-  (default 300000) without an answer.`;
+  (default 300000) without an answer. A ceremony that admits by invitation needs --token; one that admits by
+  Ethereum needs --eth-key (a file with the account's private key: it signs a Sign-In with Ethereum message).`;
 
 export async function contribute(argv: string[]): Promise<void> {
   const { values } = parseFlags("contribute", argv, {
@@ -28,7 +31,10 @@ export async function contribute(argv: string[]): Promise<void> {
     "poll-ms": { type: "string" },
     receipt: { type: "string" },
     "give-up-after-ms": { type: "string" },
+    token: { type: "string" },
+    "eth-key": { type: "string" },
   });
+  if (values.token !== undefined && values["eth-key"] !== undefined) throw new CliError("contribute: give --token or --eth-key, not both");
   const url = coordinatorUrl("contribute", values.coordinator);
   const pollMs = values["poll-ms"] ? Number(values["poll-ms"]) : 500;
   if (!Number.isInteger(pollMs) || pollMs < 10) throw new CliError("contribute: --poll-ms must be an integer ≥ 10");
@@ -47,7 +53,14 @@ export async function contribute(argv: string[]): Promise<void> {
   await initMcl();
   const curve = await getCurve();
   const pool = new WorkerPool();
-  const contributor = new Contributor(client, { ops: pool, curve, ...(values.entropy ? { entropy: values.entropy } : {}), log: (line) => console.log(`contribute: ${line}`) });
+  const proof = values.token !== undefined ? tokenProof(values.token) : values["eth-key"] !== undefined ? await ethereumProof(client, values["eth-key"]) : undefined;
+  const contributor = new Contributor(client, {
+    ops: pool,
+    curve,
+    ...(values.entropy ? { entropy: values.entropy } : {}),
+    ...(proof ? { proof } : {}),
+    log: (line) => console.log(`contribute: ${line}`),
+  });
   try {
     const done = await contributor.run(pollMs);
     console.log(`contribute: done: ${done.kind === "done" ? done.reason : ""}`);

@@ -4,10 +4,13 @@ import { join, resolve } from "node:path";
 import { ensureKeyFile } from "../auth/keys.ts";
 import { ReplayGuard } from "../auth/replay.ts";
 import { serveHttp } from "../adapters/bun/http.ts";
+import type { ServeSettings } from "../config/presets.ts";
 import { loadServeSettings, serveHelp, SERVE_OPTIONS, ConfigError } from "../config/serve.ts";
+import { FolderLocked, lockFolder } from "../store/folder-lock.ts";
 import { closeCurve } from "../crypto/curve.ts";
 import { WorkerPool } from "../crypto/pool.ts";
 import { createApp } from "../api/app.ts";
+import { createAdmission } from "../server/admission.ts";
 import { Coordinator } from "../server/coordinator.ts";
 import { restoreFromTranscript, RestoreError } from "../transcript/restore.ts";
 import { parseFlags } from "./args.ts";
@@ -17,7 +20,7 @@ export const usage = serveHelp();
 
 export async function serve(argv: string[]): Promise<void> {
   const options: Record<string, { type: "string"; multiple?: boolean }> = { preset: { type: "string" }, config: { type: "string" }, "restore-from": { type: "string" } };
-  for (const o of Object.values(SERVE_OPTIONS)) options[o.flag.slice(2)] = { type: "string", ...(o.flag === "--admin" || o.flag === "--backup-remote" ? { multiple: true } : {}) };
+  for (const o of Object.values(SERVE_OPTIONS)) options[o.flag.slice(2)] = { type: "string", ...(o.repeatable ? { multiple: true } : {}) };
   const { values } = parseFlags("serve", argv, options);
   let settings;
   try {
@@ -28,6 +31,22 @@ export async function serve(argv: string[]): Promise<void> {
   }
   const data = resolve(settings.data);
   await mkdir(data, { recursive: true });
+  // Before anything else is created or read: one coordinator per data folder.
+  let lock;
+  try {
+    lock = await lockFolder(data);
+  } catch (err) {
+    if (err instanceof FolderLocked) throw new CliError(`serve: ${err.message}`);
+    throw err;
+  }
+  try {
+    await serveLocked(settings, data, values["restore-from"]);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function serveLocked(settings: ServeSettings, data: string, restoreFrom: unknown): Promise<void> {
   console.log(`ceremony: data folder ${data} (preset ${settings.preset})`);
 
   const admins = [...settings.admins];
@@ -37,7 +56,6 @@ export async function serve(argv: string[]): Promise<void> {
     admins.push(key.publicKey);
     console.log(`ceremony: admin key ${created ? "created at" : "read from"} ${join(data, "admin.key")}`);
   }
-  const restoreFrom = values["restore-from"];
   if (typeof restoreFrom === "string") {
     try {
       await restoreFromTranscript(restoreFrom, data, (line) => console.log(`ceremony: ${line}`));
@@ -62,8 +80,19 @@ export async function serve(argv: string[]): Promise<void> {
       lockTimeoutMs: settings.lockTimeoutMs,
       maxVerificationFailures: settings.maxVerificationFailures,
       dropsBeforeBan: settings.dropsBeforeBan,
+      turnTimeoutMs: settings.turnTimeoutMs,
       admins,
+      identity: settings.identity,
+      contributionsPerIdentity: settings.contributionsPerIdentity,
     },
+    verifierKeys: settings.verifierKeys,
+    admission: createAdmission({
+      kind: settings.identity,
+      publicUrl: () => settings.publicUrl || listening,
+      chainId: settings.ethChainId,
+      rpcUrl: settings.ethRpcUrl,
+      minTransactions: settings.ethMinTransactions,
+    }),
     tickMs: settings.tickMs,
     verifiers: settings.verifiers,
     replacements: settings.replacementContributors,

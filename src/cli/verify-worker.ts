@@ -16,9 +16,7 @@ export async function verifyWorker(argv: string[]): Promise<void> {
   const { values } = parseFlags("verify-worker", argv, { coordinator: { type: "string" }, key: { type: "string" }, once: { type: "boolean" } });
   const client = new CeremonyClient(coordinatorUrl("verify-worker", values.coordinator), await readKeyFile(requireString("verify-worker", values.key, "--key")));
   const info = await client.ceremony();
-  await client.join("verifier").catch((err: unknown) => {
-    if (!(err instanceof ClientError && err.code === "ALREADY_QUEUED")) throw err;
-  });
+  await client.checkInAsVerifier();
   await initMcl();
   const curve = await getCurve();
   const pool = new WorkerPool();

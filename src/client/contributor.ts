@@ -6,7 +6,7 @@
  * instruction; what was acknowledged is never sent again.
  */
 import type { Curve } from "ffjavascript";
-import type { CeremonyInfo } from "../api/schemas.ts";
+import type { CeremonyInfo, IdentityProof } from "../api/schemas.ts";
 import type { Instruction } from "../core/views.ts";
 import { chunkHash } from "../crypto/chunk.ts";
 import { contributeChunk, type ContributionSlot } from "../crypto/contribute.ts";
@@ -29,6 +29,8 @@ export interface ContributorOptions {
   entropy?: string;
   log?: (line: string) => void;
   compute?: Compute;
+  /** The identity proof to join with, made when joining (a Sign-In with Ethereum needs a fresh nonce). */
+  proof?: () => Promise<IdentityProof>;
 }
 
 export type StepResult = "waited" | "locked" | "contributed" | "held" | "moved-on" | "done";
@@ -54,7 +56,8 @@ export class Contributor {
 
   /** Joins the queue; a participant already queued or in the round carries on from its instruction. */
   async join(): Promise<Instruction> {
-    this.instruction = await this.api.join().catch(async (err: unknown) => {
+    const proof = await this.options.proof?.();
+    this.instruction = await this.api.join(proof).catch(async (err: unknown) => {
       if (err instanceof ClientError && (err.code === "ALREADY_QUEUED" || err.code === "ALREADY_IN_ROUND")) return this.api.instruction();
       throw err;
     });

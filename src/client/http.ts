@@ -18,11 +18,15 @@ import {
   WithTask,
   type AdminAction,
   type CeremonyInfo,
+  type IdentityProof,
   type Parent,
+  type SiweChallenge,
+  SiweChallengeSchema,
   type Status,
   type Uploaded,
   type Verdict,
 } from "../api/schemas.ts";
+import type { AdminBody } from "../api/service.ts";
 import type { ParticipantKey } from "../auth/keys.ts";
 import { bodyHash, BODY_HASH_HEADER } from "../auth/sign.ts";
 import type { Instruction, VerificationTask } from "../core/views.ts";
@@ -75,7 +79,17 @@ export class CeremonyClient implements ParticipantApi {
   ) {
     const base = url.replace(/\/+$/, "");
     this.open = hc<AppType>(base, { fetch: ceremonyFetch(null, retry, fetchImpl) });
-    this.signed = hc<AppType>(base, { fetch: ceremonyFetch(key, retry, fetchImpl) });
+    const signer = key ? { key, ceremony: () => this.ceremonyId() } : null;
+    this.signed = hc<AppType>(base, { fetch: ceremonyFetch(signer, retry, fetchImpl) });
+  }
+
+  private idOnce: Promise<string> | null = null;
+
+  /** The ceremony's id, which every signature names; asked once. */
+  private ceremonyId(): Promise<string> {
+    this.idOnce ??= this.ceremony().then((info) => info.ceremonyId);
+    this.idOnce.catch(() => (this.idOnce = null));
+    return this.idOnce;
   }
 
   get id(): string {
@@ -94,8 +108,16 @@ export class CeremonyClient implements ParticipantApi {
   async status(): Promise<Status> {
     return read(await this.open.v1.status.$get(), StatusSchema);
   }
-  async join(role: "contributor" | "verifier" = "contributor"): Promise<Instruction> {
-    return (await read(await this.api.v1.queue.join.$post({ json: { role } }), WithInstruction)).instruction;
+  async join(proof?: IdentityProof): Promise<Instruction> {
+    return (await read(await this.api.v1.queue.join.$post({ json: { role: "contributor", ...(proof ? { proof } : {}) } }), WithInstruction)).instruction;
+  }
+  /** A fresh Sign-In with Ethereum challenge (a nonce, and what the message must name). */
+  async siweChallenge(): Promise<SiweChallenge> {
+    return read(await this.api.v1.identity.challenge.$post(), SiweChallengeSchema);
+  }
+  /** A trusted verifier checks in (keys the operator or an admin did not add are refused: NOT_A_VERIFIER). */
+  async checkInAsVerifier(): Promise<Instruction> {
+    return (await read(await this.api.v1.queue.join.$post({ json: { role: "verifier" } }), WithInstruction)).instruction;
   }
   async leave(): Promise<void> {
     await read(await this.api.v1.queue.leave.$post(), OkSchema);
@@ -140,20 +162,22 @@ export class CeremonyClient implements ParticipantApi {
   async finalPtau(): Promise<Uint8Array> {
     return bytesOf(await this.open.v1.ceremony["final.ptau"].$get());
   }
-  async admin(action: AdminAction, body: { participant?: string; reason?: string; beacon?: string; numIterationsExp?: number }): Promise<v.InferOutput<typeof EventsSchema>> {
+  async admin(action: AdminAction, body: AdminBody): Promise<v.InferOutput<typeof EventsSchema>> {
     const a = this.api.v1.admin;
-    const reason = body.reason ?? "";
-    const participant = body.participant ?? "";
-    const res =
-      action === "drop"
-        ? await a.drop.$post({ json: { participant, reason } })
-        : action === "ban"
-          ? await a.ban.$post({ json: { participant, reason } })
-          : action === "unban"
-            ? await a.unban.$post({ json: { participant, reason } })
-            : action === "restart-round"
-              ? await a["restart-round"].$post({ json: { reason } })
-              : await a.finalize.$post({ json: { beacon: body.beacon ?? "", numIterationsExp: body.numIterationsExp ?? 10 } });
-    return read(res, EventsSchema);
+    const participant = { participant: body.participant ?? "", reason: body.reason ?? "" };
+    const reason = { reason: body.reason ?? "" };
+    const answers: Record<AdminAction, () => Promise<Answer>> = {
+      drop: () => a.drop.$post({ json: participant }),
+      ban: () => a.ban.$post({ json: participant }),
+      unban: () => a.unban.$post({ json: participant }),
+      "restart-round": () => a["restart-round"].$post({ json: reason }),
+      finalize: () => a.finalize.$post({ json: { beacon: body.beacon ?? "", numIterationsExp: body.numIterationsExp ?? 10 } }),
+      "add-verifier": () => a.verifiers.add.$post({ json: participant }),
+      "remove-verifier": () => a.verifiers.remove.$post({ json: participant }),
+      "add-admin": () => a.admins.add.$post({ json: participant }),
+      "remove-admin": () => a.admins.remove.$post({ json: participant }),
+      invite: () => a.invitations.$post({ json: { hashes: body.hashes ?? [] } }),
+    };
+    return read(await answers[action](), EventsSchema);
   }
 }

@@ -3,7 +3,7 @@
  * turned into ClientErrors by the same status table, so the contributor loop cannot tell the difference.
  */
 import { classify } from "../api/errors.ts";
-import type { CeremonyInfo, Parent, Uploaded } from "../api/schemas.ts";
+import type { CeremonyInfo, IdentityProof, Parent, Uploaded } from "../api/schemas.ts";
 import type { CeremonyService } from "../api/service.ts";
 import { bodyHash } from "../auth/sign.ts";
 import type { Instruction } from "../core/views.ts";
@@ -30,8 +30,8 @@ export class InProcessParticipant implements ParticipantApi {
   ceremony(): Promise<CeremonyInfo> {
     return mapped(() => this.service.info());
   }
-  join(): Promise<Instruction> {
-    return mapped(() => this.service.join(this.id, "contributor"));
+  join(proof?: IdentityProof): Promise<Instruction> {
+    return mapped(() => this.service.join(this.id, "contributor", proof));
   }
   leave(): Promise<void> {
     return mapped(() => this.service.leave(this.id));

@@ -3,7 +3,7 @@
  * CLI) and in-process (in-process.ts: the coordinator's replacement contributors and the simulation harness). The
  * contributor loop (contributor.ts) runs on either, so it exists once.
  */
-import type { CeremonyInfo, Parent, Uploaded } from "../api/schemas.ts";
+import type { CeremonyInfo, IdentityProof, Parent, Uploaded } from "../api/schemas.ts";
 import type { Instruction } from "../core/views.ts";
 import type { Receipt } from "../transcript/receipt.ts";
 
@@ -11,7 +11,8 @@ export interface ParticipantApi {
   /** The participant's public key. */
   readonly id: string;
   ceremony(): Promise<CeremonyInfo>;
-  join(role?: "contributor"): Promise<Instruction>;
+  /** Joins the queue as a contributor, with the identity proof the ceremony asks for (none in an open one). */
+  join(proof?: IdentityProof): Promise<Instruction>;
   leave(): Promise<void>;
   heartbeat(): Promise<Instruction>;
   instruction(): Promise<Instruction>;

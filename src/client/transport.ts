@@ -29,18 +29,26 @@ function bodyBytes(body: RequestInit["body"]): Uint8Array {
   throw new ClientError(0, "BAD_REQUEST", "signed requests carry a string or bytes");
 }
 
+/** Who signs, and for which ceremony (its id, asked of the coordinator once). */
+export interface Signer {
+  key: ParticipantKey;
+  ceremony: () => Promise<string>;
+}
+
 /**
- * A fetch for hc: signs with `key` (or sends unsigned when null) and retries. A request that declares its body hash
+ * A fetch for hc: signs as `signer` (or sends unsigned when null) and retries. A request that declares its body hash
  * (uploads) is signed over that hash; any other over its bytes.
  */
-export function ceremonyFetch(key: ParticipantKey | null, policy: RetryPolicy, fetchImpl: typeof fetch = fetch): typeof fetch {
+export function ceremonyFetch(signer: Signer | null, policy: RetryPolicy, fetchImpl: typeof fetch = fetch): typeof fetch {
   const attempt = async (input: Parameters<typeof fetch>[0], init: RequestInit = {}): Promise<Response> => {
     const headers = new Headers(init.headers);
-    if (key) {
+    if (signer) {
+      const { key } = signer;
+      const ceremony = await signer.ceremony();
       const method = init.method ?? "GET";
       const path = input instanceof Request ? input.url : String(input);
       const declared = headers.get(BODY_HASH_HEADER);
-      const auth = declared ? signRequest(key, { method, path, bodyHash: declared }) : signRequest(key, { method, path, body: bodyBytes(init.body) });
+      const auth = declared ? signRequest(key, { ceremony, method, path, bodyHash: declared }) : signRequest(key, { ceremony, method, path, body: bodyBytes(init.body) });
       for (const [name, value] of Object.entries(auth)) headers.set(name, value);
     }
     const res = await fetchImpl(input, { ...init, headers });

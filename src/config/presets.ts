@@ -1,4 +1,6 @@
 /** The three presets: dev (a local ceremony in seconds), test (tiny and fast, for the test suites), production. */
+import type { IdentityKind } from "../core/model.ts";
+
 export type PresetName = "dev" | "test" | "production";
 
 export interface ServeSettings {
@@ -20,10 +22,21 @@ export interface ServeSettings {
   threads: number;
   /** Admin public keys (hex); on the dev preset with none, serve creates <data>/admin.key. */
   admins: string[];
+  /** Trusted external verifiers' public keys (hex); the coordinator's own verifiers are trusted too. */
+  verifierKeys: string[];
+  /** How participants are admitted. */
+  identity: IdentityKind;
+  contributionsPerIdentity: number;
+  /** Sign-In with Ethereum: the chain id messages must name (the domain and URI are the public URL's). */
+  ethChainId: number;
+  /** Ethereum JSON-RPC endpoint for eligibility; empty: no check. */
+  ethRpcUrl: string;
+  ethMinTransactions: number;
   /** Allowed clock skew for signed requests. */
   signatureWindowMs: number;
   heartbeatTimeoutMs: number;
   lockTimeoutMs: number;
+  turnTimeoutMs: number;
   maxVerificationFailures: number;
   dropsBeforeBan: number;
   /** Coordinator-owned contributors run in-process to take over dropped contributors' positions. */
@@ -45,6 +58,11 @@ const COMMON = {
   lockLimit: 2,
   verifiers: 1,
   admins: [],
+  verifierKeys: [],
+  contributionsPerIdentity: 1,
+  ethChainId: 1,
+  ethRpcUrl: "",
+  ethMinTransactions: 0,
   dropsBeforeBan: 3,
   replacementContributors: 1,
   signatureWindowMs: 60_000,
@@ -68,6 +86,8 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     threads: 0,
     heartbeatTimeoutMs: 30_000,
     lockTimeoutMs: 120_000,
+    turnTimeoutMs: 60_000,
+    identity: "open",
     maxVerificationFailures: 3,
     transcriptFsync: false,
   },
@@ -84,6 +104,8 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     threads: 2,
     heartbeatTimeoutMs: 5_000,
     lockTimeoutMs: 20_000,
+    turnTimeoutMs: 20_000,
+    identity: "open",
     maxVerificationFailures: 2,
     transcriptFsync: false,
   },
@@ -100,6 +122,8 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     threads: 0,
     heartbeatTimeoutMs: 120_000,
     lockTimeoutMs: 1_800_000,
+    turnTimeoutMs: 600_000,
+    identity: "token",
     maxVerificationFailures: 3,
     transcriptFsync: true,
   },

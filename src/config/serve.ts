@@ -12,7 +12,19 @@ type Key = Exclude<keyof ServeSettings, "preset">;
 const intIn = (min: number, max: number) => v.pipe(v.unknown(), v.transform(Number), v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 const hexKey = hexSchema(32, "admin keys are 64 lowercase hex characters");
 
-export const SERVE_OPTIONS: Record<Key, { flag: string; env: string; help: string; schema: v.GenericSchema<unknown, unknown> }> = {
+/** A comma-separated env var, a repeated flag or a config array: a list. */
+const listOf = (item: v.GenericSchema<unknown, unknown>) => v.pipe(v.unknown(), v.transform((x) => (typeof x === "string" ? x.split(",").filter(Boolean) : x)), v.array(item));
+
+export interface ServeOption {
+  flag: string;
+  env: string;
+  help: string;
+  schema: v.GenericSchema<unknown, unknown>;
+  /** The flag may be given several times. */
+  repeatable?: boolean;
+}
+
+export const SERVE_OPTIONS: Record<Key, ServeOption> = {
   data: { flag: "--data", env: "CEREMONY_DATA", help: "folder for the state (event log, artifacts, keys, final .ptau)", schema: v.pipe(v.string(), v.minLength(1)) },
   host: { flag: "--host", env: "CEREMONY_HOST", help: "address to listen on", schema: v.pipe(v.string(), v.minLength(1)) },
   port: { flag: "--port", env: "CEREMONY_PORT", help: "TCP port (0: any free port)", schema: intIn(0, 65535) },
@@ -28,11 +40,55 @@ export const SERVE_OPTIONS: Record<Key, { flag: string; env: string; help: strin
     flag: "--admin",
     env: "CEREMONY_ADMINS",
     help: "admin public key (hex); repeat the flag, or comma-separate in the env var",
-    schema: v.pipe(v.unknown(), v.transform((x) => (typeof x === "string" ? x.split(",").filter(Boolean) : x)), v.array(hexKey)),
+    schema: listOf(hexKey),
+    repeatable: true,
+  },
+  verifierKeys: {
+    flag: "--verifier",
+    env: "CEREMONY_VERIFIER_KEYS",
+    help: "public key (hex) of a trusted external verifier (verify-worker); repeat, or comma-separate in the env var",
+    schema: listOf(hexSchema(32, "verifier keys are 64 lowercase hex characters")),
+    repeatable: true,
+  },
+  identity: {
+    flag: "--identity",
+    env: "CEREMONY_IDENTITY",
+    help: "how participants are admitted: open (any key), token (invitations: admin invite), ethereum (Sign-In with Ethereum)",
+    schema: v.picklist(["open", "token", "ethereum"]),
+  },
+  contributionsPerIdentity: {
+    flag: "--contributions-per-identity",
+    env: "CEREMONY_CONTRIBUTIONS_PER_IDENTITY",
+    help: "accepted contributions one identity (token, address or key) may make",
+    schema: intIn(1, 1000),
+  },
+  ethChainId: {
+    flag: "--eth-chain-id",
+    env: "CEREMONY_ETH_CHAIN_ID",
+    help: "the chain id Sign-In with Ethereum messages must name (they name the --public-url as domain and URI)",
+    schema: intIn(1, 2 ** 40),
+  },
+  ethRpcUrl: {
+    flag: "--eth-rpc-url",
+    env: "CEREMONY_ETH_RPC_URL",
+    help: "Ethereum JSON-RPC endpoint for the eligibility check (empty: no check)",
+    schema: v.pipe(v.string(), v.regex(/^(https?:\/\/\S+)?$/, "--eth-rpc-url must be an http(s) URL")),
+  },
+  ethMinTransactions: {
+    flag: "--eth-min-transactions",
+    env: "CEREMONY_ETH_MIN_TRANSACTIONS",
+    help: "transactions an address must have sent to be eligible (needs --eth-rpc-url)",
+    schema: intIn(0, 1_000_000),
   },
   signatureWindowMs: { flag: "--signature-window-ms", env: "CEREMONY_SIGNATURE_WINDOW_MS", help: "allowed clock skew of signed requests", schema: intIn(1_000, 3_600_000) },
   heartbeatTimeoutMs: { flag: "--heartbeat-timeout-ms", env: "CEREMONY_HEARTBEAT_TIMEOUT_MS", help: "a silent round contributor is dropped after this long", schema: intIn(1_000, 86_400_000) },
   lockTimeoutMs: { flag: "--lock-timeout-ms", env: "CEREMONY_LOCK_TIMEOUT_MS", help: "a chunk held this long without an upload drops its holder", schema: intIn(1_000, 86_400_000) },
+  turnTimeoutMs: {
+    flag: "--turn-timeout-ms",
+    env: "CEREMONY_TURN_TIMEOUT_MS",
+    help: "a round contributor whose next chunk is free and who does not lock it this long is dropped (heartbeats alone do not count)",
+    schema: intIn(1_000, 86_400_000),
+  },
   maxVerificationFailures: { flag: "--max-verification-failures", env: "CEREMONY_MAX_VERIFICATION_FAILURES", help: "rejected uploads in a round before a contributor is dropped", schema: intIn(1, 1000) },
   dropsBeforeBan: { flag: "--drops-before-ban", env: "CEREMONY_DROPS_BEFORE_BAN", help: "drops after which a participant is banned", schema: intIn(1, 1000) },
   replacementContributors: { flag: "--replacement-contributors", env: "CEREMONY_REPLACEMENT_CONTRIBUTORS", help: "coordinator-owned contributors that take over dropped positions", schema: intIn(0, 16) },
@@ -46,7 +102,8 @@ export const SERVE_OPTIONS: Record<Key, { flag: string; env: string; help: strin
     flag: "--backup-remote",
     env: "CEREMONY_BACKUP_REMOTES",
     help: "git remote (smart HTTP URL) to push the transcript to; repeat, or comma-separate in the env var",
-    schema: v.pipe(v.unknown(), v.transform((x) => (typeof x === "string" ? x.split(",").filter(Boolean) : x)), v.array(v.pipe(v.string(), v.regex(/^https?:\/\/\S+$/, "backup remotes are http(s) URLs")))),
+    schema: listOf(v.pipe(v.string(), v.regex(/^https?:\/\/\S+$/, "backup remotes are http(s) URLs"))),
+    repeatable: true,
   },
   backupCron: { flag: "--backup-cron", env: "CEREMONY_BACKUP_CRON", help: "cron schedule (with seconds) of backup pushes", schema: v.pipe(v.string(), v.minLength(9)) },
   externalThresholdBytes: { flag: "--external-threshold-bytes", env: "CEREMONY_EXTERNAL_THRESHOLD_BYTES", help: "artifacts above this size stay out of git", schema: intIn(1, 2 ** 40) },
@@ -98,7 +155,7 @@ export async function loadServeSettings(input: ServeInput): Promise<ServeSetting
     const fromEnv = input.env[env];
     if (fromEnv !== undefined && fromEnv !== "") settings[key] = parseValue(key, fromEnv, env);
     const fromFlag = input.flags[flag.slice(2)];
-    const repeatable = key === "admins" || key === "backupRemotes";
+    const repeatable = SERVE_OPTIONS[key].repeatable === true;
     if (fromFlag !== undefined) settings[key] = parseValue(key, repeatable && typeof fromFlag === "string" ? [fromFlag] : fromFlag, flag);
   }
   const s = settings as unknown as ServeSettings;

@@ -9,12 +9,15 @@ import { evolve } from "./evolve.ts";
 import { refusal } from "./legality.ts";
 import type { CeremonyEvent, CeremonyState, Command } from "./model.ts";
 import { dropEvents, keyAccepted, nextContributors, roundResult, roundStartRefusal, timeoutDrop } from "./rules.ts";
-import { activeRound, isAdmin, isBanned, isKnown, notFinalized, positionIn, type Open } from "./state.ts";
+import { activeRound, administers, isBanned, isKnown, notFinalized, positionIn, type Open } from "./state.ts";
 
-/** Admin commands (drop, ban, unban, restart, finalize) come from an admin key; the events they make say who. */
+/**
+ * Admin commands come from an admin key, or from the coordinator carrying out the operator's configuration; the
+ * events they make say who. (Event legality alone would also let a verifier drop: that is the failure cascade.)
+ */
 function byAdmin(state: CeremonyState, actor: string): Open {
   const s = notFinalized(state);
-  if (!isAdmin(s, actor)) throw refuse("NOT_AN_ADMIN", "this key is not an admin key of the ceremony");
+  if (!administers(s, actor)) throw refuse("NOT_AN_ADMIN", "this key is not an admin key of the ceremony");
   return s;
 }
 
@@ -35,9 +38,7 @@ function build(command: Command, state: CeremonyState): CeremonyEvent[] {
       return [{ type: "CeremonyInitialized", settings: command.settings, accumulator: command.accumulator, challenge: command.challenge }];
     case "JoinQueue": {
       const p = command.participant;
-      if (command.role === "replacement") return [{ type: "ReplacementRegistered", participant: p }];
-      if (command.role === "verifier") return [{ type: "VerifierRegistered", participant: p }];
-      return [{ type: "ParticipantQueued", participant: p, at: command.now }];
+      return [{ type: "ParticipantQueued", participant: p, at: command.now, ...(command.identity !== undefined ? { identity: command.identity } : {}) }];
     }
     case "LeaveQueue":
       return [{ type: "ParticipantLeftQueue", participant: command.participant }];
@@ -54,7 +55,7 @@ function build(command: Command, state: CeremonyState): CeremonyEvent[] {
       const round = activeRound(state);
       const j = positionIn(round, command.participant);
       if (j < 0) throw refuse("NOT_IN_ROUND", `participant is not a contributor of round ${round.number}`);
-      return [{ type: "ContributionRecorded", round: round.number, chunk: command.chunk, position: j, contributor: command.participant, hash: command.hash }];
+      return [{ type: "ContributionRecorded", round: round.number, chunk: command.chunk, position: j, contributor: command.participant, hash: command.hash, at: command.now }];
     }
     case "RecordVerification":
       return verdictEvents(command, state);
@@ -83,6 +84,20 @@ function build(command: Command, state: CeremonyState): CeremonyEvent[] {
     case "Unban":
       byAdmin(state, command.actor);
       return [{ type: "ParticipantUnbanned", participant: command.participant, by: command.actor }];
+    case "AddVerifier":
+    case "RemoveVerifier":
+    case "AddAdmin":
+    case "RemoveAdmin": {
+      byAdmin(state, command.actor);
+      const type = ({ AddVerifier: "VerifierAdded", RemoveVerifier: "VerifierRemoved", AddAdmin: "AdminAdded", RemoveAdmin: "AdminRemoved" } as const)[command.type];
+      return [{ type, participant: command.participant, by: command.actor }];
+    }
+    case "RegisterReplacement":
+      notFinalized(state);
+      return [{ type: "ReplacementRegistered", participant: command.participant, by: command.actor }];
+    case "IssueInvitations":
+      byAdmin(state, command.actor);
+      return [{ type: "InvitationsIssued", hashes: command.hashes, by: command.actor }];
     case "RestartRound": {
       const s = byAdmin(state, command.actor);
       const round = activeRound(state);
@@ -104,7 +119,7 @@ function verdictEvents(command: Extract<Command, { type: "RecordVerification" }>
   const round = activeRound(state);
   const s = notFinalized(state);
   const { verifier, chunk, position, hash } = command;
-  const where = { round: command.round, chunk, position, verifier, hash };
+  const where = { round: command.round, chunk, position, verifier, hash, at: command.now };
   const reused = command.ok && command.chunk0 !== undefined && keyAccepted(s, command.chunk0.publicKeyId);
   if (command.ok && !reused) {
     if (chunk === 0 && !command.chunk0) throw refuse("INVALID_COMMAND", "an accepted chunk 0 needs the facts of its key");

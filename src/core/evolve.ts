@@ -1,11 +1,19 @@
 /** evolve(state, event) -> state: applies one fact. Pure; never refuses (decide already did); never mutates its input. */
 import type { Base, CeremonyEvent, CeremonyState, ChunkProgress, ParticipantId, Round } from "./model.ts";
-import { currentRound, initialState } from "./state.ts";
+import { nextChunkOf } from "./rules.ts";
+import { currentRound, identityOf, initialState, keyIdentity } from "./state.ts";
 
 function base(state: CeremonyState): Base {
   if (state.phase === "setup") throw new Error("event applied before CeremonyInitialized");
-  const { settings, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops, acceptedKeys } = state;
-  return { settings, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops, acceptedKeys };
+  const { phase: _, ...rest } = state;
+  const { settings, admins, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops } = rest;
+  const { acceptedKeys, identityOf: ids, contributions, invitations } = rest;
+  return { settings, admins, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops, acceptedKeys, identityOf: ids, contributions, invitations };
+}
+
+/** The same state with some of its shared fields replaced. */
+function withBase(state: CeremonyState, changes: Partial<Base>): CeremonyState {
+  return { ...state, ...changes } as CeremonyState;
 }
 
 /** The same state with its round replaced (or removed, with null). */
@@ -17,6 +25,11 @@ function withRound(state: CeremonyState, round: Round | null): CeremonyState {
 
 function updateChunk(round: Round, k: number, fn: (c: ChunkProgress) => ChunkProgress): Round {
   return { ...round, chunks: round.chunks.map((c, i) => (i === k ? fn(c) : c)) };
+}
+
+/** Position j moved (or was let move) at `at`: its turn timeout counts from here. */
+function turnAt(round: Round, j: number, at: number): Round {
+  return j < 0 ? round : { ...round, turnSince: round.turnSince.map((t, i) => (i === j ? at : t)) };
 }
 
 /**
@@ -33,10 +46,15 @@ export function withoutPosition(round: Round, j: number, participant: Participan
   };
 }
 
-function dequeue(b: Base, leaving: ParticipantId[]): Pick<Base, "queue" | "queuedAt"> {
+/** Participants leave the queue (and give up the identity they held). */
+function dequeue(b: Base, leaving: ParticipantId[]): Pick<Base, "queue" | "queuedAt" | "identityOf"> {
   const queuedAt = { ...b.queuedAt };
-  for (const p of leaving) delete queuedAt[p];
-  return { queue: b.queue.filter((p) => !leaving.includes(p)), queuedAt };
+  const ids = { ...b.identityOf };
+  for (const p of leaving) {
+    delete queuedAt[p];
+    delete ids[p];
+  }
+  return { queue: b.queue.filter((p) => !leaving.includes(p)), queuedAt, identityOf: ids };
 }
 
 function mustRound(state: CeremonyState): Round {
@@ -45,12 +63,25 @@ function mustRound(state: CeremonyState): Round {
   return r;
 }
 
+/** An aggregated round's contributions count against their identities (and keys); the identities are free again. */
+function countContributions(b: Base, round: Round): Pick<Base, "contributions" | "identityOf"> {
+  const contributions = { ...b.contributions };
+  const ids = { ...b.identityOf };
+  for (const p of round.contributors) {
+    if (b.replacements.includes(p)) continue;
+    for (const id of new Set([identityOf(b, p), keyIdentity(p)])) contributions[id] = (contributions[id] ?? 0) + 1;
+    delete ids[p];
+  }
+  return { contributions, identityOf: ids };
+}
+
 export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyState {
   switch (event.type) {
     case "CeremonyInitialized":
       return {
         phase: "waiting",
         settings: event.settings,
+        admins: event.settings.admins,
         queue: [],
         queuedAt: {},
         verifiers: [],
@@ -63,62 +94,82 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         failures: {},
         drops: {},
         acceptedKeys: {},
+        identityOf: {},
+        contributions: {},
+        invitations: {},
       };
-    case "ParticipantQueued":
-      return { ...state, queue: [...base(state).queue, event.participant], queuedAt: { ...base(state).queuedAt, [event.participant]: event.at } } as CeremonyState;
+    case "ParticipantQueued": {
+      const b = base(state);
+      const identityOf = event.identity === undefined ? b.identityOf : { ...b.identityOf, [event.participant]: event.identity };
+      return withBase(state, { queue: [...b.queue, event.participant], queuedAt: { ...b.queuedAt, [event.participant]: event.at }, identityOf });
+    }
     case "ReplacementRegistered":
-      return { ...state, replacements: [...base(state).replacements, event.participant] } as CeremonyState;
-    case "VerifierRegistered":
-      return { ...state, verifiers: [...base(state).verifiers, event.participant] } as CeremonyState;
+      return withBase(state, { replacements: [...base(state).replacements, event.participant] });
+    case "VerifierAdded":
+      return withBase(state, { verifiers: [...base(state).verifiers, event.participant] });
+    case "VerifierRemoved":
+      return withBase(state, { verifiers: base(state).verifiers.filter((p) => p !== event.participant) });
+    case "AdminAdded":
+      return withBase(state, { admins: [...base(state).admins, event.participant] });
+    case "AdminRemoved":
+      return withBase(state, { admins: base(state).admins.filter((p) => p !== event.participant) });
+    case "InvitationsIssued":
+      return withBase(state, { invitations: { ...base(state).invitations, ...Object.fromEntries(event.hashes.map((h) => [h, true as const])) } });
     case "ParticipantLeftQueue":
-      return { ...state, ...dequeue(base(state), [event.participant]) } as CeremonyState;
+      return withBase(state, dequeue(base(state), [event.participant]));
     case "RoundStarted": {
       const b = base(state);
+      const { queue, queuedAt } = dequeue(b, event.contributors);
       const round: Round = {
         number: event.round,
         contributors: event.contributors,
         startedAt: event.startedAt,
         challenges: event.contributors.map((_, j) => (j === 0 ? b.challenge : null)),
         chunks: Array.from({ length: b.settings.numChunks }, () => ({ lock: null, contributions: [] })),
+        turnSince: event.contributors.map(() => event.startedAt),
       };
-      return withRound({ ...state, ...dequeue(b, event.contributors), failures: {} } as CeremonyState, round);
+      // The round's contributors keep their identities until the round is aggregated or they are dropped.
+      return withRound(withBase(state, { queue, queuedAt, failures: {} }), round);
     }
-    case "ChunkLocked":
-      return withRound(state, updateChunk(mustRound(state), event.chunk, (c) => ({ ...c, lock: { holder: event.participant, since: event.at } })));
-    case "ContributionRecorded":
-      return withRound(
-        state,
-        updateChunk(mustRound(state), event.chunk, (c) => ({
-          lock: null,
-          contributions: [...c.contributions, { contributor: event.contributor, hash: event.hash, verified: false }],
-        })),
-      );
+    case "ChunkLocked": {
+      const round = mustRound(state);
+      const locked = updateChunk(round, event.chunk, (c) => ({ ...c, lock: { holder: event.participant, since: event.at } }));
+      return withRound(state, turnAt(locked, round.contributors.indexOf(event.participant), event.at));
+    }
+    case "ContributionRecorded": {
+      const round = updateChunk(mustRound(state), event.chunk, (c) => ({
+        lock: null,
+        contributions: [...c.contributions, { contributor: event.contributor, hash: event.hash, verified: false }],
+      }));
+      return withRound(state, turnAt(round, event.position, event.at));
+    }
     case "ContributionVerified": {
       let round = updateChunk(mustRound(state), event.chunk, (c) => ({
         ...c,
         contributions: c.contributions.map((x, j) => (j === event.position ? { ...x, verified: true, verifier: event.verifier } : x)),
       }));
+      const next = event.position + 1;
       if (event.nextChallenge !== undefined) {
-        const next = event.position + 1;
         round = { ...round, challenges: round.challenges.map((c, j) => (j === next ? (event.nextChallenge ?? null) : c)) };
       }
+      // The next position waited for exactly this chunk: its turn starts now.
+      if (next < round.contributors.length && nextChunkOf(round, next) === event.chunk) round = turnAt(round, next, event.at);
       if (event.publicKeyId === undefined) return withRound(state, round);
-      return withRound({ ...state, acceptedKeys: { ...base(state).acceptedKeys, [event.publicKeyId]: true } } as CeremonyState, round);
+      return withRound(withBase(state, { acceptedKeys: { ...base(state).acceptedKeys, [event.publicKeyId]: true } }), round);
     }
     case "ContributionRejected": {
       const round = mustRound(state);
       const who = round.contributors[event.position] ?? "";
       const failures = { ...base(state).failures, [who]: (base(state).failures[who] ?? 0) + 1 };
-      return withRound(
-        { ...state, failures } as CeremonyState,
-        updateChunk(round, event.chunk, (c) => ({ ...c, contributions: c.contributions.slice(0, event.position) })),
-      );
+      const cut = updateChunk(round, event.chunk, (c) => ({ ...c, contributions: c.contributions.slice(0, event.position) }));
+      return withRound(withBase(state, { failures }), turnAt(cut, event.position, event.at));
     }
     case "RoundAggregated": {
       const b = base(state);
       const round = mustRound(state);
       const next: Base = {
         ...b,
+        ...countContributions(b, round),
         lastRound: event.round,
         accumulator: event.accumulator,
         challenge: event.challenge,
@@ -144,13 +195,12 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
     case "ParticipantDropped": {
       const b = base(state);
       const round = currentRound(state);
-      const next = {
-        ...state,
+      const next = withBase(state, {
         ...dequeue(b, [event.participant]),
         verifiers: b.verifiers.filter((p) => p !== event.participant),
         replacements: b.replacements.filter((p) => p !== event.participant),
         drops: { ...b.drops, [event.participant]: (b.drops[event.participant] ?? 0) + 1 },
-      } as CeremonyState;
+      });
       return round ? withRound(next, withoutPosition(round, round.contributors.indexOf(event.participant), event.participant)) : next;
     }
     case "ContributorReplaced": {
@@ -158,15 +208,19 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
       return withRound(state, { ...round, contributors: round.contributors.map((p, j) => (j === event.position ? event.replacement : p)) });
     }
     case "ParticipantBanned":
-      return { ...state, banned: [...base(state).banned, event.participant] } as CeremonyState;
+      return withBase(state, { banned: [...base(state).banned, event.participant] });
     case "ParticipantUnbanned":
-      return { ...state, banned: base(state).banned.filter((p) => p !== event.participant) } as CeremonyState;
+      return withBase(state, { banned: base(state).banned.filter((p) => p !== event.participant) });
     case "RoundRestarted": {
       const b = base(state);
-      // The carried-over contributors go first, as if they had queued at the start of the restarted round.
-      const since = Object.fromEntries(event.requeued.map((p) => [p, mustRound(state).startedAt]));
+      // The carried-over contributors go first, as if they had queued at the start of the restarted round; the
+      // others of the round give up the identities they held.
+      const round = mustRound(state);
+      const since = Object.fromEntries(event.requeued.map((p) => [p, round.startedAt]));
       const rest = dequeue(b, event.requeued);
-      const requeued = { ...state, queue: [...event.requeued, ...rest.queue], queuedAt: { ...rest.queuedAt, ...since } } as CeremonyState;
+      const released = round.contributors.filter((p) => !event.requeued.includes(p));
+      const ids = dequeue({ ...b, identityOf: b.identityOf }, released).identityOf;
+      const requeued = withBase(state, { queue: [...event.requeued, ...rest.queue], queuedAt: { ...rest.queuedAt, ...since }, identityOf: ids });
       return withRound(requeued, null);
     }
     default: {

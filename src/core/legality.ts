@@ -7,6 +7,8 @@
 import { DomainError, refuse } from "./errors.ts";
 import type { CeremonyEvent, CeremonyState, ParticipantId, Round } from "./model.ts";
 import {
+  BEACON_MAX_ITERATIONS_EXP,
+  BEACON_MIN_BYTES,
   discardedFrom,
   keyAccepted,
   lockRefusal,
@@ -18,14 +20,18 @@ import {
 } from "./rules.ts";
 import {
   actsForCoordinator,
+  administers,
   currentRound,
+  holderOf,
   inRound,
   isAdmin,
   isBanned,
+  isCoordinator,
   isKnown,
   isQueued,
   isReplacement,
   isVerifier,
+  keyIdentity,
   positionIn,
   type Open,
 } from "./state.ts";
@@ -47,18 +53,62 @@ function chunkRefusal(state: Open, k: number): DomainError | null {
 }
 
 function byAdmin(state: Open, by: ParticipantId): DomainError | null {
-  return isAdmin(state, by) ? null : refuse("NOT_AN_ADMIN", "this key is not an admin key of the ceremony");
+  return administers(state, by) ? null : refuse("NOT_AN_ADMIN", "this key is not an admin key of the ceremony");
 }
 
 function byCoordinatorSide(state: Open, by: ParticipantId): DomainError | null {
   return actsForCoordinator(state, by) ? null : refuse("NOT_AN_ADMIN", `${by.slice(0, 16)}… is neither an admin, the coordinator nor a verifier`);
 }
 
-function joinRefusal(state: Open, p: ParticipantId): DomainError | null {
+function joinRefusal(state: Open, e: Of<"ParticipantQueued">): DomainError | null {
+  const p = e.participant;
   if (isBanned(state, p)) return refuse("BANNED", "this participant is banned");
   if (state.phase === "finalizing") return refuse("QUEUE_CLOSED", "the ceremony is finalizing; the queue is closed");
   if (isQueued(state, p)) return refuse("ALREADY_QUEUED", "this participant is already in the queue");
   if (inRound(state, p)) return refuse("ALREADY_IN_ROUND", "this participant is in the current round");
+  const kind = state.settings.identity;
+  const id = e.identity;
+  if (kind === "open" && id !== undefined) return refuse("INVALID_COMMAND", "an open ceremony records no identity");
+  if (kind === "token" && !id?.startsWith("token:")) return refuse("IDENTITY_REQUIRED", "this ceremony admits participants by invitation token");
+  if (kind === "ethereum" && !id?.startsWith("eth:")) return refuse("IDENTITY_REQUIRED", "this ceremony admits participants by Sign-In with Ethereum");
+  if (kind === "token" && id && state.invitations[id.slice("token:".length)] !== true) return refuse("UNKNOWN_INVITATION", "no admin issued this invitation token");
+  const limit = state.settings.contributionsPerIdentity;
+  if ((state.contributions[keyIdentity(p)] ?? 0) >= limit || (id !== undefined && (state.contributions[id] ?? 0) >= limit)) {
+    return refuse("ALREADY_CONTRIBUTED", id?.startsWith("token:") ? "this invitation was already used for a contribution" : "this participant already contributed to the ceremony");
+  }
+  const holder = id === undefined ? null : holderOf(state, id);
+  if (holder !== null && holder !== p) return refuse("IDENTITY_IN_USE", "another key is queued or contributing with this identity");
+  return null;
+}
+
+/** Verifiers and admins: added by an admin (or the coordinator, for the operator's list); never the last admin. */
+function trustRefusal(state: Open, e: Of<"VerifierAdded" | "VerifierRemoved" | "AdminAdded" | "AdminRemoved">): DomainError | null {
+  if (!administers(state, e.by)) return refuse("NOT_AN_ADMIN", "this key is not an admin key of the ceremony");
+  const admin = e.type === "AdminAdded" || e.type === "AdminRemoved";
+  const member = admin ? isAdmin(state, e.participant) : isVerifier(state, e.participant);
+  const what = admin ? "an admin" : "a verifier";
+  if (e.type === "VerifierAdded" || e.type === "AdminAdded") {
+    if (isBanned(state, e.participant)) return refuse("BANNED", "this participant is banned");
+    return member ? refuse("ALREADY_REGISTERED", `this key is already ${what}`) : null;
+  }
+  if (!member) return refuse("NOT_REGISTERED", `this key is not ${what}`);
+  if (admin && state.admins.length === 1) return refuse("LAST_ADMIN", "the last admin cannot be removed");
+  if (!admin && state.verifiers.length === 1 && currentRound(state)) return refuse("LAST_VERIFIER", "the last verifier cannot be removed while a round runs");
+  return null;
+}
+
+function finalizeRefusal(state: Open, e: Of<"FinalizationRequested">): DomainError | null {
+  const bad = byAdmin(state, e.by);
+  if (bad) return bad;
+  if (state.phase === "finalizing") return refuse("QUEUE_CLOSED", "finalization was already requested");
+  if (state.lastRound < 1) return refuse("NO_AGGREGATED_ROUND", "no round is aggregated yet: there is nothing to finalize");
+  const { hash, numIterationsExp } = e.beacon;
+  if (!/^(?:[0-9a-f]{2})+$/.test(hash) || hash.length < 2 * BEACON_MIN_BYTES || hash.length > 128) {
+    return refuse("BEACON_INVALID", `the beacon must be ${BEACON_MIN_BYTES} to 64 bytes of lowercase hex`);
+  }
+  if (!Number.isInteger(numIterationsExp) || numIterationsExp < 0 || numIterationsExp > BEACON_MAX_ITERATIONS_EXP) {
+    return refuse("BEACON_INVALID", `the beacon's iteration exponent must be an integer in 0..${BEACON_MAX_ITERATIONS_EXP}`);
+  }
   return null;
 }
 
@@ -153,19 +203,25 @@ export function refusal(state: CeremonyState, event: CeremonyEvent): DomainError
     if (state.phase !== "setup") return refuse("ALREADY_INITIALIZED", "the ceremony is already initialized");
     const s = event.settings;
     if (s.contributorsPerRound < 1 || s.lockLimit < 1 || s.numChunks !== event.accumulator.length) return refuse("INVALID_COMMAND", "settings do not match the initial accumulator");
+    if (s.admins.length < 1 || s.contributionsPerIdentity < 1) return refuse("INVALID_COMMAND", "a ceremony needs an admin, and one contribution per identity at least");
     return null;
   }
   if (state.phase === "setup") return refuse("NOT_INITIALIZED", "the ceremony has not been initialized");
   if (state.phase === "finalized") return refuse("CEREMONY_FINALIZED", "the ceremony is finalized");
   switch (event.type) {
     case "ParticipantQueued":
-      return joinRefusal(state, event.participant);
-    case "VerifierRegistered":
-      if (isBanned(state, event.participant)) return refuse("BANNED", "this participant is banned");
-      return isVerifier(state, event.participant) ? refuse("ALREADY_QUEUED", "this verifier is already registered") : null;
+      return joinRefusal(state, event);
+    case "VerifierAdded":
+    case "VerifierRemoved":
+    case "AdminAdded":
+    case "AdminRemoved":
+      return trustRefusal(state, event);
+    case "InvitationsIssued":
+      return byAdmin(state, event.by) ?? (event.hashes.every((h) => /^[0-9a-f]{64,128}$/.test(h)) ? null : refuse("INVALID_COMMAND", "an invitation is named by its hash"));
     case "ReplacementRegistered":
+      if (!isCoordinator(state, event.by)) return refuse("NOT_AN_ADMIN", "replacement contributors are the coordinator's own");
       if (isBanned(state, event.participant)) return refuse("BANNED", "this participant is banned");
-      return isReplacement(state, event.participant) ? refuse("ALREADY_QUEUED", "this replacement is already registered") : null;
+      return isReplacement(state, event.participant) ? refuse("ALREADY_REGISTERED", "this replacement is already registered") : null;
     case "ParticipantLeftQueue":
       return isQueued(state, event.participant) ? null : refuse("NOT_QUEUED", "this participant is not in the queue");
     case "RoundStarted":
@@ -183,7 +239,7 @@ export function refusal(state: CeremonyState, event: CeremonyEvent): DomainError
     case "RoundAggregated":
       return aggregatedRefusal(state, event);
     case "FinalizationRequested":
-      return byAdmin(state, event.by) ?? (state.phase === "finalizing" ? refuse("QUEUE_CLOSED", "finalization was already requested") : null);
+      return finalizeRefusal(state, event);
     case "CeremonyFinalized":
       return state.phase === "finalizing" && !state.round ? null : refuse("ROUND_NOT_COMPLETE", "the last round must be aggregated before the beacon");
     case "ParticipantDropped":

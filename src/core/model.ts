@@ -5,7 +5,9 @@
 
 /** A participant is named by its ed25519 public key, hex. */
 export type ParticipantId = string;
-export type Role = "contributor" | "verifier" | "replacement";
+export type Role = "contributor";
+/** How participants are admitted (see the README's trust model). */
+export type IdentityKind = "open" | "token" | "ethereum";
 
 export interface Settings {
   ceremonyId: string;
@@ -25,19 +27,29 @@ export interface Settings {
   maxVerificationFailures: number;
   /** Drops after which a participant is banned. */
   dropsBeforeBan: number;
-  /** Participant ids allowed to run admin commands. */
+  /** A round contributor whose next chunk is free to lock and who does not lock it this long is dropped. */
+  turnTimeoutMs: number;
+  /** The admins at the start (admins may add and remove admins later; never the last one). */
   admins: ParticipantId[];
   /** The coordinator's own key: it signs receipts, its verifiers act as it, and it drops on timeouts. */
   coordinator: ParticipantId;
+  /** How participants prove who they are when they join. */
+  identity: IdentityKind;
+  /** Accepted contributions one identity may make in the ceremony. */
+  contributionsPerIdentity: number;
 }
 
 /** Fault-handling settings for callers that do not choose their own (tests, tools). */
 export const DEFAULT_FAULT_SETTINGS = {
   heartbeatTimeoutMs: 60_000,
   lockTimeoutMs: 600_000,
+  turnTimeoutMs: 600_000,
   maxVerificationFailures: 3,
   dropsBeforeBan: 3,
 } as const satisfies Partial<Settings>;
+
+/** Admission settings for callers that do not choose their own (tests, tools): anyone, once. */
+export const OPEN_ADMISSION = { identity: "open", contributionsPerIdentity: 1 } as const satisfies Partial<Settings>;
 
 export interface Contribution {
   contributor: ParticipantId;
@@ -60,6 +72,8 @@ export interface Round {
   /** c_j for each position; null until position j−1's chunk 0 is verified. */
   challenges: Array<string | null>;
   chunks: ChunkProgress[];
+  /** For each position, when it last moved or was let move (its lock, upload or rejection, or the verification of the chunk it waited for): the turn timeout counts from here. */
+  turnSince: number[];
 }
 
 export interface Beacon {
@@ -81,6 +95,8 @@ export interface RoundSummary {
 
 export interface Base {
   settings: Settings;
+  /** Keys allowed to run admin commands. */
+  admins: ParticipantId[];
   /** Contributors waiting for a round, first come first served. */
   queue: ParticipantId[];
   /** When each queued contributor joined (ms since the epoch). */
@@ -103,6 +119,12 @@ export interface Base {
   drops: Record<ParticipantId, number>;
   /** Ids of the public keys of every chunk 0 ever verified (restarted rounds included): no key is accepted twice. */
   acceptedKeys: Record<string, true>;
+  /** The identity each queued or round participant joined with (`token:<hash>`, `eth:<address>`, `key:<key>`). */
+  identityOf: Record<ParticipantId, string>;
+  /** Accepted contributions (rounds aggregated with them) of each identity. */
+  contributions: Record<string, number>;
+  /** Hashes of the invitation tokens admins issued (the tokens themselves are never stored). */
+  invitations: Record<string, true>;
 }
 
 export type CeremonyState =
@@ -122,80 +144,5 @@ export interface Chunk0Facts {
   nextChallenge: string;
 }
 
-/** Commands carry the time and the facts the shell established (hashes, verdicts); the core adds none. */
-export type Command =
-  | { type: "Initialize"; now: number; settings: Settings; accumulator: string[]; challenge: string }
-  | { type: "JoinQueue"; now: number; participant: ParticipantId; role: Role }
-  | { type: "LeaveQueue"; now: number; participant: ParticipantId }
-  | {
-      type: "Tick";
-      now: number;
-      /** When each participant was last heard from (the shell's heartbeats); without it, no timeout applies. */
-      lastSeen?: Record<ParticipantId, number>;
-      /** Who acts for the coordinator: automatic drops name it. */
-      coordinator?: ParticipantId;
-    }
-  | { type: "LockChunk"; now: number; participant: ParticipantId; chunk: number }
-  | { type: "RecordContribution"; now: number; participant: ParticipantId; chunk: number; hash: string }
-  | {
-      type: "RecordVerification";
-      now: number;
-      verifier: ParticipantId;
-      round: number;
-      chunk: number;
-      position: number;
-      hash: string;
-      ok: boolean;
-      /** Rejection code from the chunk verifier. */
-      code?: string;
-      /** Accepted chunk 0: facts the shell derived from the chunk file itself (never taken from a verifier). */
-      chunk0?: Chunk0Facts;
-    }
-  | { type: "AggregateRound"; now: number; round: number; challenge: string }
-  | { type: "Finalize"; now: number; actor: ParticipantId; beacon: Beacon }
-  | { type: "RecordFinal"; now: number; hash: string }
-  | { type: "Drop"; now: number; actor: ParticipantId; participant: ParticipantId; reason: string }
-  | { type: "Ban"; now: number; actor: ParticipantId; participant: ParticipantId; reason: string }
-  | { type: "Unban"; now: number; actor: ParticipantId; participant: ParticipantId }
-  | { type: "RestartRound"; now: number; actor: ParticipantId; reason: string };
-
-/** Past-tense facts; the log is a sequence of these. */
-export type CeremonyEvent =
-  | { type: "CeremonyInitialized"; settings: Settings; accumulator: string[]; challenge: string }
-  | { type: "ParticipantQueued"; participant: ParticipantId; at: number }
-  | { type: "VerifierRegistered"; participant: ParticipantId }
-  | { type: "ParticipantLeftQueue"; participant: ParticipantId }
-  | { type: "RoundStarted"; round: number; contributors: ParticipantId[]; startedAt: number }
-  | { type: "ChunkLocked"; round: number; chunk: number; participant: ParticipantId; at: number }
-  | { type: "ContributionRecorded"; round: number; chunk: number; position: number; contributor: ParticipantId; hash: string }
-  | {
-      type: "ContributionVerified";
-      round: number;
-      chunk: number;
-      position: number;
-      verifier: ParticipantId;
-      hash: string;
-      /** Chunk 0, except the round's last position: the next position's challenge. */
-      nextChallenge?: string;
-      /** Chunk 0: the id of the contributor's public key. */
-      publicKeyId?: string;
-    }
-  | { type: "ContributionRejected"; round: number; chunk: number; position: number; verifier: ParticipantId; hash: string; code: string }
-  | { type: "RoundAggregated"; round: number; accumulator: string[]; challenge: string }
-  | { type: "FinalizationRequested"; beacon: Beacon; by: ParticipantId }
-  | { type: "CeremonyFinalized"; hash: string }
-  | {
-      type: "ParticipantDropped";
-      participant: ParticipantId;
-      reason: string;
-      by: ParticipantId;
-      /** Contributions of the current round removed with it: its own and every one built on them (kept in the transcript). */
-      discarded?: Array<{ chunk: number; position: number; hash: string }>;
-    }
-  | { type: "ReplacementRegistered"; participant: ParticipantId }
-  | { type: "ContributorReplaced"; round: number; position: number; dropped: ParticipantId; replacement: ParticipantId }
-  | { type: "ParticipantBanned"; participant: ParticipantId; reason: string; by: ParticipantId }
-  | { type: "ParticipantUnbanned"; participant: ParticipantId; by: ParticipantId }
-  | { type: "RoundRestarted"; round: number; reason: string; requeued: ParticipantId[]; by: ParticipantId };
-
-export type EventType = CeremonyEvent["type"];
+export type { Command } from "./commands.ts";
+export type { CeremonyEvent, EventType } from "./events.ts";

@@ -98,23 +98,52 @@ export function dropEvents(state: Open, p: ParticipantId, reason: string, by: Pa
   return events;
 }
 
-/** The first timeout at `now`: a silent round contributor, else a lock held too long; the drop it implies. */
+/** The first chunk position j has not contributed to yet, or −1 when it has contributed to all. */
+export function nextChunkOf(round: Round, j: number): number {
+  return round.chunks.findIndex((c) => c.contributions.length <= j);
+}
+
+/** Whether position j may lock its next chunk now but holds no lock: its turn runs (turnSince, turnTimeoutMs). */
+export function onTurn(state: Open, round: Round, j: number): number | null {
+  const p = round.contributors[j];
+  if (p === undefined || round.chunks.some((c) => c.lock?.holder === p)) return null;
+  const k = nextChunkOf(round, j);
+  return k >= 0 && lockRefusal(state, round, p, k) === null ? k : null;
+}
+
+/**
+ * The first timeout at `now`, and the drop it implies: a silent round contributor, a lock held too long, or a
+ * contributor whose next chunk is free but who does not lock it (heartbeats alone do not hold a round). Time spent
+ * waiting for a verification never counts: a turn starts when the chunk becomes free. Replacements are the
+ * coordinator's own and never time out.
+ */
 export function timeoutDrop(state: Open, now: number, lastSeen: Record<ParticipantId, number>): CeremonyEvent[] {
   const round = currentRound(state);
   if (!round) return [];
   const s = state.settings;
+  const secs = (ms: number): number => Math.round(ms / 1000);
   for (const p of round.contributors) {
     if (isReplacement(state, p)) continue;
     const seen = Math.max(lastSeen[p] ?? 0, round.startedAt);
-    if (now - seen > s.heartbeatTimeoutMs) return dropEvents(state, p, `unresponsive: no heartbeat for ${Math.round((now - seen) / 1000)} s`, s.coordinator);
+    if (now - seen > s.heartbeatTimeoutMs) return dropEvents(state, p, `unresponsive: no heartbeat for ${secs(now - seen)} s`, s.coordinator);
   }
   for (const [k, c] of round.chunks.entries()) {
     if (c.lock && !isReplacement(state, c.lock.holder) && now - c.lock.since > s.lockTimeoutMs) {
-      return dropEvents(state, c.lock.holder, `too slow: held chunk ${k} for ${Math.round((now - c.lock.since) / 1000)} s`, s.coordinator);
+      return dropEvents(state, c.lock.holder, `too slow: held chunk ${k} for ${secs(now - c.lock.since)} s`, s.coordinator);
     }
+  }
+  for (const [j, p] of round.contributors.entries()) {
+    if (isReplacement(state, p)) continue;
+    const k = onTurn(state, round, j);
+    const since = round.turnSince[j] ?? round.startedAt;
+    if (k !== null && now - since > s.turnTimeoutMs) return dropEvents(state, p, `stalled: did not lock chunk ${k} for ${secs(now - since)} s`, s.coordinator);
   }
   return [];
 }
+
+/** The shortest beacon accepted (bytes) and the most SHA-256 iterations (2^exp) a finalization may ask for: 2^24 take about 14 s here. */
+export const BEACON_MIN_BYTES = 32;
+export const BEACON_MAX_ITERATIONS_EXP = 24;
 
 /** Why no round may start at `now`, or null: the queue is full, or its first has waited roundStartWaitMs; a verifier exists. */
 export function roundStartRefusal(state: Open, now: number): DomainError | null {

@@ -33,7 +33,7 @@ export function activeRound(state: CeremonyState): Round {
   return round;
 }
 
-export const isAdmin = (s: Base, p: ParticipantId): boolean => s.settings.admins.includes(p);
+export const isAdmin = (s: Base, p: ParticipantId): boolean => s.admins.includes(p);
 export const isVerifier = (s: Base, p: ParticipantId): boolean => s.verifiers.includes(p);
 export const isReplacement = (s: Base, p: ParticipantId): boolean => s.replacements.includes(p);
 export const isBanned = (s: Base, p: ParticipantId): boolean => s.banned.includes(p);
@@ -44,8 +44,25 @@ export const queueIndex = (s: Base, p: ParticipantId): number => s.queue.indexOf
 export const positionIn = (round: Round, p: ParticipantId): number => round.contributors.indexOf(p);
 export const inRound = (state: CeremonyState, p: ParticipantId): boolean => (currentRound(state)?.contributors.includes(p) ?? false);
 
-/** Whether `p` may act for the coordinator: the coordinator itself, an admin, or a registered verifier. */
-export const actsForCoordinator = (s: Base, p: ParticipantId): boolean => p === s.settings.coordinator || isAdmin(s, p) || isVerifier(s, p);
+export const isCoordinator = (s: Base, p: ParticipantId): boolean => p === s.settings.coordinator;
+
+/** Whether `p` may act for the coordinator: the coordinator itself, an admin, or a trusted verifier. */
+export const actsForCoordinator = (s: Base, p: ParticipantId): boolean => isCoordinator(s, p) || isAdmin(s, p) || isVerifier(s, p);
+
+/** Whether `p` may administer: an admin, or the coordinator carrying out the operator's configuration. */
+export const administers = (s: Base, p: ParticipantId): boolean => isCoordinator(s, p) || isAdmin(s, p);
+
+/** Whether `p` contributed to an aggregated round, was dropped or is banned. */
+export const hasTakenPart = (s: Base, p: ParticipantId): boolean => (s.contributions[keyIdentity(p)] ?? 0) > 0 || (s.drops[p] ?? 0) > 0 || isBanned(s, p);
+
+/** The identity a participant joined with; in an open ceremony, or for the coordinator's own keys, its key. */
+export const identityOf = (s: Base, p: ParticipantId): string => s.identityOf[p] ?? keyIdentity(p);
+export const keyIdentity = (p: ParticipantId): string => `key:${p}`;
+/** The participant (queued or in the round) now holding an identity, if any. */
+export const holderOf = (s: Base, identity: string): ParticipantId | null => {
+  for (const [p, id] of Object.entries(s.identityOf)) if (id === identity) return p;
+  return null;
+};
 
 /** Whether `p` is known to the ceremony in any role (queued, in the round, verifier or replacement). */
 export const isKnown = (state: Open, p: ParticipantId): boolean =>

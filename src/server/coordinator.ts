@@ -24,6 +24,7 @@ import type { EffectPort } from "./effects/port.ts";
 import { ReplacementContributor } from "./effects/replacements.ts";
 import { Ticker } from "./effects/tick.ts";
 import { Verification } from "./effects/verification.ts";
+import { openAdmission, type Admission } from "./admission.ts";
 import { Presence } from "./presence.ts";
 import { CoordinatorService } from "./service.ts";
 import { openCeremony } from "./startup.ts";
@@ -36,6 +37,10 @@ export interface CoordinatorOptions {
   verifiers: number;
   /** Coordinator-owned replacement contributors run in-process. */
   replacements?: number;
+  /** Trusted external verifiers (besides the coordinator's own), as the operator lists them. */
+  verifierKeys?: string[];
+  /** How joins prove identity (default: open). */
+  admission?: Admission;
   ops: CurveOps;
   /** Signs receipts (its public key is published in the transcript); the coordinator's own verifiers act as it. */
   coordinatorKey: ParticipantKey;
@@ -74,6 +79,7 @@ export class Coordinator {
       ...base,
       seq: () => this.commands.seq,
       presence: this.presence,
+      admission: options.admission ?? openAdmission,
       verification: this.verification,
       transcript: () => this.transcriptService,
       artifacts: this.artifacts,

@@ -6,24 +6,27 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { ApiError } from "../api/errors.ts";
-import type { AdminAction, CeremonyInfo, Parent, Status, Uploaded, Verdict } from "../api/schemas.ts";
-import type { CeremonyService, FileStream } from "../api/service.ts";
+import type { AdminAction, CeremonyInfo, IdentityProof, Parent, SiweChallenge, Status, Uploaded, Verdict } from "../api/schemas.ts";
+import type { AdminBody, CeremonyService, FileStream } from "../api/service.ts";
 import { checkedBodyStream } from "../auth/body.ts";
 import { refuse } from "../core/errors.ts";
 import type { CeremonyEvent, CeremonyState, Command, ParticipantId, Settings } from "../core/model.ts";
 import { parentOf } from "../core/rules.ts";
-import { currentRound, positionIn } from "../core/state.ts";
+import { currentRound, hasTakenPart, inRound, isAdmin, isCoordinator, isKnown, isQueued, isVerifier, positionIn, type Open } from "../core/state.ts";
 import { instructionFor, statusView, verificationTasks, type Instruction, type VerificationTask } from "../core/views.ts";
-import { chunkFileSize } from "../crypto/chunk.ts";
+import { chunkFileSize, decodeChunk } from "../crypto/chunk.ts";
+import { toHex } from "../crypto/hash.ts";
 import { chunkLayout } from "../crypto/params.ts";
 import { isHashHex } from "../lib/hex.ts";
 import type { ArtifactStore } from "../store/artifact-store.ts";
 import type { Receipt } from "../transcript/receipt.ts";
 import type { TranscriptService } from "../transcript/service.ts";
 import type { Verification } from "./effects/verification.ts";
+import type { Admission } from "./admission.ts";
 import type { Presence } from "./presence.ts";
 
 export interface ServicePort {
+  admission: Admission;
   state(): CeremonyState;
   seq(): number;
   execute(command: Command): Promise<CeremonyEvent[]>;
@@ -50,8 +53,21 @@ export class CoordinatorService implements CeremonyService {
     return k;
   }
 
+  /** A sign of life, kept only for keys the coordinator knows (strangers' requests leave nothing behind). */
   private seen(p: ParticipantId): void {
-    this.port.presence.seen(p, this.port.now());
+    if (this.knows(p)) this.port.presence.seen(p, this.port.now());
+  }
+
+  /** Keys with a part in the ceremony: queued, in the round, verifiers, admins, its own, and those that contributed or were dropped (they still ask for their instruction). */
+  knows(participant: ParticipantId): boolean {
+    const s = this.port.state();
+    if (s.phase === "setup") return false;
+    return isKnown(s, participant) || isAdmin(s, participant) || isCoordinator(s, participant) || hasTakenPart(s, participant);
+  }
+
+  private verifier(p: ParticipantId): void {
+    const s = this.port.state();
+    if (s.phase === "setup" || !isVerifier(s, p)) throw refuse("NOT_A_VERIFIER", "this key is not a trusted verifier of the ceremony (the operator or an admin adds verifiers)");
   }
 
   info(): CeremonyInfo {
@@ -82,9 +98,25 @@ export class CoordinatorService implements CeremonyService {
     return { stream: Readable.toWeb(createReadStream(this.port.finalPath)) as ReadableStream<Uint8Array>, size, hash: s.finalHash };
   }
 
-  async join(participant: ParticipantId, role: "contributor" | "verifier"): Promise<Instruction> {
-    await this.port.execute({ type: "JoinQueue", now: this.port.now(), participant, role });
+  async join(participant: ParticipantId, role: "contributor" | "verifier", proof?: IdentityProof): Promise<Instruction> {
+    if (role === "verifier") {
+      this.verifier(participant);
+      this.seen(participant);
+      return { id: "verifier", kind: "wait", reason: "a trusted verifier: fetch tasks from /v1/verifications/next" };
+    }
+    const s = this.port.state();
+    // Already queued or in the round: the core refuses the join as it is, without spending the proof (a nonce).
+    const identity = s.phase === "setup" || isQueued(s, participant) || inRound(s, participant) ? undefined : await this.admitted(participant, proof, s);
+    await this.port.execute({ type: "JoinQueue", now: this.port.now(), participant, role, ...(identity !== undefined ? { identity } : {}) });
     return this.heartbeat(participant);
+  }
+
+  private admitted(participant: ParticipantId, proof: IdentityProof | undefined, s: Open): Promise<string | undefined> {
+    return this.port.admission.identify(participant, proof, s.settings.ceremonyId, s.invitations, this.port.now());
+  }
+
+  siweChallenge(): SiweChallenge {
+    return this.port.admission.challenge(this.port.now());
   }
 
   async leave(participant: ParticipantId): Promise<void> {
@@ -134,23 +166,47 @@ export class CoordinatorService implements CeremonyService {
     const size = chunkFileSize(chunkLayout(this.settings(), k), true);
     const stream = body instanceof Uint8Array ? new Blob([body]).stream() : body;
     const stored = await this.port.artifacts.put(checkedBodyStream(stream, declaredHash, size), { maxBytes: size, exactBytes: size });
+    this.assertDecodes(await this.port.artifacts.get(stored.hash), participant, k);
     await this.port.execute({ type: "RecordContribution", now: this.port.now(), participant, chunk: k, hash: stored.hash });
     return { hash: stored.hash, instruction: this.heartbeat(participant) };
   }
 
-  nextTask(verifier: ParticipantId): VerificationTask | null {
+  /**
+   * Only an upload whose header and length decode as the chunk file this participant owes (this ceremony, chunk,
+   * round, position and parent) is recorded: nothing undecodable is ever verified, aggregated, receipted or built on.
+   */
+  private assertDecodes(bytes: Uint8Array, participant: ParticipantId, k: number): void {
     const s = this.port.state();
-    if (s.phase === "setup" || !s.verifiers.includes(verifier)) throw new ApiError("NOT_FOUND", "not a registered verifier");
+    const round = currentRound(s);
+    const j = round ? positionIn(round, participant) : -1;
+    if (s.phase === "setup" || !round || j < 0) throw refuse("NOT_IN_ROUND", "not a contributor of the current round");
+    const d = decodeChunk(bytes, s.settings, k);
+    const parent = parentOf(s, round, k, j);
+    const why = !d.ok
+      ? `${d.code}: ${d.message}`
+      : d.chunk.header.round !== round.number
+        ? `the header names round ${d.chunk.header.round}, not ${round.number}`
+        : d.chunk.header.contributor !== j
+          ? `the header names position ${d.chunk.header.contributor}, not ${j}`
+          : parent === null || toHex(d.chunk.header.parentHash) !== parent
+            ? "the header names another parent than the chunk this position builds on"
+            : null;
+    if (why) throw new ApiError("MALFORMED_CHUNK", `the upload is not a chunk file for round ${round.number}, chunk ${k}, position ${j}: ${why}`);
+  }
+
+  nextTask(verifier: ParticipantId): VerificationTask | null {
+    this.verifier(verifier);
     this.seen(verifier);
-    return verificationTasks(s)[0] ?? null;
+    return verificationTasks(this.port.state())[0] ?? null;
   }
 
   async verdict(verifier: ParticipantId, verdict: Verdict): Promise<void> {
+    this.verifier(verifier);
     this.seen(verifier);
     await this.port.verification.record(verifier, verdict, verdict);
   }
 
-  admin(actor: ParticipantId, action: AdminAction, body: { participant?: string; reason?: string; beacon?: string; numIterationsExp?: number }): Promise<CeremonyEvent[]> {
+  admin(actor: ParticipantId, action: AdminAction, body: AdminBody): Promise<CeremonyEvent[]> {
     const now = this.port.now();
     const participant = body.participant ?? "";
     const reason = body.reason ?? "";
@@ -165,6 +221,16 @@ export class CoordinatorService implements CeremonyService {
         return this.port.execute({ type: "RestartRound", now, actor, reason: reason || "restarted by an admin" });
       case "finalize":
         return this.port.execute({ type: "Finalize", now, actor, beacon: { hash: body.beacon ?? "", numIterationsExp: body.numIterationsExp ?? 10 } });
+      case "add-verifier":
+        return this.port.execute({ type: "AddVerifier", now, actor, participant });
+      case "remove-verifier":
+        return this.port.execute({ type: "RemoveVerifier", now, actor, participant });
+      case "add-admin":
+        return this.port.execute({ type: "AddAdmin", now, actor, participant });
+      case "remove-admin":
+        return this.port.execute({ type: "RemoveAdmin", now, actor, participant });
+      case "invite":
+        return this.port.execute({ type: "IssueInvitations", now, actor, hashes: body.hashes ?? [] });
       default: {
         const never: never = action;
         throw new ApiError("NOT_FOUND", `no admin action ${String(never)}`);

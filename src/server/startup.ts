@@ -59,23 +59,7 @@ export async function openCeremony(options: CoordinatorOptions, curve: Curve, ar
   if (commands.state.phase === "setup") await initialize(options, curve, artifacts, commands, say);
   else say(`resumed from ${events.length} events (phase ${commands.state.phase})`);
 
-  const me = options.coordinatorKey.publicKey;
-  const registered = (): { verifiers: string[]; replacements: string[]; banned: string[] } => {
-    const s = commands.state;
-    return s.phase === "setup" ? { verifiers: [], replacements: [], banned: [] } : s;
-  };
-  if (options.verifiers > 0 && !registered().verifiers.includes(me)) {
-    await commands.execute({ type: "JoinQueue", now: now(), participant: me, role: "verifier" });
-  }
-  const replacementKeys: ParticipantId[] = [];
-  for (let i = 0; i < (options.replacements ?? 0); i++) {
-    const { key } = await ensureKeyFile(join(options.dataDir, `replacement-${i + 1}.key`));
-    replacementKeys.push(key.publicKey);
-    const r = registered();
-    if (commands.state.phase !== "finalized" && !r.replacements.includes(key.publicKey) && !r.banned.includes(key.publicKey)) {
-      await commands.execute({ type: "JoinQueue", now: now(), participant: key.publicKey, role: "replacement" });
-    }
-  }
+  await registerTrusted(options, commands, now);
   if (options.transcript) {
     const s = commands.state;
     if (s.phase === "setup") throw new Error("the transcript opens after initialization");
@@ -92,5 +76,36 @@ export async function openCeremony(options: CoordinatorOptions, curve: Curve, ar
     transcript = opened;
     if (s.phase === "finalized") await opened.commitFinal(s.finalHash);
   }
-  return { commands, transcript, replacementKeys, roundContributors: currentRound(commands.state)?.contributors ?? [] };
+  return { commands, transcript, replacementKeys: await replacementKeys(options), roundContributors: currentRound(commands.state)?.contributors ?? [] };
+}
+
+async function replacementKeys(options: CoordinatorOptions): Promise<ParticipantId[]> {
+  const keys: ParticipantId[] = [];
+  for (let i = 0; i < (options.replacements ?? 0); i++) keys.push((await ensureKeyFile(join(options.dataDir, `replacement-${i + 1}.key`))).key.publicKey);
+  return keys;
+}
+
+/**
+ * The operator's configuration, recorded as events by the coordinator: its own verifier, the listed external
+ * verifiers and admins (added when missing; removing them is an admin's act), and its replacement contributors.
+ */
+async function registerTrusted(options: CoordinatorOptions, commands: CommandHandler, now: () => number): Promise<void> {
+  const me = options.coordinatorKey.publicKey;
+  const state = () => {
+    const s = commands.state;
+    if (s.phase === "setup") throw new Error("trust is registered after initialization");
+    return s;
+  };
+  if (state().phase === "finalized") return;
+  const verifiers = [...(options.verifiers > 0 ? [me] : []), ...(options.verifierKeys ?? [])];
+  for (const participant of verifiers) {
+    if (!state().verifiers.includes(participant)) await commands.execute({ type: "AddVerifier", now: now(), actor: me, participant });
+  }
+  for (const participant of options.settings.admins) {
+    if (!state().admins.includes(participant)) await commands.execute({ type: "AddAdmin", now: now(), actor: me, participant });
+  }
+  for (const participant of await replacementKeys(options)) {
+    const s = state();
+    if (!s.replacements.includes(participant) && !s.banned.includes(participant)) await commands.execute({ type: "RegisterReplacement", now: now(), actor: me, participant });
+  }
 }

@@ -23,8 +23,16 @@ export function lineFor(event: CeremonyEvent): string {
     }
     case "ParticipantQueued":
       return `participant ${short(event.participant)} joined the queue`;
-    case "VerifierRegistered":
-      return `verifier ${short(event.participant)} registered`;
+    case "VerifierAdded":
+      return `verifier ${short(event.participant)} added by ${short(event.by)}`;
+    case "VerifierRemoved":
+      return `verifier ${short(event.participant)} removed by ${short(event.by)}`;
+    case "AdminAdded":
+      return `admin ${short(event.participant)} added by ${short(event.by)}`;
+    case "AdminRemoved":
+      return `admin ${short(event.participant)} removed by ${short(event.by)}`;
+    case "InvitationsIssued":
+      return `${plural(event.hashes.length, "invitation")} issued by ${short(event.by)}`;
     case "ParticipantLeftQueue":
       return `participant ${short(event.participant)} left the queue`;
     case "RoundStarted":
@@ -81,7 +89,11 @@ function weight(event: CeremonyEvent): number {
     case "ParticipantDropped":
       return 2;
     case "ParticipantQueued":
-    case "VerifierRegistered":
+    case "VerifierAdded":
+    case "VerifierRemoved":
+    case "AdminAdded":
+    case "AdminRemoved":
+    case "InvitationsIssued":
     case "ParticipantLeftQueue":
     case "ChunkLocked":
     case "ParticipantUnbanned":

@@ -13,10 +13,11 @@ const mallory = generateKeyPair();
 const NOW = 1_750_000_000_000;
 const MAX = 1_024;
 const PATH = "/rounds/3/chunks/7?attempt=2";
+const CEREMONY = "c3".repeat(32);
 
 function buildApp(replay = new ReplayGuard()) {
-  const auth = requireSignature({ replay, now: () => NOW, maxBodyBytes: MAX });
-  const streamingAuth = requireSignatureStreaming({ replay, now: () => NOW, maxBodyBytes: MAX });
+  const auth = requireSignature({ ceremony: () => CEREMONY, replay, now: () => NOW, maxBodyBytes: MAX });
+  const streamingAuth = requireSignatureStreaming({ ceremony: () => CEREMONY, replay, now: () => NOW, maxBodyBytes: MAX });
   return new Hono()
     .post("/rounds/:round/chunks/:chunk", auth, (c) =>
       c.json({ participant: c.get("participant"), body: new TextDecoder().decode(c.get("rawBody")), chunk: c.req.param("chunk") }),
@@ -45,7 +46,7 @@ function post(app: ReturnType<typeof buildApp>, body: string, headers: Record<st
 }
 
 function signedPost(body: string, key = alice, overrides: { now?: number; path?: string } = {}) {
-  return signRequest(key, { method: "POST", path: overrides.path ?? PATH, body, now: overrides.now ?? NOW });
+  return signRequest(key, { ceremony: CEREMONY, method: "POST", path: overrides.path ?? PATH, body, now: overrides.now ?? NOW });
 }
 
 async function expectError(response: Response, status: number, code: string): Promise<string> {
@@ -84,14 +85,14 @@ describe("requireSignature", () => {
   });
 
   it("gives a request without a body an empty rawBody", async () => {
-    const headers = signRequest(alice, { method: "GET", path: "/status", now: NOW });
+    const headers = signRequest(alice, { ceremony: CEREMONY, method: "GET", path: "/status", now: NOW });
     const response = await buildApp().request("/status", { headers });
     expect(await response.json()).toEqual({ participant: alice.publicKey, bodyBytes: 0 });
   });
 
   it("still serves c.req.json() and Hono's json validator from the body it read", async () => {
     const body = '{"x":5}';
-    const headers = { ...signRequest(alice, { method: "POST", path: "/json", body, now: NOW }), "content-type": "application/json" };
+    const headers = { ...signRequest(alice, { ceremony: CEREMONY, method: "POST", path: "/json", body, now: NOW }), "content-type": "application/json" };
     const response = await post(buildApp(), body, headers, "/json");
     expect(await response.json()).toEqual({ validated: { x: 5 }, again: { x: 5 } });
   });
@@ -157,7 +158,7 @@ describe("requireSignatureStreaming", () => {
   const upload = new Uint8Array(700).map((_, i) => i % 251);
   const declared = bodyHash(upload);
   const streamed = (name: string, key = alice, hash = declared) =>
-    signRequest(key, { method: "PUT", path: `/uploads/${name}`, bodyHash: hash, now: NOW });
+    signRequest(key, { ceremony: CEREMONY, method: "PUT", path: `/uploads/${name}`, bodyHash: hash, now: NOW });
 
   it("verifies the declared hash before the body is read, and the handler checks the body against it", async () => {
     const headers = streamed("c7");
@@ -186,7 +187,7 @@ describe("requireSignatureStreaming", () => {
       [{ ...streamed("c7"), "x-ceremony-body-hash": bodyHash("something else") }, "AUTH_BAD_SIGNATURE"],
       [{ ...streamed("c7", mallory), "x-ceremony-key": alice.publicKey }, "AUTH_BAD_SIGNATURE"],
       [{ ...streamed("c7"), "x-ceremony-body-hash": "ABC" }, "AUTH_MALFORMED"],
-      [signRequest(alice, { method: "PUT", path: "/uploads/c7", body: upload, now: NOW }), "AUTH_MISSING"],
+      [signRequest(alice, { ceremony: CEREMONY, method: "PUT", path: "/uploads/c7", body: upload, now: NOW }), "AUTH_MISSING"],
       [{}, "AUTH_MISSING"],
     ] as const) {
       const { stream, state } = countingStream(100, 7);

@@ -20,7 +20,7 @@ import { LocalOps, type CurveOps } from "../../src/crypto/ops.ts";
 import { Contributor } from "../../src/client/contributor.ts";
 import { InProcessParticipant } from "../../src/client/in-process.ts";
 import { Coordinator } from "../../src/server/coordinator.ts";
-import { DEFAULT_FAULT_SETTINGS } from "../../src/core/model.ts";
+import { DEFAULT_FAULT_SETTINGS, OPEN_ADMISSION } from "../../src/core/model.ts";
 import { parseEvent } from "../../src/core/event-schema.ts";
 import { decodeLine } from "../../src/store/event-line.ts";
 import { createGitServer } from "../../src/git-http/server.ts";
@@ -106,7 +106,7 @@ async function runCeremony(): Promise<{ data: string; coord: Coordinator }> {
   const admin = generateKeyPair();
   const coord = await Coordinator.open({
     dataDir: data,
-    settings: { power: 3, chunkSize: 4, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 600_000, ...DEFAULT_FAULT_SETTINGS, admins: [admin.publicKey] },
+    settings: { power: 3, chunkSize: 4, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 600_000, ...DEFAULT_FAULT_SETTINGS, ...OPEN_ADMISSION, admins: [admin.publicKey] },
     tickMs: 20,
     verifiers: 1,
     coordinatorKey,

@@ -8,7 +8,8 @@ import { type AuthResult, bodyHash, type HeaderSource, canonicalMessage, canonic
 const alice = generateKeyPair();
 const mallory = generateKeyPair();
 const NOW = 1_750_000_000_000;
-const request = { method: "POST", path: "/rounds/3/chunks/7?attempt=2", body: new TextEncoder().encode('{"x":1}') };
+const CEREMONY = "c3".repeat(32);
+const request = { ceremony: CEREMONY, method: "POST", path: "/rounds/3/chunks/7?attempt=2", body: new TextEncoder().encode('{"x":1}') };
 
 function signed(overrides: Partial<Parameters<typeof signRequest>[1]> = {}, key = alice) {
   return signRequest(key, { ...request, now: NOW, ...overrides });
@@ -26,11 +27,16 @@ function expectFailure(result: AuthResult, code: string, message?: RegExp): void
 }
 
 describe("canonical message", () => {
-  it("is the six documented lines", () => {
-    const message = canonicalMessage({ method: "post", path: "/a b?q=1", bodyHash: bodyHash(""), timestamp: 42, nonce: "00".repeat(16) });
+  it("is the seven documented lines, the ceremony's id among them", () => {
+    const message = canonicalMessage({ ceremony: CEREMONY, method: "post", path: "/a b?q=1", bodyHash: bodyHash(""), timestamp: 42, nonce: "00".repeat(16) });
     expect(new TextDecoder().decode(message)).toBe(
-      ["ceremony-request-v1", "POST", "/a%20b?q=1", bodyHash(new Uint8Array(0)), "42", "00".repeat(16)].join("\n"),
+      ["ceremony-request-v2", CEREMONY, "POST", "/a%20b?q=1", bodyHash(new Uint8Array(0)), "42", "00".repeat(16)].join("\n"),
     );
+  });
+  it("binds a request to its ceremony: signed for one, refused at another", () => {
+    const headers = signed();
+    expect(verify(headers).ok).toBe(true);
+    expectFailure(verify(headers, { ceremony: "d4".repeat(32) }), "AUTH_BAD_SIGNATURE");
   });
 
   it("hashes bodies with blake2b-512 (empty body: the hash of the empty string)", () => {
@@ -61,7 +67,7 @@ describe("signRequest and verifyRequest", () => {
   it("accepts a body given as a string, a precomputed body hash, no body, and Headers", () => {
     expect(verify(signed({ body: '{"x":1}' }))).toEqual({ ok: true, participant: alice.publicKey });
     expect(verify(signed(), { bodyHash: bodyHash(request.body) } as Partial<VerifyInput>).ok).toBe(true);
-    const get = signRequest(alice, { method: "GET", path: "/status", now: NOW });
+    const get = signRequest(alice, { ceremony: CEREMONY, method: "GET", path: "/status", now: NOW });
     expect(verify(get, { method: "GET", path: "/status", body: new Uint8Array(0) }).ok).toBe(true);
     expect(verify(new Headers(signed())).ok).toBe(true);
     expect(verify(Object.fromEntries(Object.entries(signed()).map(([name, value]) => [name.toUpperCase(), value]))).ok).toBe(true);

@@ -25,11 +25,11 @@ describe("Initialize", () => {
 });
 
 describe("queue", () => {
-  it("joins contributors and verifiers, refuses duplicates and banned keys", () => {
+  it("joins contributors; verifiers are added by the coordinator or an admin; refuses duplicates and banned keys", () => {
     given(initialized).when({ type: "JoinQueue", now, participant: "alice", role: "contributor" }).then([queued("alice")]);
-    given(initialized).when({ type: "JoinQueue", now, participant: "v", role: "verifier" }).then([verifier]);
+    given(initialized).when({ type: "AddVerifier", now, actor: "coord", participant: "v" }).then([verifier]);
     given(initialized, queued("alice")).when({ type: "JoinQueue", now, participant: "alice", role: "contributor" }).refuses("ALREADY_QUEUED");
-    given(initialized, verifier).when({ type: "JoinQueue", now, participant: "v", role: "verifier" }).refuses("ALREADY_QUEUED");
+    given(initialized, verifier).when({ type: "AddVerifier", now, actor: "admin", participant: "v" }).refuses("ALREADY_REGISTERED");
     given(...running).when({ type: "JoinQueue", now, participant: "alice", role: "contributor" }).refuses("ALREADY_IN_ROUND");
     given(initialized, { type: "ParticipantBanned", participant: "eve", reason: "x", by: "admin" })
       .when({ type: "JoinQueue", now, participant: "eve", role: "contributor" })
@@ -110,7 +110,7 @@ describe("RecordVerification", () => {
   it("a rejection removes the contribution so the same contributor redoes it", () => {
     const s = given(...uploaded)
       .when({ ...cmd, ok: false, code: "POWERS_INCONSISTENT" })
-      .then([{ type: "ContributionRejected", round: 1, chunk: 0, position: 0, verifier: "v", hash: "alice0", code: "POWERS_INCONSISTENT" }]);
+      .then([{ type: "ContributionRejected", round: 1, chunk: 0, position: 0, verifier: "v", hash: "alice0", code: "POWERS_INCONSISTENT", at: now }]);
     expect(instructionFor(s, "alice")).toMatchObject({ kind: "lock", chunk: 0 });
   });
   it("refuses non-verifiers, stale hashes, wrong rounds and a chunk 0 verdict without the next challenge", () => {
@@ -127,7 +127,7 @@ describe("RecordVerification", () => {
     const reused = { ...cmd, position: 1, hash: "bob0", chunk0: { publicKeyId: keyOf("alice"), nextChallenge: "c3" } };
     given(...accepted)
       .when(reused)
-      .then([{ type: "ContributionRejected", round: 1, chunk: 0, position: 1, verifier: "v", hash: "bob0", code: "REUSED_PUBLIC_KEY" }]);
+      .then([{ type: "ContributionRejected", round: 1, chunk: 0, position: 1, verifier: "v", hash: "bob0", code: "REUSED_PUBLIC_KEY", at: now }]);
   });
 });
 
@@ -148,21 +148,33 @@ describe("AggregateRound", () => {
 });
 
 describe("finalization", () => {
-  const beacon = { hash: "0102", numIterationsExp: 10 };
+  const beacon = { hash: "ab".repeat(32), numIterationsExp: 10 };
+  /** Round 1 aggregated; round 2 (carol, dave) running. */
+  const round1 = [...running, ...aliceDone, ...bobDone, { type: "RoundAggregated", round: 1, accumulator: ["bob0", "bob1", "bob2", "bob3"], challenge: "n" } as CeremonyEvent];
+  const asRound2 = (e: CeremonyEvent): CeremonyEvent => JSON.parse(JSON.stringify({ ...e, round: 2 }).replaceAll("alice", "carol").replaceAll("bob", "dave")) as CeremonyEvent;
+  const round2 = [...round1, queued("carol"), queued("dave"), { type: "RoundStarted", round: 2, contributors: ["carol", "dave"], startedAt: now } as CeremonyEvent];
   it("closes the queue, lets the round finish, then records the final hash", () => {
-    let s = given(...running).when({ type: "Finalize", now, actor: "admin", beacon }).then([{ type: "FinalizationRequested", beacon, by: "admin" }]);
+    let s = given(...round2).when({ type: "Finalize", now, actor: "admin", beacon }).then([{ type: "FinalizationRequested", beacon, by: "admin" }]);
     expect(s.phase).toBe("finalizing");
-    const afterRequest = [...running, { type: "FinalizationRequested", beacon, by: "admin" } as CeremonyEvent];
-    given(...afterRequest).when({ type: "JoinQueue", now, participant: "carol", role: "contributor" }).refuses("QUEUE_CLOSED");
+    const afterRequest = [...round2, { type: "FinalizationRequested", beacon, by: "admin" } as CeremonyEvent];
+    given(...afterRequest).when({ type: "JoinQueue", now, participant: "erin", role: "contributor" }).refuses("QUEUE_CLOSED");
     given(...afterRequest).when({ type: "RecordFinal", now, hash: "f" }).refuses("ROUND_NOT_COMPLETE");
     given(...afterRequest).when({ type: "Finalize", now, actor: "admin", beacon }).refuses("QUEUE_CLOSED");
-    const aggregated = [...afterRequest, ...aliceDone, ...bobDone, { type: "RoundAggregated", round: 1, accumulator: ["bob0"], challenge: "n" } as CeremonyEvent];
+    const done2 = [...aliceDone, ...bobDone].map(asRound2);
+    const aggregated = [...afterRequest, ...done2, { type: "RoundAggregated", round: 2, accumulator: ["dave0", "dave1", "dave2", "dave3"], challenge: "n2" } as CeremonyEvent];
     s = given(...aggregated).when({ type: "RecordFinal", now, hash: "f" }).then([{ type: "CeremonyFinalized", hash: "f" }]);
     expect(s.phase).toBe("finalized");
     given(...aggregated, { type: "CeremonyFinalized", hash: "f" }).when({ type: "JoinQueue", now, participant: "x", role: "contributor" }).refuses("CEREMONY_FINALIZED");
   });
   it("only admins finalize", () => {
-    given(...running).when({ type: "Finalize", now, actor: "alice", beacon }).refuses("NOT_AN_ADMIN");
+    given(...round2).when({ type: "Finalize", now, actor: "alice", beacon }).refuses("NOT_AN_ADMIN");
+  });
+  it("refuses before any round is aggregated, a beacon under 32 bytes and an iteration exponent above the cap", () => {
+    given(...running).when({ type: "Finalize", now, actor: "admin", beacon }).refuses("NO_AGGREGATED_ROUND");
+    given(...round1).when({ type: "Finalize", now, actor: "admin", beacon: { hash: "0102", numIterationsExp: 10 } }).refuses("BEACON_INVALID");
+    given(...round1).when({ type: "Finalize", now, actor: "admin", beacon: { hash: "ab".repeat(31), numIterationsExp: 10 } }).refuses("BEACON_INVALID");
+    given(...round1).when({ type: "Finalize", now, actor: "admin", beacon: { ...beacon, numIterationsExp: 25 } }).refuses("BEACON_INVALID");
+    given(...round1).when({ type: "Finalize", now, actor: "admin", beacon: { ...beacon, numIterationsExp: 24 } }).then([{ type: "FinalizationRequested", beacon: { ...beacon, numIterationsExp: 24 }, by: "admin" }]);
   });
 });
 

@@ -5,7 +5,7 @@ import type { CeremonyEvent } from "../../src/core/model.ts";
 import { instructionFor } from "../../src/core/views.ts";
 import { given, initialized, lock, now, queued, recorded, running, settings, started, verified, verifier } from "./given.ts";
 
-const replacement: CeremonyEvent = { type: "ReplacementRegistered", participant: "r" };
+const replacement: CeremonyEvent = { type: "ReplacementRegistered", participant: "r", by: "coord" };
 const withReplacement = [initialized, queued("alice"), queued("bob"), verifier, replacement, started];
 /** alice (position 0) done on chunks 0 and 1, bob (position 1) done on chunk 0. */
 const progress = [lock("alice", 0), recorded("alice", 0, 0), verified("alice", 0, 0, "c2"), lock("alice", 1), recorded("alice", 1, 0), verified("alice", 1, 0), lock("bob", 0), recorded("bob", 0, 1), verified("bob", 0, 1)];
@@ -84,7 +84,7 @@ describe("timeouts", () => {
 describe("failed verifications and bans", () => {
   const upload = [...running, lock("alice", 0), recorded("alice", 0, 0)];
   const reject = { type: "RecordVerification" as const, now, verifier: "v", round: 1, chunk: 0, position: 0, hash: "alice0", ok: false, code: "POWERS_INCONSISTENT" };
-  const rejected: CeremonyEvent = { type: "ContributionRejected", round: 1, chunk: 0, position: 0, verifier: "v", hash: "alice0", code: "POWERS_INCONSISTENT" };
+  const rejected: CeremonyEvent = { type: "ContributionRejected", round: 1, chunk: 0, position: 0, verifier: "v", hash: "alice0", code: "POWERS_INCONSISTENT", at: now };
   it("gives the chunk back to the same contributor, then drops it after maxVerificationFailures", () => {
     const once = given(...upload).when(reject).then([rejected]);
     expect(instructionFor(once, "alice")).toMatchObject({ kind: "lock", chunk: 0 });
@@ -113,5 +113,41 @@ describe("failed verifications and bans", () => {
     given(initialized, { type: "ParticipantDropped", participant: "bob", reason: "x", by: "admin" })
       .when({ type: "JoinQueue", now, participant: "bob", role: "contributor" })
       .then([{ type: "ParticipantQueued", participant: "bob", at: now }]);
+  });
+});
+
+describe("no stalls by a participant", () => {
+  const turn = settings.turnTimeoutMs;
+  const all = (t: number) => ({ alice: t, bob: t });
+  it("drops a contributor whose next chunk is free but who never locks it, however often it heartbeats", () => {
+    const late = now + turn + 1;
+    given(...running).when(tick(now + turn, all(now + turn))).then([]);
+    given(...running)
+      .when(tick(late, all(late)))
+      .then([
+        { type: "ParticipantDropped", participant: "alice", reason: `stalled: did not lock chunk 0 for ${Math.round((turn + 1) / 1000)} s`, by: "coord" },
+        { type: "RoundRestarted", round: 1, reason: expect.stringContaining("stalled") as unknown as string, requeued: ["bob"], by: "coord" },
+      ]);
+  });
+  it("never counts the time spent waiting for a verification: the next contributor's turn starts when its chunk is verified", () => {
+    const t1 = now + 1000;
+    const uploaded = [...running, lock("alice", 0, t1), recorded("alice", 0, 0, t1), lock("alice", 1, t1), recorded("alice", 1, 0, t1)];
+    // Long after the uploads, nothing is verified yet: bob is waiting, not stalling; alice stalls on chunk 2.
+    const t2 = t1 + 3 * turn;
+    const stalled = given(...uploaded).when(tick(t2, all(t2))).then([
+      { type: "ParticipantDropped", participant: "alice", reason: expect.stringContaining("stalled: did not lock chunk 2") as unknown as string, by: "coord", discarded: expect.any(Array) as unknown as [] },
+      { type: "RoundRestarted", round: 1, reason: expect.stringContaining("stalled") as unknown as string, requeued: ["bob"], by: "coord" },
+    ]);
+    expect(stalled.phase).toBe("waiting");
+    // Chunk 0 verified at t3: bob's turn starts then, not at the round's start.
+    const t3 = t2;
+    const verifiedAt = [...uploaded, lock("alice", 2, t3 + 2), verified("alice", 0, 0, "c2", t3)];
+    given(...verifiedAt).when(tick(t3 + turn, { alice: t3 + turn, bob: t3 + turn })).then([]);
+    given(...verifiedAt)
+      .when(tick(t3 + turn + 1, { alice: t3 + turn + 1, bob: t3 + turn + 1 }))
+      .then([
+        { type: "ParticipantDropped", participant: "bob", reason: expect.stringContaining("stalled: did not lock chunk 0") as unknown as string, by: "coord" },
+        { type: "RoundRestarted", round: 1, reason: expect.stringContaining("stalled") as unknown as string, requeued: ["alice"], by: "coord" },
+      ]);
   });
 });

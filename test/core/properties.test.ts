@@ -16,8 +16,8 @@ import { initialized, now as t0, settings } from "./given.ts";
 const PEOPLE = ["p1", "p2", "p3", "p4", "p5"];
 const start: CeremonyEvent[] = [
   { ...initialized, settings: { ...settings, contributorsPerRound: 3, lockLimit: 2, roundStartWaitMs: 1_000, heartbeatTimeoutMs: 5_000, lockTimeoutMs: 20_000 } } as CeremonyEvent,
-  { type: "VerifierRegistered", participant: "v" },
-  { type: "ReplacementRegistered", participant: "r" },
+  { type: "VerifierAdded", participant: "v", by: "coord" },
+  { type: "ReplacementRegistered", participant: "r", by: "coord" },
 ];
 
 type Action =
@@ -185,6 +185,62 @@ describe("ceremony core under random fault schedules", () => {
         expect(finishHonestly(w)).toBeLessThan(400);
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+/** Commands a key that is neither an admin, a verifier nor the coordinator might send about anyone. */
+const STRANGER = "mallory";
+const strangerCommand = (now: number): fc.Arbitrary<Command> => {
+  const who = fc.constantFrom(...PEOPLE, "r", "v", "admin", STRANGER);
+  const k = fc.nat(5);
+  const hash = fc.constantFrom("ab1", "ab2", "cc", "");
+  return fc.oneof(
+    fc.record({ type: fc.constant("LockChunk" as const), now: fc.constant(now), participant: fc.constant(STRANGER), chunk: k }),
+    fc.record({ type: fc.constant("RecordContribution" as const), now: fc.constant(now), participant: fc.constant(STRANGER), chunk: k, hash }),
+    fc.record({
+      type: fc.constant("RecordVerification" as const),
+      now: fc.constant(now),
+      verifier: fc.constant(STRANGER),
+      round: fc.nat(3),
+      chunk: k,
+      position: fc.nat(3),
+      hash,
+      ok: fc.boolean(),
+      chunk0: fc.constant({ publicKeyId: "kx", nextChallenge: "cx" }),
+    }),
+    fc.record({ type: fc.constantFrom("Drop" as const, "Ban" as const), now: fc.constant(now), actor: fc.constant(STRANGER), participant: who, reason: fc.constant("x") }),
+    fc.record({ type: fc.constant("Unban" as const), now: fc.constant(now), actor: fc.constant(STRANGER), participant: who }),
+    fc.record({ type: fc.constant("RestartRound" as const), now: fc.constant(now), actor: fc.constant(STRANGER), reason: fc.constant("x") }),
+    fc.record({ type: fc.constant("Finalize" as const), now: fc.constant(now), actor: fc.constant(STRANGER), beacon: fc.constant({ hash: "ab".repeat(32), numIterationsExp: 1 }) }),
+    fc.record({
+      type: fc.constantFrom("AddVerifier" as const, "RemoveVerifier" as const, "AddAdmin" as const, "RemoveAdmin" as const, "RegisterReplacement" as const),
+      now: fc.constant(now),
+      actor: fc.constant(STRANGER),
+      participant: who,
+    }),
+    fc.record({ type: fc.constant("IssueInvitations" as const), now: fc.constant(now), actor: fc.constant(STRANGER), hashes: fc.constant<string[]>(["ab".repeat(32)]) }),
+    fc.record({ type: fc.constant("LeaveQueue" as const), now: fc.constant(now), participant: fc.constant(STRANGER) }),
+  );
+};
+
+describe("strangers", () => {
+  it("whatever a stranger sends, about itself or anyone, nothing changes", () => {
+    fc.assert(
+      fc.property(fc.array(action, { maxLength: 80 }), fc.array(strangerCommand(t0 + 1), { minLength: 1, maxLength: 20 }), (actions, commands) => {
+        const w = new World();
+        for (const a of actions) w.run(a);
+        for (const command of commands) {
+          let err: unknown = null;
+          try {
+            decide({ ...command, now: w.now }, w.state);
+          } catch (e) {
+            err = e;
+          }
+          expect(err, JSON.stringify(command)).toBeInstanceOf(DomainError);
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });

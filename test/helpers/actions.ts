@@ -20,6 +20,7 @@ export interface StatusSummary {
   lastRound: number;
   round: null | { number: number };
   drops: Record<string, number>;
+  queue: string[];
 }
 
 /** `ceremony contribute` in the background; extra flags after the coordinator's. */
@@ -27,9 +28,9 @@ export function contribute(c: Ceremony, ...flags: string[]): Running {
   return runBinary(c.bin, c.dir, ["contribute", "--coordinator", c.url, ...flags]);
 }
 
-/** `ceremony admin finalize` with `keyFile`; resolves with its exit. */
+/** `ceremony admin finalize --yes` with `keyFile` (a script confirms with --yes); resolves with its exit. */
 export function finalize(c: Ceremony, keyFile: string, beacon = BEACON): Promise<{ code: number | null; out: string }> {
-  return runBinary(c.bin, c.dir, ["admin", "finalize", "--beacon", beacon, "--coordinator", c.url, "--key", keyFile]).done;
+  return runBinary(c.bin, c.dir, ["admin", "finalize", "--yes", "--beacon", beacon, "--coordinator", c.url, "--key", keyFile]).done;
 }
 
 /** The public status; retried while the coordinator restarts. */

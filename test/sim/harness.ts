@@ -4,12 +4,10 @@
 import { generateKeyPair, type ParticipantKey } from "../../src/auth/keys.ts";
 import { Contributor, type Compute } from "../../src/client/contributor.ts";
 import { InProcessParticipant } from "../../src/client/in-process.ts";
-import { DEFAULT_FAULT_SETTINGS } from "../../src/core/model.ts";
-import { chunkFileSize } from "../../src/crypto/chunk.ts";
+import { DEFAULT_FAULT_SETTINGS, OPEN_ADMISSION } from "../../src/core/model.ts";
 import { contributeChunk } from "../../src/crypto/contribute.ts";
 import { getCurve } from "../../src/crypto/curve.ts";
 import { LocalOps } from "../../src/crypto/ops.ts";
-import { chunkLayout } from "../../src/crypto/params.ts";
 import { Coordinator } from "../../src/server/coordinator.ts";
 
 export type Behaviour = "honest" | "silent" | "slow" | "garbage" | "leaver";
@@ -54,7 +52,7 @@ export async function openSim(dataDir: string, contributorsPerRound: number): Pr
       contributorsPerRound,
       lockLimit: 1,
       roundStartWaitMs: 1_000,
-      ...DEFAULT_FAULT_SETTINGS,
+      ...DEFAULT_FAULT_SETTINGS, ...OPEN_ADMISSION,
       heartbeatTimeoutMs: 10_000,
       lockTimeoutMs: 30_000,
       maxVerificationFailures: 2,
@@ -69,12 +67,16 @@ export async function openSim(dataDir: string, contributorsPerRound: number): Pr
   });
   coord.start();
   const curve = await getCurve();
-  /** What each behaviour uploads: real work, random bytes of the right size, or nothing (it holds its lock). */
+  /**
+   * What each behaviour uploads: real work; garbage (a well-formed chunk file whose points are random bytes, so it
+   * reaches the verifier, which rejects it); or nothing (it holds its lock).
+   */
   const computeFor = (p: Participant): Compute => async (parent, slot, key) => {
     if (p.behaviour === "slow" || (p.behaviour === "leaver" && p.acted >= 1)) return null;
     p.acted++;
-    if (p.behaviour === "garbage") return crypto.getRandomValues(new Uint8Array(chunkFileSize(chunkLayout(slot.params, slot.chunkIndex), true)));
-    return contributeChunk(ops, curve, parent, slot, key);
+    const bytes = await contributeChunk(ops, curve, parent, slot, key);
+    if (p.behaviour === "garbage") bytes.set(crypto.getRandomValues(new Uint8Array(128)), bytes.length - 128);
+    return bytes;
   };
   const step = async (p: Participant): Promise<boolean> => {
     if (p.behaviour === "silent") return false;

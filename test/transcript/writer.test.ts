@@ -14,7 +14,7 @@ import {
   type TranscriptOptions,
 } from "../../src/transcript/writer.ts";
 import { useTempDirs } from "../store/temp-dirs.ts";
-import { DEFAULT_FAULT_SETTINGS } from "../../src/core/model.ts";
+import { DEFAULT_FAULT_SETTINGS, OPEN_ADMISSION } from "../../src/core/model.ts";
 
 const README = await readFile(new URL("../../transcript/README.md", import.meta.url), "utf8");
 const CEREMONY = { ceremonyId: "test-ceremony", power: 8, chunkSize: 64, numChunks: 4, coordinatorKey: "c0".repeat(32) };
@@ -60,7 +60,7 @@ function logOf(start = 0) {
   return (...events: CeremonyEvent[]) => events.map((event) => logged(++seq, event));
 }
 
-const settings = { ...CEREMONY, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 1000, ...DEFAULT_FAULT_SETTINGS, admins: [ALICE], coordinator: CEREMONY.coordinatorKey };
+const settings = { ...CEREMONY, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 1000, ...DEFAULT_FAULT_SETTINGS, ...OPEN_ADMISSION, admins: [ALICE], coordinator: CEREMONY.coordinatorKey };
 const recorded = (chunk: number, position: number, contributor: string, hash: string): CeremonyEvent => ({
   type: "ContributionRecorded",
   round: 1,
@@ -68,6 +68,7 @@ const recorded = (chunk: number, position: number, contributor: string, hash: st
   position,
   contributor,
   hash,
+  at: 0,
 });
 
 describe("transcript writer", () => {
@@ -147,7 +148,7 @@ describe("transcript writer", () => {
       [{ type: "CeremonyInitialized", settings, accumulator: initial, challenge: "00".repeat(64) }],
       [{ type: "ParticipantQueued", participant: ALICE, at: 1 }],
       [{ type: "ParticipantQueued", participant: BOB, at: 2 }],
-      [{ type: "VerifierRegistered", participant: VERIFIER }],
+      [{ type: "VerifierAdded", participant: VERIFIER, by: ALICE }],
       [
         { type: "RoundStarted", round: 1, contributors: [ALICE, BOB], startedAt: 3 },
         { type: "ChunkLocked", round: 1, chunk: 0, participant: ALICE, at: 3 },
@@ -157,10 +158,10 @@ describe("transcript writer", () => {
       const hash = artifacts.add(randomBytes(5000));
       if (chunk > 0) commands.push([{ type: "ChunkLocked", round: 1, chunk, participant: ALICE, at: 4 }]);
       commands.push([recorded(chunk, 0, ALICE, hash)]);
-      commands.push([{ type: "ContributionVerified", round: 1, chunk, position: 0, verifier: VERIFIER, hash }]);
+      commands.push([{ type: "ContributionVerified", round: 1, chunk, position: 0, verifier: VERIFIER, hash, at: 0 }]);
     }
     commands.push([
-      { type: "ContributionVerified", round: 1, chunk: 3, position: 1, verifier: VERIFIER, hash: "ee".repeat(64) },
+      { type: "ContributionVerified", round: 1, chunk: 3, position: 1, verifier: VERIFIER, hash: "ee".repeat(64), at: 0 },
       { type: "RoundAggregated", round: 1, accumulator: initial, challenge: "11".repeat(64) },
     ]);
 
@@ -221,13 +222,13 @@ describe("transcript writer", () => {
       `participant b0b0b0b0… joined the queue (+1 more event)\n\nparticipant b0b0b0b0… joined the queue\nparticipant b0b0b0b0… left the queue`,
     );
 
-    await expect(writer.commitEvents([logged(7, { type: "VerifierRegistered", participant: BOB })])).rejects.toMatchObject({ code: "TRANSCRIPT_GAP" });
-    await expect(writer.commitEvents([logged(5, { type: "VerifierRegistered", participant: BOB })])).rejects.toMatchObject({ code: "TRANSCRIPT_DIVERGED" });
-    const tampered = { ...logged(6, { type: "VerifierRegistered", participant: BOB }), time: "2030-01-01T00:00:00.000Z" };
+    await expect(writer.commitEvents([logged(7, { type: "VerifierAdded", participant: BOB, by: ALICE })])).rejects.toMatchObject({ code: "TRANSCRIPT_GAP" });
+    await expect(writer.commitEvents([logged(5, { type: "VerifierAdded", participant: BOB, by: ALICE })])).rejects.toMatchObject({ code: "TRANSCRIPT_DIVERGED" });
+    const tampered = { ...logged(6, { type: "VerifierAdded", participant: BOB, by: ALICE }), time: "2030-01-01T00:00:00.000Z" };
     await expect(writer.commitEvents([tampered])).rejects.toMatchObject({ code: "TRANSCRIPT_INVALID" });
     expect(await writer.head()).toBe(await (await TranscriptWriter.open(options)).head());
 
-    await writer.commitEvents([logged(6, { type: "VerifierRegistered", participant: BOB })]);
+    await writer.commitEvents([logged(6, { type: "VerifierAdded", participant: BOB, by: ALICE })]);
     expect((await TranscriptWriter.open(options)).lastSeq).toBe(6);
     git("-C", dir, "fsck", "--full", "--strict");
   });
@@ -342,14 +343,14 @@ describe("transcript writer", () => {
 describe("messageFor", () => {
   it("names one event per line, and a command's most telling event first", () => {
     const hash = "9a".repeat(64);
-    expect(messageFor([{ type: "ContributionVerified", round: 3, chunk: 7, position: 2, verifier: ALICE, hash }])).toBe(
+    expect(messageFor([{ type: "ContributionVerified", round: 3, chunk: 7, position: 2, verifier: ALICE, hash, at: 0 }])).toBe(
       "round 3, chunk 7: contribution 2 (9a9a9a9a…) verified by 4d1f77a5…",
     );
     expect(messageFor([{ type: "RoundStarted", round: 2, contributors: [ALICE, BOB, ALICE, BOB, ALICE], startedAt: 0 }])).toBe(
       "round 2 started with 5 contributors",
     );
     expect(messageFor([{ type: "CeremonyFinalized", hash }])).toBe("ceremony finalized (9a9a9a9a…)");
-    expect(messageFor([{ type: "ContributionRejected", round: 1, chunk: 0, position: 0, verifier: BOB, hash, code: "BAD_POINT" }])).toBe(
+    expect(messageFor([{ type: "ContributionRejected", round: 1, chunk: 0, position: 0, verifier: BOB, hash, code: "BAD_POINT", at: 0 }])).toBe(
       "round 1, chunk 0: contribution 0 (9a9a9a9a…) rejected by b0b0b0b0…: BAD_POINT",
     );
     expect(messageFor([{ type: "ParticipantBanned", participant: BOB, by: ALICE, reason: "spam\nround 9 aggregated" }])).toBe(
@@ -357,7 +358,7 @@ describe("messageFor", () => {
     );
     expect(
       messageFor([
-        { type: "ContributionVerified", round: 1, chunk: 3, position: 1, verifier: ALICE, hash },
+        { type: "ContributionVerified", round: 1, chunk: 3, position: 1, verifier: ALICE, hash, at: 0 },
         { type: "RoundAggregated", round: 1, accumulator: [], challenge: hash },
       ]),
     ).toBe("round 1 aggregated (+1 more event)\n\nround 1, chunk 3: contribution 1 (9a9a9a9a…) verified by 4d1f77a5…\nround 1 aggregated");
