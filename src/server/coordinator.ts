@@ -24,6 +24,7 @@ import type { EffectPort } from "./effects/port.ts";
 import { ReplacementContributor } from "./effects/replacements.ts";
 import { Ticker } from "./effects/tick.ts";
 import { Verification } from "./effects/verification.ts";
+import { printable } from "../lib/text.ts";
 import { openAdmission, type Admission } from "./admission.ts";
 import { Presence } from "./presence.ts";
 import { CoordinatorService } from "./service.ts";
@@ -100,8 +101,9 @@ export class Coordinator {
     return this.transcriptService;
   }
 
+  /** One line of the log; whatever a participant or verifier put into it cannot start another. */
   private say(line: string): void {
-    this.options.log?.(line);
+    this.options.log?.(printable(line));
   }
 
   static async open(options: CoordinatorOptions): Promise<Coordinator> {

@@ -3,6 +3,7 @@
  * several events a summary line (its most telling event) followed by a blank line and one line each.
  */
 import type { CeremonyEvent, ParticipantId } from "../core/model.ts";
+import { oneLine } from "../lib/text.ts";
 
 export function messageFor(events: CeremonyEvent[]): string {
   const [first] = events;
@@ -118,10 +119,4 @@ function short(hex: ParticipantId): string {
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
-}
-
-/** Free text (reasons, codes) on one line of at most 120 characters, so it cannot forge message lines. */
-function oneLine(text: string): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").trim();
-  return flat.length > 120 ? `${flat.slice(0, 119)}…` : flat;
 }

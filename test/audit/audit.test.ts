@@ -6,7 +6,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { cp, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -14,7 +14,10 @@ import { generateKeyPair, type ParticipantKey } from "../../src/auth/keys.ts";
 import { evolve } from "../../src/core/evolve.ts";
 import { currentRound, initialState } from "../../src/core/state.ts";
 import type { CeremonyEvent, CeremonyState } from "../../src/core/model.ts";
+import { chunkHash } from "../../src/crypto/chunk.ts";
 import { contributeChunk } from "../../src/crypto/contribute.ts";
+import { toHex } from "../../src/crypto/hash.ts";
+import { createContributorKey } from "../../src/crypto/keys.ts";
 import { closeCurve, getCurve } from "../../src/crypto/curve.ts";
 import { LocalOps, type CurveOps } from "../../src/crypto/ops.ts";
 import { Contributor } from "../../src/client/contributor.ts";
@@ -416,6 +419,38 @@ describe("verify-receipt", () => {
     expect(forged).toEqual({ ok: false, message: "receipt: the receipt's signature is not the coordinator's" });
     expect(missing?.ok).toBe(false);
     expect(missing?.message).toMatch(/the transcript verified no contribution/);
+  });
+
+  it("refuses, in one line, a receipt whose contribution was erased: the final accumulator does not build on it", async () => {
+    // A coordinator (or a rogue verifier it trusted) lets round 2's second contributor build chunk 1 on round 1's
+    // result, skipping the first contributor's chunk 1, and keeps the events consistent: the state still says the
+    // round was aggregated with the skipped contribution, and its key is in the final .ptau's records.
+    const dir = await copy();
+    const of = <T extends CeremonyEvent["type"]>(seq: number) => eventAt(seq) as Extract<CeremonyEvent, { type: T }>;
+    const first = of<"RoundAggregated">(seqOf((e) => e.type === "RoundAggregated" && e.round === 1));
+    const recordedSeq = seqOf((e) => e.type === "ContributionRecorded" && e.round === 2 && e.chunk === 1 && e.position === 1);
+    const verifiedSeq = seqOf((e) => e.type === "ContributionVerified" && e.round === 2 && e.chunk === 1 && e.position === 1);
+    const aggregatedSeq = seqOf((e) => e.type === "RoundAggregated" && e.round === 2);
+    const settings = (events[0]?.event as Extract<CeremonyEvent, { type: "CeremonyInitialized" }>).settings;
+    const parentHash = first.accumulator[1] as string;
+    const parent = await readFile(join(dir, "artifacts", parentHash.slice(0, 2), parentHash.slice(2, 4), `${parentHash}.chunk`));
+    const curve = await getCurve();
+    const attacker = createContributorKey(curve, crypto.getRandomValues(new Uint8Array(64)));
+    const forged = await contributeChunk(ops, curve, new Uint8Array(parent), { params: settings, chunkIndex: 1, round: 2, contributor: 1 }, attacker);
+    const hash = toHex(chunkHash(forged));
+    await mkdir(join(dir, "artifacts", hash.slice(0, 2), hash.slice(2, 4)), { recursive: true });
+    await writeFile(join(dir, "artifacts", hash.slice(0, 2), hash.slice(2, 4), `${hash}.chunk`), forged);
+    await reseal(dir, recordedSeq, { ...of<"ContributionRecorded">(recordedSeq), hash });
+    await reseal(dir, verifiedSeq, { ...of<"ContributionVerified">(verifiedSeq), hash });
+    const aggregated = of<"RoundAggregated">(aggregatedSeq);
+    await reseal(dir, aggregatedSeq, { ...aggregated, accumulator: aggregated.accumulator.map((h, k) => (k === 1 ? hash : h)) });
+    const erased = receipts.find((r) => r.round === 2 && r.chunk === 1 && r.position === 0);
+    const [verdict] = await verifyReceipts([erased], dir);
+    expect(verdict?.ok).toBe(false);
+    expect(verdict?.message).toMatch(/^final result: the contribution was erased: the final accumulator's chunk 1 does not build on it/);
+    // An untouched contribution of the same round still proves its place.
+    const [kept] = await verifyReceipts([receipts.find((r) => r.round === 2 && r.chunk === 2 && r.position === 0)], dir);
+    expect(kept?.ok, kept?.message).toBe(true);
   });
 
   it("through the CLI: one line, exit 0 or 1", async () => {

@@ -10,7 +10,10 @@ import { generateKeyPair, type ParticipantKey } from "../../src/auth/keys.ts";
 import { ReplayGuard } from "../../src/auth/replay.ts";
 import { bodyHash, signRequest } from "../../src/auth/sign.ts";
 import { DEFAULT_FAULT_SETTINGS, type IdentityKind } from "../../src/core/model.ts";
-import { closeCurve } from "../../src/crypto/curve.ts";
+import { Contributor } from "../../src/client/contributor.ts";
+import { InProcessParticipant } from "../../src/client/in-process.ts";
+import { closeCurve, getCurve } from "../../src/crypto/curve.ts";
+import { chunk0Facts } from "../../src/facts/chunk0.ts";
 import { LocalOps } from "../../src/crypto/ops.ts";
 import { newToken, signMessage, addressOf, siweMessageFor, tokenIdentity } from "../../src/identity/index.ts";
 import { createAdmission } from "../../src/server/admission.ts";
@@ -20,7 +23,7 @@ const root = await mkdtemp(join(tmpdir(), "ceremony-trust-"));
 const admin = generateKeyPair();
 const PUBLIC_URL = "https://ceremony.example";
 
-async function open(name: string, identity: IdentityKind = "open") {
+async function open(name: string, identity: IdentityKind = "open", trust: { verifiers?: number; verifierKeys?: string[] } = {}) {
   const coordinatorKey = generateKeyPair();
   const coord = await Coordinator.open({
     dataDir: join(root, name),
@@ -36,7 +39,8 @@ async function open(name: string, identity: IdentityKind = "open") {
       contributionsPerIdentity: 1,
     },
     tickMs: 3_600_000,
-    verifiers: 1,
+    verifiers: trust.verifiers ?? 1,
+    ...(trust.verifierKeys ? { verifierKeys: trust.verifierKeys } : {}),
     coordinatorKey,
     ops: await LocalOps.create(),
     admission: createAdmission({ kind: identity, publicUrl: () => PUBLIC_URL, chainId: 1 }),
@@ -91,6 +95,33 @@ describe("only trusted verifiers decide", () => {
     const verdict = { round: 1, chunk: 0, position: 0, hash: "ab".repeat(64), ok: false, code: "BAD\nround 9 aggregated" };
     const v = await w.call(w.request(admin, "POST", "/v1/verifications", verdict));
     expect(v).toMatchObject({ status: 400, code: "INVALID_BODY" });
+  });
+});
+
+describe("a trusted external verifier", () => {
+  it("decides accepted or rejected, but the next challenge is the coordinator's own, whatever it sends", async () => {
+    const verifierKey = generateKeyPair();
+    const w = await open("external", "open", { verifiers: 0, verifierKeys: [verifierKey.publicKey] });
+    try {
+      const curve = await getCurve();
+      const ops = await LocalOps.create();
+      const [alice, bob] = [generateKeyPair(), generateKeyPair()];
+      for (const k of [alice, bob]) expect((await w.call(w.request(k, "POST", "/v1/queue/join", {}))).status).toBe(200);
+      await w.coord.tick();
+      const contributor = new Contributor(new InProcessParticipant(w.coord.service, alice.publicKey), { ops, curve });
+      while (contributor.uploads.length === 0) await contributor.step();
+      contributor.close();
+      const task = (await w.call(w.request(verifierKey, "GET", "/v1/verifications/next"))).json as { task: { round: number; chunk: number; position: number; hash: string; challenge: string } };
+      const { round, chunk, position, hash } = task.task;
+      const injected = "cd".repeat(64);
+      expect((await w.call(w.request(verifierKey, "POST", "/v1/verifications", { round, chunk, position, hash, ok: true, nextChallenge: injected }))).status).toBe(200);
+      const s = w.coord.state();
+      const facts = chunk0Facts(curve, w.coord.params, await w.coord.artifacts.get(hash), hash, task.task.challenge);
+      expect(s.phase === "running" && s.round.challenges[1]).toBe(facts?.nextChallenge);
+      expect(facts?.nextChallenge).not.toBe(injected);
+    } finally {
+      await w.coord.close();
+    }
   });
 });
 
