@@ -4,6 +4,7 @@
  * the participant client is typed (hc<AppType>).
  */
 import { Hono, type Context } from "hono";
+import { createMiddleware } from "hono/factory";
 import { validator } from "hono/validator";
 import * as v from "valibot";
 import { ReplayGuard } from "../auth/replay.ts";
@@ -11,8 +12,9 @@ import { createGitServer } from "../git-http/server.ts";
 import { errorBody } from "../lib/error-body.ts";
 import { isKeyHex } from "../lib/hex.ts";
 import { ApiError, handleError } from "./errors.ts";
+import { RateLimited, RateLimiter, type Rate } from "./limits.ts";
 import { requireSignature, requireSignatureStreaming, type AuthVariables, type StreamingAuthVariables } from "./middleware.ts";
-import { AckBody, FinalizeBody, InvitationsBody, JoinBody, ParticipantBody, ReasonBody, VerdictBody } from "./schemas.ts";
+import { AckBody, FinalizeBody, InvitationsBody, JoinBody, ParticipantBody, QueryPage, ReasonBody, VerdictBody } from "./schemas.ts";
 import type { CeremonyService, FileStream } from "./service.ts";
 
 export interface AppOptions {
@@ -23,10 +25,33 @@ export interface AppOptions {
   now?: () => number;
   /** The transcript repository served read-only at /transcript.git; omitted, none is served. */
   transcriptRepo?: string;
+  /** Admission limits (all off when omitted). */
+  limits?: AdmissionLimits;
+  /** The client's address (the adapter knows the socket; behind a trusted proxy, X-Forwarded-For). */
+  clientAddress?: (c: Context) => string;
 }
+
+export interface AdmissionLimits {
+  /** Joins per client address. */
+  joinsPerAddress: Rate;
+  /** Signed requests per client address (checked before the signature is). */
+  requestsPerAddress: Rate;
+  /** Signed requests per participant key. */
+  requestsPerKey: Rate;
+}
+
+const OFF: Rate = { perSecond: 0, burst: 0 };
 
 const MAX_JSON_BYTES = 64 * 1024;
 const MAX_UPLOAD_BYTES = 1 << 30;
+
+function query<S extends v.GenericSchema>(schema: S) {
+  return validator("query", (value): v.InferOutput<S> => {
+    const r = v.safeParse(schema, value);
+    if (!r.success) throw new ApiError("BAD_REQUEST", v.summarize(r.issues));
+    return r.output;
+  });
+}
 
 function body<S extends v.GenericSchema>(schema: S) {
   return validator("json", (value): v.InferOutput<S> => {
@@ -56,48 +81,78 @@ export function createApp(service: CeremonyService, options: AppOptions) {
     known: (key: string) => service.knows(key),
     now,
   };
-  const signed = requireSignature({ ...auth, maxBodyBytes: MAX_JSON_BYTES });
-  const signedByAnyone = requireSignature({ ...auth, openToStrangers: true, maxBodyBytes: MAX_JSON_BYTES });
-  const signedUpload = requireSignatureStreaming({ ...auth, maxBodyBytes: MAX_UPLOAD_BYTES });
+  const address = options.clientAddress ?? (() => "unknown");
+  const limits = options.limits ?? { joinsPerAddress: OFF, requestsPerAddress: OFF, requestsPerKey: OFF };
+  const limiters = { joins: new RateLimiter(limits.joinsPerAddress), address: new RateLimiter(limits.requestsPerAddress), key: new RateLimiter(limits.requestsPerKey) };
+  const charge = (limiter: RateLimiter, key: string, what: string): void => {
+    const wait = limiter.take(key, now());
+    if (wait > 0) throw new RateLimited(what, wait);
+  };
+  // Cheap checks first: the address before the signature is verified, the key right after.
+  const perAddress = createMiddleware(async (c, next) => {
+    charge(limiters.address, address(c), "requests from this address");
+    await next();
+  });
+  const perKey = createMiddleware<{ Variables: { participant: string } }>(async (c, next) => {
+    charge(limiters.key, c.get("participant"), "requests from this key");
+    await next();
+  });
+  const joinsPerAddress = createMiddleware(async (c, next) => {
+    charge(limiters.joins, address(c), "joins from this address");
+    await next();
+  });
+  const signed = [perAddress, requireSignature({ ...auth, maxBodyBytes: MAX_JSON_BYTES }), perKey] as const;
+  const signedByAnyone = [perAddress, requireSignature({ ...auth, openToStrangers: true, maxBodyBytes: MAX_JSON_BYTES }), perKey] as const;
+  const signedUpload = [perAddress, requireSignatureStreaming({ ...auth, maxBodyBytes: MAX_UPLOAD_BYTES }), perKey] as const;
 
   const app = new Hono<{ Variables: AuthVariables & StreamingAuthVariables }>()
     .onError(handleError)
     .notFound((c) => c.json(errorBody("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`), 404))
     .get("/v1/ceremony", (c) => c.json(service.info()))
-    .get("/v1/status", (c) => c.json(service.status()))
+    .get("/v1/status", (c) => {
+      const { json, etag } = service.statusJson();
+      const headers = { etag, "cache-control": "no-cache" };
+      if (c.req.header("if-none-match") === etag) return new Response(null, { status: 304, headers });
+      return new Response(json, { headers: { ...headers, "content-type": "application/json" } });
+    })
     .get("/v1/receipts/:participant", async (c) => {
       const p = c.req.param("participant");
       if (!isKeyHex(p)) throw new ApiError("NOT_FOUND", "not a participant key");
       return c.json({ receipts: await service.receipts(p) });
     })
-    .post("/v1/queue/join", signedByAnyone, body(JoinBody), async (c) => {
+    .post("/v1/queue/join", joinsPerAddress, ...signedByAnyone, body(JoinBody), async (c) => {
       const { role, proof } = c.req.valid("json");
       return c.json({ instruction: await service.join(c.get("participant"), role, proof) });
     })
-    .post("/v1/identity/challenge", signedByAnyone, (c) => c.json(service.siweChallenge()))
-    .post("/v1/queue/leave", signed, async (c) => {
+    .post("/v1/identity/challenge", joinsPerAddress, ...signedByAnyone, (c) => c.json(service.siweChallenge()))
+    .post("/v1/queue/leave", ...signed, async (c) => {
       await service.leave(c.get("participant"));
       return c.json({ ok: true as const });
     })
-    .post("/v1/heartbeat", signed, (c) => c.json({ instruction: service.heartbeat(c.get("participant")) }))
-    .get("/v1/instructions", signed, (c) => c.json({ instruction: service.instruction(c.get("participant")) }))
-    .post("/v1/instructions/ack", signed, body(AckBody), (c) => c.json({ instruction: service.acknowledge(c.get("participant"), c.req.valid("json").id) }))
-    .post("/v1/chunks/:k/lock", signed, async (c) => c.json({ instruction: await service.lock(c.get("participant"), chunkParam(c)) }))
-    .get("/v1/chunks/:k/parent", signed, (c) => c.json(service.parent(c.get("participant"), chunkParam(c))))
+    .post("/v1/heartbeat", ...signed, (c) => c.json({ instruction: service.heartbeat(c.get("participant")) }))
+    .get("/v1/queue", query(QueryPage), (c) => {
+      const { offset, limit } = c.req.valid("query");
+      return c.json(service.queuePage(offset, limit));
+    })
+    .get("/v1/queue/position", ...signed, (c) => c.json(service.queuePosition(c.get("participant"))))
+    .get("/v1/instructions", ...signed, (c) => c.json({ instruction: service.instruction(c.get("participant")) }))
+    .post("/v1/instructions/ack", ...signed, body(AckBody), (c) => c.json({ instruction: service.acknowledge(c.get("participant"), c.req.valid("json").id) }))
+    .post("/v1/chunks/:k/lock", ...signed, async (c) => c.json({ instruction: await service.lock(c.get("participant"), chunkParam(c)) }))
+    .get("/v1/chunks/:k/parent", ...signed, (c) => c.json(service.parent(c.get("participant"), chunkParam(c))))
     .get("/v1/artifacts/:hash", async (c) => {
       const file = await service.artifact(c.req.param("hash"));
       if (!file) throw new ApiError("NOT_FOUND", `no artifact ${c.req.param("hash").slice(0, 16)}…`);
       return octets(file);
     })
-    .post("/v1/chunks/:k/contribution", signedUpload, async (c) => {
+    .post("/v1/chunks/:k/contribution", ...signedUpload, async (c) => {
       const k = chunkParam(c);
       return c.json(await service.upload(c.get("participant"), k, c.req.raw.body ?? new Uint8Array(0), c.get("declaredBodyHash")));
     })
-    .get("/v1/verifications/next", signed, (c) => {
+    .get("/v1/verifications/next", ...signed, (c) => {
       const task = service.nextTask(c.get("participant"));
       return task ? c.json({ task }) : c.body(null, 204);
     })
-    .post("/v1/verifications", signed, body(VerdictBody), async (c) => {
+    .post("/v1/verifications", ...signed, body(VerdictBody), async (c) => {
       await service.verdict(c.get("participant"), c.req.valid("json"));
       return c.json({ ok: true as const });
     })
@@ -105,16 +160,16 @@ export function createApp(service: CeremonyService, options: AppOptions) {
       const file = await service.finalPtau();
       return octets(file, { "x-ceremony-final-hash": file.hash });
     })
-    .post("/v1/admin/drop", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "drop", c.req.valid("json")) }))
-    .post("/v1/admin/ban", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "ban", c.req.valid("json")) }))
-    .post("/v1/admin/unban", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "unban", c.req.valid("json")) }))
-    .post("/v1/admin/restart-round", signed, body(ReasonBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "restart-round", c.req.valid("json")) }))
-    .post("/v1/admin/finalize", signed, body(FinalizeBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "finalize", c.req.valid("json")) }))
-    .post("/v1/admin/verifiers/add", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-verifier", c.req.valid("json")) }))
-    .post("/v1/admin/verifiers/remove", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-verifier", c.req.valid("json")) }))
-    .post("/v1/admin/admins/add", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-admin", c.req.valid("json")) }))
-    .post("/v1/admin/admins/remove", signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-admin", c.req.valid("json")) }))
-    .post("/v1/admin/invitations", signed, body(InvitationsBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "invite", c.req.valid("json")) }));
+    .post("/v1/admin/drop", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "drop", c.req.valid("json")) }))
+    .post("/v1/admin/ban", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "ban", c.req.valid("json")) }))
+    .post("/v1/admin/unban", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "unban", c.req.valid("json")) }))
+    .post("/v1/admin/restart-round", ...signed, body(ReasonBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "restart-round", c.req.valid("json")) }))
+    .post("/v1/admin/finalize", ...signed, body(FinalizeBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "finalize", c.req.valid("json")) }))
+    .post("/v1/admin/verifiers/add", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-verifier", c.req.valid("json")) }))
+    .post("/v1/admin/verifiers/remove", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-verifier", c.req.valid("json")) }))
+    .post("/v1/admin/admins/add", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-admin", c.req.valid("json")) }))
+    .post("/v1/admin/admins/remove", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-admin", c.req.valid("json")) }))
+    .post("/v1/admin/invitations", ...signed, body(InvitationsBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "invite", c.req.valid("json")) }));
   if (options.transcriptRepo) app.route("/", createGitServer({ repoDir: options.transcriptRepo }));
   return app;
 }

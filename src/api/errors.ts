@@ -56,6 +56,8 @@ const API_STATUS = {
   NOT_READY: 409,
   STALE_INSTRUCTION: 409,
   SHUTTING_DOWN: 503,
+  RATE_LIMITED: 429,
+  QUEUE_FULL: 429,
   MALFORMED_CHUNK: 400,
   // Admission (identity/): what a join's proof failed to establish.
   TOKEN_MALFORMED: 400,
@@ -122,16 +124,17 @@ export function classify(err: unknown): { code: string; status: ContentfulStatus
   return status === null ? null : { code, status, message: err.message };
 }
 
-/** A JSON error answer, with Retry-After when the caller should simply try again. */
-export function errorResponse(c: Context, code: string, message: string, status: ContentfulStatusCode): Response {
-  if (status === 503 || status === 429) c.header("Retry-After", "1");
+/** A JSON error answer, with Retry-After (seconds, default 1) when the caller should simply try again. */
+export function errorResponse(c: Context, code: string, message: string, status: ContentfulStatusCode, retryAfterMs = 1000): Response {
+  if (status === 503 || status === 429) c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
   return c.json(errorBody(code, message), status);
 }
 
 /** Hono onError: coded errors become their status; anything else is a 500 without internals. */
 export function handleError(err: Error, c: Context): Response {
   const known = classify(err);
-  if (known) return errorResponse(c, known.code, known.message, known.status);
+  const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs;
+  if (known) return errorResponse(c, known.code, known.message, known.status, typeof retryAfterMs === "number" ? retryAfterMs : undefined);
   const status = (err as { status?: unknown }).status;
   if (typeof status === "number" && status >= 400 && status < 500) return errorResponse(c, "BAD_REQUEST", err.message, status as ContentfulStatusCode);
   console.error(`ceremony: internal error: ${err.stack ?? err.message}`);

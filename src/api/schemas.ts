@@ -84,6 +84,23 @@ export const TaskSchema = v.object({
 export const WithTask = v.object({ task: TaskSchema });
 
 export const ReceiptsSchema = v.object({ receipts: v.array(ReceiptSchema) });
+
+/** A queued participant's place (1-based; null when not queued), the queue's length and an estimated wait. */
+export const QueuePositionSchema = v.object({
+  position: v.nullable(count),
+  length: count,
+  /** Full rounds ahead of the one this participant will be in. */
+  roundsAhead: v.nullable(count),
+  /** Estimated seconds until its round starts, from how long recent rounds took; null before any round finished. */
+  etaSeconds: v.nullable(count),
+});
+export type QueuePosition = v.InferOutput<typeof QueuePositionSchema>;
+export const QueuePageSchema = v.object({ length: count, offset: count, participants: v.array(v.string()) });
+export type QueuePage = v.InferOutput<typeof QueuePageSchema>;
+export const QueryPage = v.object({
+  offset: v.optional(v.pipe(v.string(), v.regex(/^\d{1,9}$/), v.transform(Number)), "0"),
+  limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/), v.transform(Number), v.minValue(1), v.maxValue(1000)), "100"),
+});
 export const OkSchema = v.object({ ok: v.literal(true) });
 /** Admin answers list the events the command made (their shapes are the core's; see the transcript's README). */
 export const EventsSchema = v.object({ events: v.array(v.looseObject({ type: v.string() })) });
@@ -113,11 +130,11 @@ export const StatusSchema = v.object({
   chunkSize: nullableCount,
   numChunks: nullableCount,
   lastRound: count,
-  queue: v.array(v.string()),
+  queue: v.object({ length: count, head: v.array(v.string()) }),
   verifiers: count,
   replacements: count,
-  banned: v.array(v.string()),
-  drops: v.record(v.string(), count),
+  banned: count,
+  dropped: count,
   round: v.nullable(
     v.object({
       number: count,

@@ -6,7 +6,7 @@
 import type { CeremonyEvent, ParticipantId } from "../core/model.ts";
 import type { Instruction, VerificationTask } from "../core/views.ts";
 import type { Receipt } from "../transcript/receipt.ts";
-import type { AdminAction, CeremonyInfo, IdentityProof, Parent, SiweChallenge, Status, Uploaded, Verdict } from "./schemas.ts";
+import type { AdminAction, CeremonyInfo, IdentityProof, Parent, QueuePage, QueuePosition, SiweChallenge, Status, Uploaded, Verdict } from "./schemas.ts";
 
 /** What admin actions carry: the participant (drop, ban, unban, add-/remove-verifier, add-/remove-admin), a reason, the beacon (finalize), invitation hashes (invite). */
 export interface AdminBody {
@@ -25,6 +25,8 @@ export interface FileStream {
 export interface CeremonyService {
   info(): CeremonyInfo;
   status(): Status;
+  /** The status as JSON, with an entity tag that changes whenever it does. */
+  statusJson(): { json: string; etag: string };
   receipts(participant: ParticipantId): Promise<Receipt[]>;
   /** A chunk file by hash, streamed; null when there is none. */
   artifact(hash: string): Promise<FileStream | null>;
@@ -39,6 +41,10 @@ export interface CeremonyService {
   siweChallenge(): SiweChallenge;
   leave(participant: ParticipantId): Promise<void>;
   heartbeat(participant: ParticipantId): Instruction;
+  /** Where a queued participant stands, and an estimated wait. */
+  queuePosition(participant: ParticipantId): QueuePosition;
+  /** A page of the queue, in order. */
+  queuePage(offset: number, limit: number): QueuePage;
   instruction(participant: ParticipantId): Instruction;
   /** The participant names the instruction it acts on; a stale id is refused (STALE_INSTRUCTION). */
   acknowledge(participant: ParticipantId, id: string): Instruction;

@@ -24,6 +24,7 @@ import { randomBytes } from "node:crypto";
 import * as v from "valibot";
 import { fromHex, hash, newHasher, type Hasher, toHex } from "../crypto/hash.ts";
 import type { ParticipantKey } from "./keys.ts";
+import { verifyEd25519 } from "./ed25519.ts";
 import type { ReplayGuard } from "./replay.ts";
 import { hexSchema } from "../lib/hex.ts";
 
@@ -244,7 +245,7 @@ export function verifyRequest(input: VerifyInput, replay: ReplayGuard | ReplayPo
 
 /** Strict RFC 8032 verification (zip215: false): canonical encodings only, small-order public keys refused. */
 function signatureValid(signature: string, message: Uint8Array, publicKey: string): boolean {
-  return ed25519.verify(fromHex(signature), message, fromHex(publicKey), { zip215: false });
+  return verifyEd25519(signature, message, publicKey);
 }
 
 function assertNever(value: never): never {

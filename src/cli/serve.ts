@@ -3,7 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ensureKeyFile } from "../auth/keys.ts";
 import { ReplayGuard } from "../auth/replay.ts";
-import { serveHttp } from "../adapters/bun/http.ts";
+import { bunClientAddress, serveHttp } from "../adapters/bun/http.ts";
 import type { ServeSettings } from "../config/presets.ts";
 import { loadServeSettings, serveHelp, SERVE_OPTIONS, ConfigError } from "../config/serve.ts";
 import { FolderLocked, lockFolder } from "../store/folder-lock.ts";
@@ -86,6 +86,7 @@ async function serveLocked(settings: ServeSettings, data: string, restoreFrom: u
       contributionsPerIdentity: settings.contributionsPerIdentity,
     },
     verifierKeys: settings.verifierKeys,
+    queueCap: settings.queueCap,
     admission: createAdmission({
       kind: settings.identity,
       publicUrl: () => settings.publicUrl || listening,
@@ -108,7 +109,16 @@ async function serveLocked(settings: ServeSettings, data: string, restoreFrom: u
     log: (line) => console.log(`ceremony: ${line}`),
   });
   coordinator.start();
-  const app = createApp(coordinator.service, { replay: new ReplayGuard({ windowMs: settings.signatureWindowMs }), transcriptRepo: join(data, "transcript") });
+  const app = createApp(coordinator.service, {
+    replay: new ReplayGuard({ windowMs: settings.signatureWindowMs }),
+    transcriptRepo: join(data, "transcript"),
+    limits: {
+      joinsPerAddress: { perSecond: settings.joinRate, burst: settings.joinBurst },
+      requestsPerAddress: { perSecond: settings.requestRate, burst: settings.requestBurst },
+      requestsPerKey: { perSecond: settings.keyRate, burst: settings.keyBurst },
+    },
+    clientAddress: bunClientAddress(settings.trustProxy),
+  });
   const server = serveHttp(app.fetch, settings.host, settings.port);
   listening = server.url;
   console.log(`ceremony: listening on ${server.url}; transcript: git clone ${settings.publicUrl || server.url}/transcript.git`);

@@ -1,7 +1,7 @@
 /**
  * The fetch the typed client runs on: every attempt signed afresh (new timestamp and nonce) with the participant
- * key, retried with backoff while the coordinator is unreachable or restarting (network errors, also mid-answer,
- * and 502/503/504), each answer read whole inside its attempt. Gives up with COORDINATOR_UNREACHABLE.
+ * key, retried with backoff while the coordinator is unreachable, restarting or rate-limiting (network errors, also
+ * mid-answer, and 429/502/503/504), each answer read whole inside its attempt. Gives up with COORDINATOR_UNREACHABLE.
  */
 import { BODY_HASH_HEADER, signRequest } from "../auth/sign.ts";
 import type { ParticipantKey } from "../auth/keys.ts";
@@ -52,7 +52,8 @@ export function ceremonyFetch(signer: Signer | null, policy: RetryPolicy, fetchI
       for (const [name, value] of Object.entries(auth)) headers.set(name, value);
     }
     const res = await fetchImpl(input, { ...init, headers });
-    if (res.status === 502 || res.status === 503 || res.status === 504) {
+    // A restarting coordinator (or its proxy) and a rate limit both say: try again shortly.
+    if (res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504) {
       await res.body?.cancel();
       throw new Unavailable(`the coordinator answered ${res.status}`);
     }

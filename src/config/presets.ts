@@ -32,6 +32,16 @@ export interface ServeSettings {
   /** Ethereum JSON-RPC endpoint for eligibility; empty: no check. */
   ethRpcUrl: string;
   ethMinTransactions: number;
+  /** Admission limits (0: off): joins and signed requests per client address, signed requests per key, queue cap. */
+  joinRate: number;
+  joinBurst: number;
+  requestRate: number;
+  requestBurst: number;
+  keyRate: number;
+  keyBurst: number;
+  queueCap: number;
+  /** Client addresses from X-Forwarded-For (behind a trusted reverse proxy). */
+  trustProxy: boolean;
   /** Allowed clock skew for signed requests. */
   signatureWindowMs: number;
   heartbeatTimeoutMs: number;
@@ -70,11 +80,19 @@ const COMMON = {
   backupRemotes: [],
   backupCron: "0 */10 * * * *",
   externalThresholdBytes: 16 * 1024 * 1024,
+  trustProxy: false,
 } satisfies Partial<ServeSettings>;
+
+/** No admission limits: a local load test measures the server, not the limiter. */
+const UNLIMITED = { joinRate: 0, joinBurst: 1, requestRate: 0, requestBurst: 1, keyRate: 0, keyBurst: 1, queueCap: 0 } satisfies Partial<ServeSettings>;
+
+/** Limits for a ceremony open to the internet (a participant checks in every few seconds). */
+const LIMITED = { joinRate: 2, joinBurst: 20, requestRate: 100, requestBurst: 200, keyRate: 20, keyBurst: 60, queueCap: 200_000 } satisfies Partial<ServeSettings>;
 
 export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
   dev: {
     ...COMMON,
+    ...UNLIMITED,
     data: ".ceremony/dev",
     host: "127.0.0.1",
     port: 8090,
@@ -93,6 +111,14 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
   },
   test: {
     ...COMMON,
+    // Limits on, generous enough for test clients that poll every 50 ms from one address.
+    joinRate: 20,
+    joinBurst: 50,
+    requestRate: 500,
+    requestBurst: 1000,
+    keyRate: 100,
+    keyBurst: 200,
+    queueCap: 10_000,
     data: ".ceremony/test",
     host: "127.0.0.1",
     port: 0,
@@ -111,6 +137,7 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
   },
   production: {
     ...COMMON,
+    ...LIMITED,
     data: "ceremony-data",
     host: "0.0.0.0",
     port: 8090,

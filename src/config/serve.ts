@@ -10,6 +10,8 @@ import { hexSchema } from "../lib/hex.ts";
 type Key = Exclude<keyof ServeSettings, "preset">;
 
 const intIn = (min: number, max: number) => v.pipe(v.unknown(), v.transform(Number), v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+const floatIn = (min: number, max: number) => v.pipe(v.unknown(), v.transform(Number), v.number(), v.finite(), v.minValue(min), v.maxValue(max));
+const booleanText = v.pipe(v.unknown(), v.transform((x) => (x === "true" || x === true ? true : x === "false" || x === false ? false : x)), v.boolean());
 const hexKey = hexSchema(32, "admin keys are 64 lowercase hex characters");
 
 /** A comma-separated env var, a repeated flag or a config array: a list. */
@@ -80,6 +82,19 @@ export const SERVE_OPTIONS: Record<Key, ServeOption> = {
     help: "transactions an address must have sent to be eligible (needs --eth-rpc-url)",
     schema: intIn(0, 1_000_000),
   },
+  joinRate: { flag: "--join-rate", env: "CEREMONY_JOIN_RATE", help: "joins per second one client address may make (0: no limit)", schema: floatIn(0, 100_000) },
+  joinBurst: { flag: "--join-burst", env: "CEREMONY_JOIN_BURST", help: "joins one address may make at once after a quiet spell", schema: intIn(1, 1_000_000) },
+  requestRate: { flag: "--request-rate", env: "CEREMONY_REQUEST_RATE", help: "signed requests per second one client address may make (0: no limit)", schema: floatIn(0, 1_000_000) },
+  requestBurst: { flag: "--request-burst", env: "CEREMONY_REQUEST_BURST", help: "signed requests one address may make at once", schema: intIn(1, 10_000_000) },
+  keyRate: { flag: "--key-rate", env: "CEREMONY_KEY_RATE", help: "signed requests per second one participant key may make (0: no limit)", schema: floatIn(0, 1_000_000) },
+  keyBurst: { flag: "--key-burst", env: "CEREMONY_KEY_BURST", help: "signed requests one key may make at once", schema: intIn(1, 10_000_000) },
+  queueCap: { flag: "--queue-cap", env: "CEREMONY_QUEUE_CAP", help: "most participants waiting at once; joins beyond it are refused QUEUE_FULL (0: no cap)", schema: intIn(0, 100_000_000) },
+  trustProxy: {
+    flag: "--trust-proxy",
+    env: "CEREMONY_TRUST_PROXY",
+    help: "take the client address from X-Forwarded-For (only behind a reverse proxy you run) (true/false)",
+    schema: booleanText,
+  },
   signatureWindowMs: { flag: "--signature-window-ms", env: "CEREMONY_SIGNATURE_WINDOW_MS", help: "allowed clock skew of signed requests", schema: intIn(1_000, 3_600_000) },
   heartbeatTimeoutMs: { flag: "--heartbeat-timeout-ms", env: "CEREMONY_HEARTBEAT_TIMEOUT_MS", help: "a silent round contributor is dropped after this long", schema: intIn(1_000, 86_400_000) },
   lockTimeoutMs: { flag: "--lock-timeout-ms", env: "CEREMONY_LOCK_TIMEOUT_MS", help: "a chunk held this long without an upload drops its holder", schema: intIn(1_000, 86_400_000) },
@@ -111,7 +126,7 @@ export const SERVE_OPTIONS: Record<Key, ServeOption> = {
     flag: "--transcript-fsync",
     env: "CEREMONY_TRANSCRIPT_FSYNC",
     help: "fsync every transcript object (true/false)",
-    schema: v.pipe(v.unknown(), v.transform((x) => (x === "true" || x === true ? true : x === "false" || x === false ? false : x)), v.boolean()),
+    schema: booleanText,
   },
 };
 

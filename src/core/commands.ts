@@ -17,6 +17,8 @@ export type Command =
       now: number;
       /** When each participant was last heard from (the shell's heartbeats); without it, no timeout applies. */
       lastSeen?: Record<ParticipantId, number>;
+      /** When the coordinator (re)started: its own downtime never counts against a participant's turn or lock. */
+      upSince?: number;
     }
   | { type: "LockChunk"; now: number; participant: ParticipantId; chunk: number }
   | { type: "RecordContribution"; now: number; participant: ParticipantId; chunk: number; hash: string }

@@ -43,7 +43,7 @@ function build(command: Command, state: CeremonyState): CeremonyEvent[] {
     case "LeaveQueue":
       return [{ type: "ParticipantLeftQueue", participant: command.participant }];
     case "Tick": {
-      if (state.phase === "running" || state.phase === "finalizing") return command.lastSeen ? timeoutDrop(state, command.now, command.lastSeen) : [];
+      if (state.phase === "running" || state.phase === "finalizing") return command.lastSeen ? timeoutDrop(state, command.now, command.lastSeen, command.upSince) : [];
       if (state.phase !== "waiting" || roundStartRefusal(state, command.now)) return [];
       return [{ type: "RoundStarted", round: state.lastRound + 1, contributors: nextContributors(state), startedAt: command.now }];
     }

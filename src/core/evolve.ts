@@ -1,4 +1,5 @@
 /** evolve(state, event) -> state: applies one fact. Pure; never refuses (decide already did); never mutates its input. */
+import { Map as ImmutableMap, OrderedMap, Set as ImmutableSet } from "immutable";
 import type { Base, CeremonyEvent, CeremonyState, ChunkProgress, ParticipantId, Round } from "./model.ts";
 import { nextChunkOf } from "./rules.ts";
 import { currentRound, identityOf, initialState, keyIdentity } from "./state.ts";
@@ -6,9 +7,9 @@ import { currentRound, identityOf, initialState, keyIdentity } from "./state.ts"
 function base(state: CeremonyState): Base {
   if (state.phase === "setup") throw new Error("event applied before CeremonyInitialized");
   const { phase: _, ...rest } = state;
-  const { settings, admins, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops } = rest;
-  const { acceptedKeys, identityOf: ids, contributions, invitations } = rest;
-  return { settings, admins, queue, queuedAt, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops, acceptedKeys, identityOf: ids, contributions, invitations };
+  const { settings, admins, front, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops } = rest;
+  const { acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations } = rest;
+  return { settings, admins, front, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops, acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations };
 }
 
 /** The same state with some of its shared fields replaced. */
@@ -46,15 +47,15 @@ export function withoutPosition(round: Round, j: number, participant: Participan
   };
 }
 
-/** Participants leave the queue (and give up the identity they held). */
-function dequeue(b: Base, leaving: ParticipantId[]): Pick<Base, "queue" | "queuedAt" | "identityOf"> {
-  const queuedAt = { ...b.queuedAt };
-  const ids = { ...b.identityOf };
-  for (const p of leaving) {
-    delete queuedAt[p];
-    delete ids[p];
-  }
-  return { queue: b.queue.filter((p) => !leaving.includes(p)), queuedAt, identityOf: ids };
+/** Participants leave the queue. */
+function dequeue(b: Base, leaving: ParticipantId[]): Pick<Base, "front" | "queue"> {
+  return { front: b.front.deleteAll(leaving), queue: b.queue.deleteAll(leaving) };
+}
+
+/** Participants give up the identities they held (left, dropped, or their round ended). */
+function release(b: Base, leaving: ParticipantId[]): Pick<Base, "identityOf" | "holders"> {
+  const ids = leaving.map((p) => b.identityOf.get(p)).filter((id): id is string => id !== undefined);
+  return { identityOf: b.identityOf.deleteAll(leaving), holders: b.holders.deleteAll(ids) };
 }
 
 function mustRound(state: CeremonyState): Round {
@@ -64,15 +65,15 @@ function mustRound(state: CeremonyState): Round {
 }
 
 /** An aggregated round's contributions count against their identities (and keys); the identities are free again. */
-function countContributions(b: Base, round: Round): Pick<Base, "contributions" | "identityOf"> {
-  const contributions = { ...b.contributions };
-  const ids = { ...b.identityOf };
-  for (const p of round.contributors) {
-    if (b.replacements.includes(p)) continue;
-    for (const id of new Set([identityOf(b, p), keyIdentity(p)])) contributions[id] = (contributions[id] ?? 0) + 1;
-    delete ids[p];
-  }
-  return { contributions, identityOf: ids };
+function countContributions(b: Base, round: Round): Pick<Base, "contributions" | "contributedIn" | "identityOf" | "holders"> {
+  const counted = round.contributors.filter((p) => !b.replacements.includes(p));
+  const contributions = b.contributions.withMutations((m) => {
+    for (const p of counted) for (const id of new Set([identityOf(b, p), keyIdentity(p)])) m.set(id, (m.get(id) ?? 0) + 1);
+  });
+  const contributedIn = b.contributedIn.withMutations((m) => {
+    for (const p of counted) m.set(p, round.number);
+  });
+  return { contributions, contributedIn, ...release(b, counted) };
 }
 
 export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyState {
@@ -82,26 +83,29 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         phase: "waiting",
         settings: event.settings,
         admins: event.settings.admins,
-        queue: [],
-        queuedAt: {},
+        front: OrderedMap(),
+        queue: OrderedMap(),
         verifiers: [],
-        banned: [],
+        banned: ImmutableSet(),
         lastRound: 0,
         accumulator: event.accumulator,
         challenge: event.challenge,
         completedRounds: [],
         replacements: [],
         failures: {},
-        drops: {},
-        acceptedKeys: {},
-        identityOf: {},
-        contributions: {},
-        invitations: {},
+        drops: ImmutableMap(),
+        acceptedKeys: ImmutableSet(),
+        identityOf: ImmutableMap(),
+        holders: ImmutableMap(),
+        contributions: ImmutableMap(),
+        contributedIn: ImmutableMap(),
+        invitations: ImmutableSet(),
       };
     case "ParticipantQueued": {
       const b = base(state);
-      const identityOf = event.identity === undefined ? b.identityOf : { ...b.identityOf, [event.participant]: event.identity };
-      return withBase(state, { queue: [...b.queue, event.participant], queuedAt: { ...b.queuedAt, [event.participant]: event.at }, identityOf });
+      const queue = b.queue.set(event.participant, event.at);
+      if (event.identity === undefined) return withBase(state, { queue });
+      return withBase(state, { queue, identityOf: b.identityOf.set(event.participant, event.identity), holders: b.holders.set(event.identity, event.participant) });
     }
     case "ReplacementRegistered":
       return withBase(state, { replacements: [...base(state).replacements, event.participant] });
@@ -114,12 +118,14 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
     case "AdminRemoved":
       return withBase(state, { admins: base(state).admins.filter((p) => p !== event.participant) });
     case "InvitationsIssued":
-      return withBase(state, { invitations: { ...base(state).invitations, ...Object.fromEntries(event.hashes.map((h) => [h, true as const])) } });
-    case "ParticipantLeftQueue":
-      return withBase(state, dequeue(base(state), [event.participant]));
+      return withBase(state, { invitations: base(state).invitations.union(event.hashes) });
+    case "ParticipantLeftQueue": {
+      const b = base(state);
+      return withBase(state, { ...dequeue(b, [event.participant]), ...release(b, [event.participant]) });
+    }
     case "RoundStarted": {
       const b = base(state);
-      const { queue, queuedAt } = dequeue(b, event.contributors);
+      const left = dequeue(b, event.contributors);
       const round: Round = {
         number: event.round,
         contributors: event.contributors,
@@ -129,7 +135,7 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         turnSince: event.contributors.map(() => event.startedAt),
       };
       // The round's contributors keep their identities until the round is aggregated or they are dropped.
-      return withRound(withBase(state, { queue, queuedAt, failures: {} }), round);
+      return withRound(withBase(state, { ...left, failures: {} }), round);
     }
     case "ChunkLocked": {
       const round = mustRound(state);
@@ -155,7 +161,7 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
       // The next position waited for exactly this chunk: its turn starts now.
       if (next < round.contributors.length && nextChunkOf(round, next) === event.chunk) round = turnAt(round, next, event.at);
       if (event.publicKeyId === undefined) return withRound(state, round);
-      return withRound(withBase(state, { acceptedKeys: { ...base(state).acceptedKeys, [event.publicKeyId]: true } }), round);
+      return withRound(withBase(state, { acceptedKeys: base(state).acceptedKeys.add(event.publicKeyId) }), round);
     }
     case "ContributionRejected": {
       const round = mustRound(state);
@@ -197,9 +203,10 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
       const round = currentRound(state);
       const next = withBase(state, {
         ...dequeue(b, [event.participant]),
+        ...release(b, [event.participant]),
         verifiers: b.verifiers.filter((p) => p !== event.participant),
         replacements: b.replacements.filter((p) => p !== event.participant),
-        drops: { ...b.drops, [event.participant]: (b.drops[event.participant] ?? 0) + 1 },
+        drops: b.drops.set(event.participant, (b.drops.get(event.participant) ?? 0) + 1),
       });
       return round ? withRound(next, withoutPosition(round, round.contributors.indexOf(event.participant), event.participant)) : next;
     }
@@ -208,20 +215,17 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
       return withRound(state, { ...round, contributors: round.contributors.map((p, j) => (j === event.position ? event.replacement : p)) });
     }
     case "ParticipantBanned":
-      return withBase(state, { banned: [...base(state).banned, event.participant] });
+      return withBase(state, { banned: base(state).banned.add(event.participant) });
     case "ParticipantUnbanned":
-      return withBase(state, { banned: base(state).banned.filter((p) => p !== event.participant) });
+      return withBase(state, { banned: base(state).banned.delete(event.participant) });
     case "RoundRestarted": {
       const b = base(state);
       // The carried-over contributors go first, as if they had queued at the start of the restarted round; the
       // others of the round give up the identities they held.
       const round = mustRound(state);
-      const since = Object.fromEntries(event.requeued.map((p) => [p, round.startedAt]));
-      const rest = dequeue(b, event.requeued);
-      const released = round.contributors.filter((p) => !event.requeued.includes(p));
-      const ids = dequeue({ ...b, identityOf: b.identityOf }, released).identityOf;
-      const requeued = withBase(state, { queue: [...event.requeued, ...rest.queue], queuedAt: { ...rest.queuedAt, ...since }, identityOf: ids });
-      return withRound(requeued, null);
+      const carried = OrderedMap(event.requeued.map((p): [ParticipantId, number] => [p, round.startedAt]));
+      const released = release(b, round.contributors.filter((p) => !event.requeued.includes(p)));
+      return withRound(withBase(state, { front: carried.merge(b.front.deleteAll(event.requeued)), queue: b.queue.deleteAll(event.requeued), ...released }), null);
     }
     default: {
       const never: never = event;

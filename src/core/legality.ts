@@ -21,6 +21,7 @@ import {
 import {
   actsForCoordinator,
   administers,
+  contributionsOf,
   currentRound,
   holderOf,
   inRound,
@@ -71,9 +72,9 @@ function joinRefusal(state: Open, e: Of<"ParticipantQueued">): DomainError | nul
   if (kind === "open" && id !== undefined) return refuse("INVALID_COMMAND", "an open ceremony records no identity");
   if (kind === "token" && !id?.startsWith("token:")) return refuse("IDENTITY_REQUIRED", "this ceremony admits participants by invitation token");
   if (kind === "ethereum" && !id?.startsWith("eth:")) return refuse("IDENTITY_REQUIRED", "this ceremony admits participants by Sign-In with Ethereum");
-  if (kind === "token" && id && state.invitations[id.slice("token:".length)] !== true) return refuse("UNKNOWN_INVITATION", "no admin issued this invitation token");
+  if (kind === "token" && id && !state.invitations.has(id.slice("token:".length))) return refuse("UNKNOWN_INVITATION", "no admin issued this invitation token");
   const limit = state.settings.contributionsPerIdentity;
-  if ((state.contributions[keyIdentity(p)] ?? 0) >= limit || (id !== undefined && (state.contributions[id] ?? 0) >= limit)) {
+  if (contributionsOf(state, keyIdentity(p)) >= limit || (id !== undefined && contributionsOf(state, id) >= limit)) {
     return refuse("ALREADY_CONTRIBUTED", id?.startsWith("token:") ? "this invitation was already used for a contribution" : "this participant already contributed to the ceremony");
   }
   const holder = id === undefined ? null : holderOf(state, id);

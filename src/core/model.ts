@@ -1,7 +1,8 @@
 /**
- * The ceremony's state, commands and events. State is a union keyed by phase; everything in it is plain JSON
- * (ids and hashes as hex strings), so that the event log alone rebuilds it.
+ * The ceremony's state, commands and events. State is a union keyed by phase; ids and hashes are hex strings, and
+ * the event log alone rebuilds it.
  */
+import type { Map as ImmutableMap, OrderedMap, Set as ImmutableSet } from "immutable";
 
 /** A participant is named by its ed25519 public key, hex. */
 export type ParticipantId = string;
@@ -93,16 +94,21 @@ export interface RoundSummary {
   aggregateChallenge: string;
 }
 
+/**
+ * What every phase after setup shares. Collections that grow with the number of participants are persistent
+ * (immutable.js): evolve returns a new state in O(log n) per event, sharing everything it did not change, so the
+ * core stays pure and a lobby of 100,000 costs the same per join as a lobby of ten.
+ */
 export interface Base {
   settings: Settings;
   /** Keys allowed to run admin commands. */
   admins: ParticipantId[];
-  /** Contributors waiting for a round, first come first served. */
-  queue: ParticipantId[];
-  /** When each queued contributor joined (ms since the epoch). */
-  queuedAt: Record<ParticipantId, number>;
+  /** Contributors carried over from a restarted round: they go first. Each with when it joined. */
+  front: OrderedMap<ParticipantId, number>;
+  /** Contributors waiting for a round, first come first served (after `front`), with when each joined. */
+  queue: OrderedMap<ParticipantId, number>;
   verifiers: ParticipantId[];
-  banned: ParticipantId[];
+  banned: ImmutableSet<ParticipantId>;
   /** Number of the last aggregated round (0: the initial accumulator). */
   lastRound: number;
   /** Chunk hashes of the last aggregated accumulator, by chunk index. */
@@ -116,15 +122,19 @@ export interface Base {
   /** Rejected uploads of each contributor in the current round. */
   failures: Record<ParticipantId, number>;
   /** How often each participant was dropped. */
-  drops: Record<ParticipantId, number>;
+  drops: ImmutableMap<ParticipantId, number>;
   /** Ids of the public keys of every chunk 0 ever verified (restarted rounds included): no key is accepted twice. */
-  acceptedKeys: Record<string, true>;
-  /** The identity each queued or round participant joined with (`token:<hash>`, `eth:<address>`, `key:<key>`). */
-  identityOf: Record<ParticipantId, string>;
-  /** Accepted contributions (rounds aggregated with them) of each identity. */
-  contributions: Record<string, number>;
-  /** Hashes of the invitation tokens admins issued (the tokens themselves are never stored). */
-  invitations: Record<string, true>;
+  acceptedKeys: ImmutableSet<string>;
+  /** The identity each queued or round participant joined with (`token:<hash>`, `eth:<address>`). */
+  identityOf: ImmutableMap<ParticipantId, string>;
+  /** Who holds each identity now (queued or in the round). */
+  holders: ImmutableMap<string, ParticipantId>;
+  /** Accepted contributions (rounds aggregated with them) of each identity and each key (`key:<key>`). */
+  contributions: ImmutableMap<string, number>;
+  /** The round each participant's contribution was aggregated in. */
+  contributedIn: ImmutableMap<ParticipantId, number>;
+  /** Identities (tagged hashes) of the invitation tokens admins issued; the tokens themselves are never stored. */
+  invitations: ImmutableSet<string>;
 }
 
 export type CeremonyState =

@@ -5,7 +5,7 @@
  */
 import { refuse, type DomainError } from "./errors.ts";
 import type { CeremonyEvent, ParticipantId, Round } from "./model.ts";
-import { currentRound, isBanned, isReplacement, isVerifier, positionIn, type Open } from "./state.ts";
+import { currentRound, dropsOf, isBanned, isReplacement, isVerifier, positionIn, queuedAt, queueHead, queueLength, type Open } from "./state.ts";
 
 /** Whether every chunk holds a verified contribution from every contributor of the round. */
 export function roundComplete(round: Round): boolean {
@@ -30,7 +30,7 @@ export function parentOf(state: Open, round: Round, k: number, j: number): strin
 
 /** Whether a public key (by id) was already accepted in this ceremony: a key contributes once. */
 export function keyAccepted(state: Open, publicKeyId: string): boolean {
-  return state.acceptedKeys[publicKeyId] === true;
+  return state.acceptedKeys.has(publicKeyId);
 }
 
 /** Why `participant` may not lock chunk k now, or null when it may. */
@@ -91,7 +91,7 @@ export function dropEvents(state: Open, p: ParticipantId, reason: string, by: Pa
   } else if (round && isVerifier(state, p) && state.verifiers.length === 1) {
     events.push({ type: "RoundRestarted", round: round.number, reason: "the last verifier is gone", requeued: regularContributors(state, round), by });
   }
-  const drops = (state.drops[p] ?? 0) + 1;
+  const drops = dropsOf(state, p) + 1;
   if (drops >= state.settings.dropsBeforeBan && !isBanned(state, p)) {
     events.push({ type: "ParticipantBanned", participant: p, reason: `dropped ${drops} times`, by });
   }
@@ -117,25 +117,26 @@ export function onTurn(state: Open, round: Round, j: number): number | null {
  * waiting for a verification never counts: a turn starts when the chunk becomes free. Replacements are the
  * coordinator's own and never time out.
  */
-export function timeoutDrop(state: Open, now: number, lastSeen: Record<ParticipantId, number>): CeremonyEvent[] {
+export function timeoutDrop(state: Open, now: number, lastSeen: Record<ParticipantId, number>, upSince = 0): CeremonyEvent[] {
   const round = currentRound(state);
   if (!round) return [];
   const s = state.settings;
   const secs = (ms: number): number => Math.round(ms / 1000);
+  const from = (t: number): number => Math.max(t, upSince);
   for (const p of round.contributors) {
     if (isReplacement(state, p)) continue;
     const seen = Math.max(lastSeen[p] ?? 0, round.startedAt);
     if (now - seen > s.heartbeatTimeoutMs) return dropEvents(state, p, `unresponsive: no heartbeat for ${secs(now - seen)} s`, s.coordinator);
   }
   for (const [k, c] of round.chunks.entries()) {
-    if (c.lock && !isReplacement(state, c.lock.holder) && now - c.lock.since > s.lockTimeoutMs) {
-      return dropEvents(state, c.lock.holder, `too slow: held chunk ${k} for ${secs(now - c.lock.since)} s`, s.coordinator);
+    if (c.lock && !isReplacement(state, c.lock.holder) && now - from(c.lock.since) > s.lockTimeoutMs) {
+      return dropEvents(state, c.lock.holder, `too slow: held chunk ${k} for ${secs(now - from(c.lock.since))} s`, s.coordinator);
     }
   }
   for (const [j, p] of round.contributors.entries()) {
     if (isReplacement(state, p)) continue;
     const k = onTurn(state, round, j);
-    const since = round.turnSince[j] ?? round.startedAt;
+    const since = from(round.turnSince[j] ?? round.startedAt);
     if (k !== null && now - since > s.turnTimeoutMs) return dropEvents(state, p, `stalled: did not lock chunk ${k} for ${secs(now - since)} s`, s.coordinator);
   }
   return [];
@@ -148,15 +149,17 @@ export const BEACON_MAX_ITERATIONS_EXP = 24;
 /** Why no round may start at `now`, or null: the queue is full, or its first has waited roundStartWaitMs; a verifier exists. */
 export function roundStartRefusal(state: Open, now: number): DomainError | null {
   if (state.phase !== "waiting") return refuse("INVALID_COMMAND", `a round cannot start while the ceremony is ${state.phase}`);
-  if (state.queue.length === 0) return refuse("NOT_QUEUED", "nobody is queued");
+  const waiting = queueLength(state);
+  if (waiting === 0) return refuse("NOT_QUEUED", "nobody is queued");
   if (state.verifiers.length === 0) return refuse("NOT_A_VERIFIER", "no verifier is registered");
-  const oldest = state.queuedAt[state.queue[0] as ParticipantId] ?? now;
-  const full = state.queue.length >= state.settings.contributorsPerRound;
+  const first = queueHead(state, 1)[0];
+  const oldest = (first !== undefined ? queuedAt(state, first) : undefined) ?? now;
+  const full = waiting >= state.settings.contributorsPerRound;
   if (!full && now - oldest < state.settings.roundStartWaitMs) return refuse("INVALID_COMMAND", "the queue is neither full nor has waited long enough");
   return null;
 }
 
 /** The contributors of the next round: the head of the queue. */
 export function nextContributors(state: Open): ParticipantId[] {
-  return state.queue.slice(0, state.settings.contributorsPerRound);
+  return queueHead(state, state.settings.contributorsPerRound);
 }

@@ -36,10 +36,18 @@ export function activeRound(state: CeremonyState): Round {
 export const isAdmin = (s: Base, p: ParticipantId): boolean => s.admins.includes(p);
 export const isVerifier = (s: Base, p: ParticipantId): boolean => s.verifiers.includes(p);
 export const isReplacement = (s: Base, p: ParticipantId): boolean => s.replacements.includes(p);
-export const isBanned = (s: Base, p: ParticipantId): boolean => s.banned.includes(p);
-export const isQueued = (s: Base, p: ParticipantId): boolean => s.queue.includes(p);
-/** 0-based place in the queue, or −1. */
-export const queueIndex = (s: Base, p: ParticipantId): number => s.queue.indexOf(p);
+export const isBanned = (s: Base, p: ParticipantId): boolean => s.banned.has(p);
+export const isQueued = (s: Base, p: ParticipantId): boolean => s.front.has(p) || s.queue.has(p);
+export const queueLength = (s: Base): number => s.front.size + s.queue.size;
+/** When a queued participant joined (ms since the epoch). */
+export const queuedAt = (s: Base, p: ParticipantId): number | undefined => s.front.get(p) ?? s.queue.get(p);
+/** The first `n` of the queue, in order. */
+export function queueHead(s: Base, n: number): ParticipantId[] {
+  const head = s.front.keySeq().take(n).toArray();
+  return head.length >= n ? head : [...head, ...s.queue.keySeq().take(n - head.length).toArray()];
+}
+/** The whole queue in order: O(queue), for small ceremonies and tests; the shell keeps an index for positions. */
+export const queueOrder = (s: Base): ParticipantId[] => [...s.front.keys(), ...s.queue.keys()];
 /** The participant's position in the round, or −1. */
 export const positionIn = (round: Round, p: ParticipantId): number => round.contributors.indexOf(p);
 export const inRound = (state: CeremonyState, p: ParticipantId): boolean => (currentRound(state)?.contributors.includes(p) ?? false);
@@ -52,18 +60,19 @@ export const actsForCoordinator = (s: Base, p: ParticipantId): boolean => isCoor
 /** Whether `p` may administer: an admin, or the coordinator carrying out the operator's configuration. */
 export const administers = (s: Base, p: ParticipantId): boolean => isCoordinator(s, p) || isAdmin(s, p);
 
-/** Whether `p` contributed to an aggregated round, was dropped or is banned. */
-export const hasTakenPart = (s: Base, p: ParticipantId): boolean => (s.contributions[keyIdentity(p)] ?? 0) > 0 || (s.drops[p] ?? 0) > 0 || isBanned(s, p);
-
-/** The identity a participant joined with; in an open ceremony, or for the coordinator's own keys, its key. */
-export const identityOf = (s: Base, p: ParticipantId): string => s.identityOf[p] ?? keyIdentity(p);
-export const keyIdentity = (p: ParticipantId): string => `key:${p}`;
-/** The participant (queued or in the round) now holding an identity, if any. */
-export const holderOf = (s: Base, identity: string): ParticipantId | null => {
-  for (const [p, id] of Object.entries(s.identityOf)) if (id === identity) return p;
-  return null;
-};
-
 /** Whether `p` is known to the ceremony in any role (queued, in the round, verifier or replacement). */
 export const isKnown = (state: Open, p: ParticipantId): boolean =>
   isQueued(state, p) || isVerifier(state, p) || isReplacement(state, p) || inRound(state, p);
+
+export const keyIdentity = (p: ParticipantId): string => `key:${p}`;
+/** The identity a participant joined with; in an open ceremony, or for the coordinator's own keys, its key. */
+export const identityOf = (s: Base, p: ParticipantId): string => s.identityOf.get(p) ?? keyIdentity(p);
+/** The participant (queued or in the round) now holding an identity, if any. */
+export const holderOf = (s: Base, identity: string): ParticipantId | null => s.holders.get(identity) ?? null;
+/** Accepted contributions counted against an identity (or a key's identity). */
+export const contributionsOf = (s: Base, identity: string): number => s.contributions.get(identity) ?? 0;
+/** How often `p` was dropped. */
+export const dropsOf = (s: Base, p: ParticipantId): number => s.drops.get(p) ?? 0;
+
+/** Whether `p` contributed to an aggregated round, was dropped or is banned. */
+export const hasTakenPart = (s: Base, p: ParticipantId): boolean => s.contributedIn.has(p) || s.drops.has(p) || isBanned(s, p);

@@ -1,6 +1,6 @@
 /** Read models derived from the state: a participant's next instruction, the verifier's work list, the public status. */
 import { lockRefusal, parentOf, readyToVerify, roundComplete } from "./rules.ts";
-import { currentRound } from "./state.ts";
+import { currentRound, dropsOf, isBanned, isQueued, queueHead, queueLength } from "./state.ts";
 import type { CeremonyState, ParticipantId, Round } from "./model.ts";
 
 export type Instruction =
@@ -9,20 +9,24 @@ export type Instruction =
   | { id: string; kind: "contribute"; round: number; chunk: number; position: number; challenge: string }
   | { id: string; kind: "done"; reason: string };
 
-/** What a contributor should do now. The id changes whenever the instruction does, so clients can acknowledge it. */
-export function instructionFor(state: CeremonyState, participant: ParticipantId): Instruction {
+/**
+ * What a contributor should do now, in O(1) of the queue. The id changes whenever the instruction does, so clients
+ * can acknowledge it. A queued participant's place (1-based) comes from the shell's queue index when it has one.
+ */
+export function instructionFor(state: CeremonyState, participant: ParticipantId, place?: number): Instruction {
   if (state.phase === "setup") return { id: "setup", kind: "wait", reason: "the ceremony has not started" };
-  if (state.banned.includes(participant)) return { id: "banned", kind: "done", reason: "this participant is banned" };
+  if (isBanned(state, participant)) return { id: "banned", kind: "done", reason: "this participant is banned" };
   const round = currentRound(state);
-  const done = state.completedRounds.findIndex((r) => r.contributors.includes(participant));
   if (round?.contributors.includes(participant)) return inRound(state, round, participant);
-  if (done >= 0) return { id: `done:${done + 1}`, kind: "done", reason: `contributed to round ${done + 1}` };
-  if ((state.drops[participant] ?? 0) > 0 && !state.queue.includes(participant)) {
-    return { id: `dropped:${state.drops[participant]}`, kind: "done", reason: "dropped from the ceremony (too slow, silent or failing); join again to retry" };
+  const done = state.contributedIn.get(participant);
+  if (done !== undefined) return { id: `done:${done}`, kind: "done", reason: `contributed to round ${done}` };
+  const queued = isQueued(state, participant);
+  if (dropsOf(state, participant) > 0 && !queued) {
+    return { id: `dropped:${dropsOf(state, participant)}`, kind: "done", reason: "dropped from the ceremony (too slow, silent or failing); join again to retry" };
   }
   if (state.phase === "finalized") return { id: "finalized", kind: "done", reason: "the ceremony is finalized" };
-  const q = state.queue.indexOf(participant);
-  if (q >= 0) return { id: `queued:${state.lastRound}`, kind: "wait", reason: `queued at position ${q + 1} of ${state.queue.length}` };
+  const n = queueLength(state);
+  if (queued) return { id: `queued:${state.lastRound}`, kind: "wait", reason: place !== undefined ? `queued at position ${place} of ${n}` : `queued (${n} waiting)` };
   return { id: "unknown", kind: "wait", reason: "not in the queue: join it first" };
 }
 
@@ -106,12 +110,13 @@ export interface StatusView {
   chunkSize: number | null;
   numChunks: number | null;
   lastRound: number;
-  queue: ParticipantId[];
+  /** The queue, summarised: its length and its head (the next round's contributors first); positions are per participant. */
+  queue: { length: number; head: ParticipantId[] };
   verifiers: number;
   replacements: number;
-  banned: ParticipantId[];
-  /** How often each participant was dropped. */
-  drops: Record<ParticipantId, number>;
+  /** Participants banned, and participants dropped at least once. */
+  banned: number;
+  dropped: number;
   round: null | {
     number: number;
     contributors: ParticipantId[];
@@ -124,6 +129,10 @@ export interface StatusView {
   finalHash: string | null;
 }
 
+/** How much of the queue the status shows. */
+export const STATUS_QUEUE_HEAD = 20;
+
+/** The public status, summarised so its size does not grow with the lobby: build it once per state version. */
 export function statusView(state: CeremonyState): StatusView {
   if (state.phase === "setup") {
     return {
@@ -133,11 +142,11 @@ export function statusView(state: CeremonyState): StatusView {
       chunkSize: null,
       numChunks: null,
       lastRound: 0,
-      queue: [],
+      queue: { length: 0, head: [] },
       verifiers: 0,
       replacements: 0,
-      banned: [],
-      drops: {},
+      banned: 0,
+      dropped: 0,
       round: null,
       finalHash: null,
     };
@@ -151,11 +160,11 @@ export function statusView(state: CeremonyState): StatusView {
     chunkSize: s.chunkSize,
     numChunks: s.numChunks,
     lastRound: state.lastRound,
-    queue: state.queue,
+    queue: { length: queueLength(state), head: queueHead(state, STATUS_QUEUE_HEAD) },
     verifiers: state.verifiers.length,
     replacements: state.replacements.length,
-    banned: state.banned,
-    drops: state.drops,
+    banned: state.banned.size,
+    dropped: state.drops.size,
     round: round
       ? {
           number: round.number,

@@ -31,7 +31,7 @@ export class AdmissionRefused extends Error {
 export interface Admission {
   readonly kind: IdentityKind;
   /** The identity the proof establishes for `participant` (undefined in an open ceremony); throws AdmissionRefused. */
-  identify(participant: ParticipantId, proof: IdentityProof | undefined, ceremonyId: string, invitations: Record<string, true>, now: number): Promise<string | undefined>;
+  identify(participant: ParticipantId, proof: IdentityProof | undefined, ceremonyId: string, invitations: { has(identity: string): boolean }, now: number): Promise<string | undefined>;
   /** A Sign-In with Ethereum challenge with a fresh single-use nonce. */
   challenge(now: number): SiweChallenge;
 }
@@ -40,12 +40,12 @@ export function createAdmission(settings: AdmissionSettings): Admission {
   const nonces = new NonceStore();
   const origin = () => siweOrigin(settings.publicUrl?.() ?? "http://localhost");
   const chainId = settings.chainId ?? 1;
-  const policy = (ceremonyId: string, invitations: Record<string, true>, now: number): AdmissionPolicy => {
+  const policy = (ceremonyId: string, invitations: { has(identity: string): boolean }, now: number): AdmissionPolicy => {
     switch (settings.kind) {
       case "open":
         return { mode: "open" };
       case "token":
-        return { mode: "token", isMinted: (identity) => invitations[identity] === true };
+        return { mode: "token", isMinted: (identity) => invitations.has(identity) };
       case "ethereum": {
         const eligibility = settings.rpcUrl ? { rpcUrl: settings.rpcUrl, minTransactions: settings.minTransactions ?? 0 } : undefined;
         return { mode: "ethereum", siwe: { ...origin(), chainId, ceremonyId, consumeNonce: (n) => nonces.consume(n, now) }, ...(eligibility ? { eligibility } : {}) };

@@ -1,27 +1,38 @@
 /**
- * The shell around the pure core: load the event log and fold it, then for each command decide, append and fsync,
- * apply, and only then tell the listeners and wake whoever waits on a change. Commands run one at a time, so the
- * log's expected sequence number always matches. A refusal (DomainError) changes nothing and goes back to the
- * caller; a failed append is a storage failure: it is reported to `onFatal` (the coordinator stops, and a restart
- * replays the log to learn what reached the disk) as well as thrown.
+ * The shell around the pure core: load the event log and fold it, then decide, append and fsync, apply, and only
+ * then tell the listeners and wake whoever waits on a change. Group commit: the commands that arrive while a write
+ * is in flight are decided one after another against the state their predecessors leave, and written together in
+ * one write and one fsync; each is answered only once that write is durable. A refusal (DomainError) changes
+ * nothing and goes back to its caller alone; a failed append is a storage failure: it is reported to `onFatal`
+ * (the coordinator stops, and a restart replays the log to learn what reached the disk) and fails the whole batch.
  */
-import { decide } from "../core/decide.ts";
 import { ApiError } from "../api/errors.ts";
+import { decide } from "../core/decide.ts";
 import { evolve, fold } from "../core/evolve.ts";
 import type { CeremonyEvent, CeremonyState, Command } from "../core/model.ts";
 import { parseEvent } from "../core/event-schema.ts";
-import { SerialQueue } from "../lib/serial.ts";
 import { EventLog, type LoggedEvent } from "../store/event-log.ts";
 
-/** Called, in order, with the entries of each committed append and the state right after it (after fsync). */
+/** Called, in order, with the entries of each committed command and the state right after it (after fsync). */
 export type CommitListener = (entries: LoggedEvent<CeremonyEvent>[], state: CeremonyState) => void;
+
+/** At most this many commands share one write: bounds the latency a write adds to the first of them. */
+const MAX_BATCH = 2048;
+
+interface Pending {
+  command: Command;
+  resolve: (events: CeremonyEvent[]) => void;
+  reject: (err: unknown) => void;
+}
 
 export class CommandHandler {
   private stateNow: CeremonyState;
   private readonly listeners: CommitListener[] = [];
-  private readonly queue = new SerialQueue();
+  private pending: Pending[] = [];
+  private writing: Promise<void> | null = null;
   private waiters: Array<() => void> = [];
   private closed = false;
+  private failed: unknown = null;
 
   private constructor(
     private readonly log: EventLog<CeremonyEvent>,
@@ -53,24 +64,61 @@ export class CommandHandler {
 
   /** Decides and commits one command; resolves once its events are durable. A refusal throws and changes nothing. */
   execute(command: Command): Promise<CeremonyEvent[]> {
-    return this.queue.run(async () => {
-      if (this.closed) throw new ApiError("SHUTTING_DOWN", "the coordinator is shutting down");
-      const events = decide(command, this.stateNow);
-      if (events.length === 0) return events;
-      let entries: LoggedEvent<CeremonyEvent>[];
-      try {
-        entries = await this.log.append(events, this.log.lastSeq, new Date(command.now));
-      } catch (err) {
-        this.onFatal(err);
-        throw err;
-      }
-      let s = this.stateNow;
-      for (const e of events) s = evolve(s, e);
-      this.stateNow = s;
-      for (const l of this.listeners) l(entries, s);
-      this.notify();
-      return events;
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new ApiError("SHUTTING_DOWN", "the coordinator is shutting down"));
+      this.pending.push({ command, resolve, reject });
+      this.writing ??= this.drain();
     });
+  }
+
+  /** Writes batches until nothing is pending. */
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) await this.commitBatch(this.pending.splice(0, MAX_BATCH));
+    this.writing = null;
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<void> {
+    if (this.failed !== null) {
+      for (const p of batch) p.reject(this.failed);
+      return;
+    }
+    // Decide each command against the state the ones before it in the batch leave.
+    let tentative = this.stateNow;
+    const accepted: Array<{ p: Pending; events: CeremonyEvent[]; after: CeremonyState }> = [];
+    for (const p of batch) {
+      let events: CeremonyEvent[];
+      try {
+        events = decide(p.command, tentative);
+      } catch (err) {
+        p.reject(err);
+        continue;
+      }
+      if (events.length === 0) {
+        p.resolve(events);
+        continue;
+      }
+      for (const e of events) tentative = evolve(tentative, e);
+      accepted.push({ p, events, after: tentative });
+    }
+    if (accepted.length === 0) return;
+    let groups: LoggedEvent<CeremonyEvent>[][];
+    try {
+      groups = await this.log.appendGroups(
+        accepted.map((a) => ({ events: a.events, now: new Date(a.p.command.now) })),
+        this.log.lastSeq,
+      );
+    } catch (err) {
+      this.failed = err;
+      this.onFatal(err);
+      for (const a of accepted) a.p.reject(err);
+      return;
+    }
+    this.stateNow = tentative;
+    accepted.forEach((a, i) => {
+      for (const l of this.listeners) l(groups[i] ?? [], a.after);
+    });
+    this.notify();
+    for (const a of accepted) a.p.resolve(a.events);
   }
 
   /** Resolves at the next committed change (or after `timeoutMs`). */
@@ -92,10 +140,10 @@ export class CommandHandler {
     for (const f of w) f();
   }
 
-  /** Refuses new commands, lets queued ones finish, closes the log. */
+  /** Refuses new commands, lets pending ones finish, closes the log. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.queue.idle();
+    await this.writing;
     this.notify();
     await this.log.close();
   }

@@ -26,7 +26,10 @@ import { Ticker } from "./effects/tick.ts";
 import { Verification } from "./effects/verification.ts";
 import { printable } from "../lib/text.ts";
 import { openAdmission, type Admission } from "./admission.ts";
+import { RoundPace } from "./pace.ts";
 import { Presence } from "./presence.ts";
+import { QueueIndex } from "./queue-index.ts";
+import type { LoggedEvent } from "../store/event-log.ts";
 import { CoordinatorService } from "./service.ts";
 import { openCeremony } from "./startup.ts";
 
@@ -42,6 +45,8 @@ export interface CoordinatorOptions {
   verifierKeys?: string[];
   /** How joins prove identity (default: open). */
   admission?: Admission;
+  /** Most participants waiting at once (default 0: no cap). */
+  queueCap?: number;
   ops: CurveOps;
   /** Signs receipts (its public key is published in the transcript); the coordinator's own verifiers act as it. */
   coordinatorKey: ParticipantKey;
@@ -70,6 +75,7 @@ export class Coordinator {
     readonly artifacts: ArtifactStore,
     private readonly curve: Curve,
     private readonly options: CoordinatorOptions,
+    projections: { queue: QueueIndex; pace: RoundPace },
   ) {
     this.finalPath = join(options.dataDir, "final.ptau");
     this.failed = new Promise((resolve) => (this.fail = resolve));
@@ -80,7 +86,9 @@ export class Coordinator {
       ...base,
       seq: () => this.commands.seq,
       presence: this.presence,
+      ...projections,
       admission: options.admission ?? openAdmission,
+      queueCap: options.queueCap ?? 0,
       verification: this.verification,
       transcript: () => this.transcriptService,
       artifacts: this.artifacts,
@@ -111,8 +119,14 @@ export class Coordinator {
     const curve = await getCurve();
     const artifacts = new ArtifactStore(join(options.dataDir, "artifacts"));
     let failedEarly: ((err: unknown) => void) | null = null;
-    const opened = await openCeremony(options, curve, artifacts, (err) => failedEarly?.(err));
-    const c = new Coordinator(opened.commands, artifacts, curve, options);
+    const queue = new QueueIndex();
+    const pace = new RoundPace();
+    const follow = (e: LoggedEvent<CeremonyEvent>): void => {
+      queue.apply(e.event);
+      pace.apply(e.event, Date.parse(e.time));
+    };
+    const opened = await openCeremony(options, curve, artifacts, (err) => failedEarly?.(err), follow);
+    const c = new Coordinator(opened.commands, artifacts, curve, options, { queue, pace });
     failedEarly = (err) => c.fatal("event log", err);
     c.transcriptService = opened.transcript;
     c.replacements = opened.replacementKeys.map((id) => new ReplacementContributor(c.service, id, options.ops, curve, (l) => c.say(l)));

@@ -6,7 +6,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { ApiError } from "../api/errors.ts";
-import type { AdminAction, CeremonyInfo, IdentityProof, Parent, SiweChallenge, Status, Uploaded, Verdict } from "../api/schemas.ts";
+import type { AdminAction, CeremonyInfo, IdentityProof, Parent, QueuePage, QueuePosition, SiweChallenge, Status, Uploaded, Verdict } from "../api/schemas.ts";
 import type { AdminBody, CeremonyService, FileStream } from "../api/service.ts";
 import { checkedBodyStream } from "../auth/body.ts";
 import { refuse } from "../core/errors.ts";
@@ -15,7 +15,7 @@ import { parentOf } from "../core/rules.ts";
 import { currentRound, hasTakenPart, inRound, isAdmin, isCoordinator, isKnown, isQueued, isVerifier, positionIn, type Open } from "../core/state.ts";
 import { instructionFor, statusView, verificationTasks, type Instruction, type VerificationTask } from "../core/views.ts";
 import { chunkFileSize, decodeChunk } from "../crypto/chunk.ts";
-import { toHex } from "../crypto/hash.ts";
+import { hash, toHex } from "../crypto/hash.ts";
 import { chunkLayout } from "../crypto/params.ts";
 import { isHashHex } from "../lib/hex.ts";
 import type { ArtifactStore } from "../store/artifact-store.ts";
@@ -23,10 +23,17 @@ import type { Receipt } from "../transcript/receipt.ts";
 import type { TranscriptService } from "../transcript/service.ts";
 import type { Verification } from "./effects/verification.ts";
 import type { Admission } from "./admission.ts";
+import type { RoundPace } from "./pace.ts";
 import type { Presence } from "./presence.ts";
+import type { QueueIndex } from "./queue-index.ts";
 
 export interface ServicePort {
   admission: Admission;
+  /** Most participants waiting at once (0: no cap); joins beyond it are refused QUEUE_FULL. */
+  queueCap: number;
+  /** Where each queued participant stands, and how long rounds take (projections of the committed events). */
+  queue: QueueIndex;
+  pace: RoundPace;
   state(): CeremonyState;
   seq(): number;
   execute(command: Command): Promise<CeremonyEvent[]>;
@@ -76,8 +83,27 @@ export class CoordinatorService implements CeremonyService {
     return { ceremonyId, curve: "bn128", power, chunkSize, numChunks, contributorsPerRound, lockLimit, coordinatorKey: this.port.coordinatorKey };
   }
 
+  private statusCache: { key: string; status: Status; json: string; etag: string } | null = null;
+
+  /** The status, built once per state version and transcript status, with its JSON and an entity tag. */
+  private cachedStatus(): { status: Status; json: string; etag: string } {
+    const seq = this.port.seq();
+    const transcript = this.port.transcript()?.status(seq) ?? null;
+    const key = `${seq}|${JSON.stringify(transcript)}`;
+    if (this.statusCache?.key !== key) {
+      const status = { ...(this.statusCache?.key.startsWith(`${seq}|`) ? this.statusCache.status : statusView(this.port.state())), transcript };
+      const json = JSON.stringify(status);
+      this.statusCache = { key, status, json, etag: `"${toHex(hash(new TextEncoder().encode(key))).slice(0, 32)}"` };
+    }
+    return this.statusCache;
+  }
+
   status(): Status {
-    return { ...statusView(this.port.state()), transcript: this.port.transcript()?.status(this.port.seq()) ?? null };
+    return this.cachedStatus().status;
+  }
+
+  statusJson(): { json: string; etag: string } {
+    return this.cachedStatus();
   }
 
   async receipts(participant: ParticipantId): Promise<Receipt[]> {
@@ -105,6 +131,9 @@ export class CoordinatorService implements CeremonyService {
       return { id: "verifier", kind: "wait", reason: "a trusted verifier: fetch tasks from /v1/verifications/next" };
     }
     const s = this.port.state();
+    if (this.port.queueCap > 0 && this.port.queue.length >= this.port.queueCap) {
+      throw Object.assign(new ApiError("QUEUE_FULL", `the queue is full (${this.port.queueCap} waiting); retry later`), { retryAfterMs: 60_000 });
+    }
     // Already queued or in the round: the core refuses the join as it is, without spending the proof (a nonce).
     const identity = s.phase === "setup" || isQueued(s, participant) || inRound(s, participant) ? undefined : await this.admitted(participant, proof, s);
     await this.port.execute({ type: "JoinQueue", now: this.port.now(), participant, role, ...(identity !== undefined ? { identity } : {}) });
@@ -125,7 +154,21 @@ export class CoordinatorService implements CeremonyService {
 
   heartbeat(participant: ParticipantId): Instruction {
     this.seen(participant);
-    return instructionFor(this.port.state(), participant);
+    return instructionFor(this.port.state(), participant, this.port.queue.position(participant) ?? undefined);
+  }
+
+  queuePosition(participant: ParticipantId): QueuePosition {
+    this.seen(participant);
+    const s = this.port.state();
+    const position = this.port.queue.position(participant);
+    if (s.phase === "setup" || position === null) return { position: null, length: this.port.queue.length, roundsAhead: null, etaSeconds: null };
+    const perRound = s.settings.contributorsPerRound;
+    const eta = this.port.pace.eta(position, perRound, currentRound(s) !== null);
+    return { position, length: this.port.queue.length, roundsAhead: Math.ceil(position / perRound) - 1, etaSeconds: eta === null ? null : Math.round(eta / 1000) };
+  }
+
+  queuePage(offset: number, limit: number): QueuePage {
+    return { length: this.port.queue.length, offset, participants: this.port.queue.page(offset, limit) };
   }
 
   instruction(participant: ParticipantId): Instruction {

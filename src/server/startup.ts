@@ -44,14 +44,26 @@ async function initialize(options: CoordinatorOptions, curve: Curve, artifacts: 
   say(`initialized ceremony ${ceremonyId.slice(0, 16)}… (power ${params.power}, ${numChunks(params)} chunks of ${params.chunkSize})`);
 }
 
-export async function openCeremony(options: CoordinatorOptions, curve: Curve, artifacts: ArtifactStore, onFatal: (err: unknown) => void): Promise<Opened> {
+/**
+ * Opens the ceremony. `follow` sees every logged event in order, replayed ones first, then each as it is committed:
+ * the shell's projections (the queue index, the round pace) are built from it.
+ */
+export async function openCeremony(
+  options: CoordinatorOptions,
+  curve: Curve,
+  artifacts: ArtifactStore,
+  onFatal: (err: unknown) => void,
+  follow: (entry: LoggedEvent<CeremonyEvent>) => void,
+): Promise<Opened> {
   const say = (line: string): void => options.log?.(line);
   const now = (): number => (options.now ?? Date.now)();
   const { commands, repaired, events } = await CommandHandler.open(join(options.dataDir, "events.jsonl"), onFatal);
   // Every append from here on is also kept for the transcript's catch-up, until the transcript takes them itself.
   const pending: LoggedEvent<CeremonyEvent>[] = [...events];
+  for (const e of events) follow(e);
   let transcript: TranscriptService | null = null;
   commands.onCommit((entries, state) => {
+    for (const e of entries) follow(e);
     if (transcript) transcript.committed(entries, state);
     else pending.push(...entries);
   });
@@ -106,6 +118,6 @@ async function registerTrusted(options: CoordinatorOptions, commands: CommandHan
   }
   for (const participant of await replacementKeys(options)) {
     const s = state();
-    if (!s.replacements.includes(participant) && !s.banned.includes(participant)) await commands.execute({ type: "RegisterReplacement", now: now(), actor: me, participant });
+    if (!s.replacements.includes(participant) && !s.banned.has(participant)) await commands.execute({ type: "RegisterReplacement", now: now(), actor: me, participant });
   }
 }

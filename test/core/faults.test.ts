@@ -1,6 +1,7 @@
 // Participants fail, the ceremony does not: the decider's drops, replacements, restarts and bans.
 import { describe, expect, it } from "vitest";
 import { fold } from "../../src/core/evolve.ts";
+import { queueOrder } from "../../src/core/state.ts";
 import type { CeremonyEvent } from "../../src/core/model.ts";
 import { instructionFor } from "../../src/core/views.ts";
 import { given, initialized, lock, now, queued, recorded, running, settings, started, verified, verifier } from "./given.ts";
@@ -26,7 +27,7 @@ describe("timeouts", () => {
         },
         { type: "RoundRestarted", round: 1, reason: expect.stringContaining("unresponsive") as unknown as string, requeued: ["alice"], by: "coord" },
       ]);
-    expect(s.phase === "waiting" && s.queue).toEqual(["alice"]);
+    expect(s.phase === "waiting" && queueOrder(s)).toEqual(["alice"]);
     expect(instructionFor(s, "bob")).toMatchObject({ kind: "done" });
     given(...running, ...progress).when(tick(now + 1000, { alice: now, bob: now })).then([]);
   });
@@ -149,5 +150,20 @@ describe("no stalls by a participant", () => {
         { type: "ParticipantDropped", participant: "bob", reason: expect.stringContaining("stalled: did not lock chunk 0") as unknown as string, by: "coord" },
         { type: "RoundRestarted", round: 1, reason: expect.stringContaining("stalled") as unknown as string, requeued: ["alice"], by: "coord" },
       ]);
+  });
+});
+
+describe("the coordinator's own downtime", () => {
+  it("never counts against a participant's turn or lock: timeouts count from the restart", () => {
+    const turn = settings.turnTimeoutMs;
+    const restarted = now + 10 * turn;
+    const at = (t: number) => ({ type: "Tick" as const, now: t, lastSeen: { alice: t, bob: t }, upSince: restarted });
+    given(...running).when(at(restarted + turn)).then([]);
+    given(...running).when(at(restarted + turn + 1)).then([
+      { type: "ParticipantDropped", participant: "alice", reason: expect.stringContaining("stalled: did not lock chunk 0") as unknown as string, by: "coord" },
+      { type: "RoundRestarted", round: 1, reason: expect.stringContaining("stalled") as unknown as string, requeued: ["bob"], by: "coord" },
+    ]);
+    const locked = [...running, lock("alice", 0)];
+    given(...locked).when(at(restarted + settings.lockTimeoutMs)).then([]);
   });
 });

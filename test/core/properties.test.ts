@@ -7,10 +7,11 @@ import { decide } from "../../src/core/decide.ts";
 import { roundComplete } from "../../src/core/rules.ts";
 import { DomainError } from "../../src/core/errors.ts";
 import { evolve, fold } from "../../src/core/evolve.ts";
-import { currentRound } from "../../src/core/state.ts";
+import { currentRound, queueLength, queueOrder } from "../../src/core/state.ts";
 import type { CeremonyEvent, CeremonyState, Command } from "../../src/core/model.ts";
 import { instructionFor, verificationTasks } from "../../src/core/views.ts";
 import { parseEvent } from "../../src/core/event-schema.ts";
+import { QueueIndex } from "../../src/server/queue-index.ts";
 import { initialized, now as t0, settings } from "./given.ts";
 
 const PEOPLE = ["p1", "p2", "p3", "p4", "p5"];
@@ -134,9 +135,9 @@ function checkInvariants(w: World, before: CeremonyState, events: CeremonyEvent[
       if (c.lock) expect(round.contributors).toContain(c.lock.holder);
       c.contributions.forEach((x, j) => expect(x.contributor).toBe(round.contributors[j]));
     }
-    for (const p of round.contributors) expect(s.banned).not.toContain(p);
+    for (const p of round.contributors) expect(s.banned.has(p)).toBe(false);
   }
-  if (s.phase !== "setup") for (const p of s.queue) expect(s.banned).not.toContain(p);
+  if (s.phase !== "setup") for (const p of queueOrder(s)) expect(s.banned.has(p)).toBe(false);
   // Accepted contributions leave the round only with a drop that lists them, a restart, or the aggregation.
   const prev = currentRound(before);
   if (prev) {
@@ -155,7 +156,7 @@ function finishHonestly(w: World): number {
     if (w.state.phase !== "setup" && w.state.lastRound >= target) return step;
     const round = currentRound(w.state);
     if (!round) {
-      if (w.state.phase !== "setup" && w.state.queue.length === 0) w.run({ kind: "join", who: step % PEOPLE.length });
+      if (w.state.phase !== "setup" && queueLength(w.state) === 0) w.run({ kind: "join", who: step % PEOPLE.length });
       w.run({ kind: "tick", dt: 1_000, silent: [] });
       continue;
     }
@@ -177,6 +178,16 @@ describe("ceremony core under random fault schedules", () => {
           const n = w.log.length;
           w.run(a);
           checkInvariants(w, before, w.log.slice(n));
+        }
+        // The shell's queue index (positions in O(log n)) follows the core's queue exactly.
+        const index = new QueueIndex();
+        for (const e of w.log) index.apply(e);
+        if (w.state.phase !== "setup") {
+          const order = queueOrder(w.state);
+          expect(index.page(0, order.length + 5)).toEqual(order);
+          order.forEach((p, i) => expect(index.position(p)).toBe(i + 1));
+          expect(index.length).toBe(order.length);
+          if (order.length > 2) expect(index.page(1, 2)).toEqual(order.slice(1, 3));
         }
         // The log is the state: every event passes the schema the event log enforces, and replay gives the same state.
         for (const e of w.log) parseEvent(JSON.parse(JSON.stringify(e)));

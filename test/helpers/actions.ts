@@ -19,8 +19,9 @@ export interface StatusSummary {
   phase: string;
   lastRound: number;
   round: null | { number: number };
-  drops: Record<string, number>;
-  queue: string[];
+  /** Participants dropped at least once. */
+  dropped: number;
+  queue: { length: number; head: string[] };
 }
 
 /** `ceremony contribute` in the background; extra flags after the coordinator's. */

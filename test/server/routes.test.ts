@@ -126,3 +126,29 @@ describe("signed routes", () => {
     expect(status.round.chunks[0]?.contributions).toBe(0);
   });
 });
+
+describe("the lobby at a glance", () => {
+  it("answers the status with an entity tag, and 304 when nothing changed", async () => {
+    const first = await app.request("/v1/status");
+    const etag = first.headers.get("etag");
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect((await app.request("/v1/status", { headers: { "if-none-match": etag ?? "" } })).status).toBe(304);
+    const bob = generateKeyPair();
+    expect((await app.request(signed(bob, "POST", "/v1/queue/join", {}))).status).toBe(200);
+    const changed = await app.request("/v1/status", { headers: { "if-none-match": etag ?? "" } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get("etag")).not.toBe(etag);
+    expect(((await changed.json()) as { queue: { length: number; head: string[] } }).queue).toMatchObject({ length: 1, head: [bob.publicKey] });
+  });
+  it("pages the queue and tells a queued participant its place", async () => {
+    const page = (await (await app.request("/v1/queue?offset=0&limit=10")).json()) as { length: number; participants: string[] };
+    expect(page.participants).toHaveLength(page.length);
+    const last = page.participants.at(-1) as string;
+    const carol = generateKeyPair();
+    expect((await app.request(signed(carol, "POST", "/v1/queue/join", {}))).status).toBe(200);
+    const where = (await (await app.request(signed(carol, "GET", "/v1/queue/position"))).json()) as { position: number; length: number };
+    expect(where).toMatchObject({ position: page.length + 1, length: page.length + 1 });
+    expect(last).not.toBe(carol.publicKey);
+    expect(await error(await app.request("/v1/queue?limit=5000"))).toEqual({ status: 400, code: "BAD_REQUEST" });
+  });
+});

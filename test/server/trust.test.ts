@@ -183,7 +183,7 @@ describe("admission by invitation token", () => {
       expect((await w.call(w.request(alice, "POST", "/v1/queue/join", { proof: { kind: "token", token: tokens[0] } }))).status).toBe(200);
       expect(await w.call(w.request(bob, "POST", "/v1/queue/join", { proof: { kind: "token", token: tokens[0] } }))).toMatchObject({ status: 409, code: "IDENTITY_IN_USE" });
       const s = w.coord.state();
-      expect(s.phase !== "setup" && s.identityOf[alice.publicKey]).toBe(`token:${tokenIdentity(tokens[0] as string)}`);
+      expect(s.phase !== "setup" && s.identityOf.get(alice.publicKey)).toBe(`token:${tokenIdentity(tokens[0] as string)}`);
     } finally {
       await w.coord.close();
     }
@@ -214,7 +214,7 @@ describe("admission by Sign-In with Ethereum", () => {
       expect(await w.call(w.request(bob, "POST", "/v1/queue/join", { proof: good }))).toMatchObject({ status: 403, code: "SIWE_WRONG_KEY" });
       expect(await w.call(w.request(bob, "POST", "/v1/queue/join", { proof: proof(msg(c3, bob.publicKey)) }))).toMatchObject({ status: 401, code: "SIWE_NONCE" });
       const s = w.coord.state();
-      expect(s.phase !== "setup" && s.identityOf[alice.publicKey]).toBe(`eth:${address}`);
+      expect(s.phase !== "setup" && s.identityOf.get(alice.publicKey)).toBe(`eth:${address}`);
     } finally {
       await w.coord.close();
     }

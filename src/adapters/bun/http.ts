@@ -1,11 +1,28 @@
-/** Bun.serve for the Hono app: the only place that binds a socket. */
+/** Bun.serve for the Hono app: the only place that binds a socket, and knows a client's address. */
+import type { Context } from "hono";
+
 export interface RunningServer {
   url: string;
   port: number;
   stop(): Promise<void>;
 }
 
-export function serveHttp(fetchHandler: (req: Request) => Response | Promise<Response>, host: string, port: number): RunningServer {
+/**
+ * The client's address of a request served by serveHttp (Hono gives the Bun server as the env). Behind a reverse
+ * proxy the operator trusts, the first X-Forwarded-For entry; otherwise the socket's address.
+ */
+export function bunClientAddress(trustProxy: boolean): (c: Context) => string {
+  return (c) => {
+    if (trustProxy) {
+      const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+      if (forwarded) return forwarded;
+    }
+    const server = c.env as { requestIP?: (req: Request) => { address: string } | null } | undefined;
+    return server?.requestIP?.(c.req.raw)?.address ?? "unknown";
+  };
+}
+
+export function serveHttp(fetchHandler: (req: Request, server: unknown) => Response | Promise<Response>, host: string, port: number): RunningServer {
   if (typeof Bun === "undefined") throw new Error("`ceremony serve` runs under Bun (the compiled binary, or `bun src/main.ts`)");
   const server = Bun.serve({ hostname: host, port, fetch: fetchHandler, maxRequestBodySize: 1 << 30, idleTimeout: 120 });
   const bound = server.port ?? port;

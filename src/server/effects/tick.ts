@@ -19,13 +19,18 @@ export class Ticker {
   private cron: CronJob | null = null;
   private running: Promise<unknown> = Promise.resolve();
 
+  /** When this coordinator process started: its downtime before never counts against a participant. */
+  private readonly upSince: number;
+
   constructor(
     private readonly port: TickPort,
     private readonly periodMs: number,
-  ) {}
+  ) {
+    this.upSince = port.now();
+  }
 
   tick(): Promise<CeremonyEvent[]> {
-    return this.port.execute({ type: "Tick", now: this.port.now(), lastSeen: this.port.presence.snapshot() });
+    return this.port.execute({ type: "Tick", now: this.port.now(), lastSeen: this.port.presence.snapshot(), upSince: this.upSince });
   }
 
   start(): void {
