@@ -27,6 +27,9 @@ import type { RoundPace } from "./pace.ts";
 import type { Presence } from "./presence.ts";
 import type { QueueIndex } from "./queue-index.ts";
 
+/** Events the transcript may owe before joins wait for it (about five seconds of its work). */
+const MAX_TRANSCRIPT_BACKLOG = 50_000;
+
 export interface ServicePort {
   admission: Admission;
   /** Most participants waiting at once (0: no cap); joins beyond it are refused QUEUE_FULL. */
@@ -130,10 +133,12 @@ export class CoordinatorService implements CeremonyService {
       this.seen(participant);
       return { id: "verifier", kind: "wait", reason: "a trusted verifier: fetch tasks from /v1/verifications/next" };
     }
-    const s = this.port.state();
     if (this.port.queueCap > 0 && this.port.queue.length >= this.port.queueCap) {
       throw Object.assign(new ApiError("QUEUE_FULL", `the queue is full (${this.port.queueCap} waiting); retry later`), { retryAfterMs: 60_000 });
     }
+    // Backpressure: joins wait while the transcript is far behind, rather than letting it fall behind without bound.
+    await this.port.transcript()?.room(MAX_TRANSCRIPT_BACKLOG);
+    const s = this.port.state();
     // Already queued or in the round: the core refuses the join as it is, without spending the proof (a nonce).
     const identity = s.phase === "setup" || isQueued(s, participant) || inRound(s, participant) ? undefined : await this.admitted(participant, proof, s);
     await this.port.execute({ type: "JoinQueue", now: this.port.now(), participant, role, ...(identity !== undefined ? { identity } : {}) });

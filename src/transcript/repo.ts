@@ -200,18 +200,51 @@ export class Repo {
     }
   }
 
+  /** Objects written loose since the last pack (approximately: an object written twice counts twice). */
+  looseWritten = 0;
+
   writeBlob(bytes: Uint8Array): Promise<string> {
+    this.looseWritten++;
     return git.writeBlob({ fs: this.fs, gitdir: this.gitdir, blob: bytes });
   }
 
   writeTree(entries: TreeEntry[]): Promise<string> {
+    this.looseWritten++;
     return git.writeTree({ fs: this.fs, gitdir: this.gitdir, tree: entries });
+  }
+
+  /** The ids of the loose objects (objects/<2 hex>/<38 hex>). */
+  async looseObjects(): Promise<string[]> {
+    const root = join(this.gitdir, "objects");
+    const oids: string[] = [];
+    for (const dir of await readdir(root)) {
+      if (!/^[0-9a-f]{2}$/.test(dir)) continue;
+      for (const file of await readdir(join(root, dir))) if (/^[0-9a-f]{38}$/.test(file)) oids.push(dir + file);
+    }
+    return oids;
+  }
+
+  /**
+   * Moves every loose object into one new pack (and its index), then removes them loose: the repository keeps
+   * about the size of its packs instead of a file (and a disk block) per object. The pack and its index are
+   * complete before any loose object goes, so a reader finds every object at every moment.
+   */
+  async packLoose(): Promise<number> {
+    const oids = await this.looseObjects();
+    if (oids.length === 0) return 0;
+    const { filename } = await git.packObjects({ fs: this.fs, gitdir: this.gitdir, oids, write: true });
+    await git.indexPack({ fs: this.fs, dir: this.dir, gitdir: this.gitdir, filepath: join(".git", "objects", "pack", filename) });
+    await fsyncDir(join(this.gitdir, "objects", "pack"));
+    for (const oid of oids) await rm(join(this.gitdir, "objects", oid.slice(0, 2), oid.slice(2)), { force: true });
+    this.looseWritten = 0;
+    return oids.length;
   }
 
   /** Writes the commit, then moves the branch to it (an atomic rename of the ref file). */
   async commit(tree: string, parent: string | null, message: string, who: { name: string; email: string; timestamp: number }): Promise<string> {
     const person = { ...who, timezoneOffset: 0 };
     const commit = { tree, parent: parent === null ? [] : [parent], message, author: person, committer: person };
+    this.looseWritten++;
     const oid = await git.writeCommit({ fs: this.fs, gitdir: this.gitdir, commit });
     await git.writeRef({ fs: this.fs, gitdir: this.gitdir, ref: BRANCH, value: oid, force: true });
     return oid;

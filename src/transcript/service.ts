@@ -21,7 +21,6 @@ import { TRANSCRIPT_README } from "./readme.generated.ts";
 import { ReceiptSchema, signReceipt, type Receipt } from "./receipt.ts";
 import { TranscriptWriter } from "./writer.ts";
 import { retry } from "../lib/retry.ts";
-import { SerialQueue } from "../lib/serial.ts";
 import { isErrnoCode } from "../store/durable.ts";
 
 export interface TranscriptSettings {
@@ -44,7 +43,14 @@ export interface TranscriptStatus {
   backups: RemoteStatus[];
 }
 
-type Snapshot = { state: CeremonyState; entries: LoggedEvent<CeremonyEvent>[] };
+/** Committed entries and the state right after them; `message` names a batch of queue events in one line. */
+type Snapshot = { state: CeremonyState; entries: LoggedEvent<CeremonyEvent>[]; message?: string };
+
+/** Events about the lobby only (who waits): committed in batches, not one commit each. */
+const QUEUE_EVENTS: ReadonlySet<CeremonyEvent["type"]> = new Set(["ParticipantQueued", "ParticipantLeftQueue"]);
+const queueOnly = (s: Snapshot): boolean => s.entries.every((e) => QUEUE_EVENTS.has(e.event.type));
+/** Most queue events one commit holds. */
+const MAX_BATCH_EVENTS = 20_000;
 
 const ReceiptList = v.array(ReceiptSchema);
 
@@ -59,7 +65,11 @@ async function readdirOrNone(dir: string): Promise<string[]> {
 }
 
 export class TranscriptService {
-  private readonly commits = new SerialQueue();
+  /** Commits to make, in order, and how many events they hold; drained by one loop. */
+  private pending: Snapshot[] = [];
+  private pendingEvents = 0;
+  private draining: Promise<void> | null = null;
+  private roomWaiters: Array<() => void> = [];
   private lastError: string | null = null;
   private headOid: string | null = null;
   private readonly backup: TranscriptBackup;
@@ -108,23 +118,72 @@ export class TranscriptService {
     return t;
   }
 
-  /** Commits entries the log has but the transcript lacks (after a crash), one commit each, each with its state. */
+  /** Commits entries the log has but the transcript lacks (after a crash), each with its state, batched as usual. */
   async catchUp(entries: LoggedEvent<CeremonyEvent>[]): Promise<number> {
     let state = initialState();
     let count = 0;
     for (const e of entries) {
       state = evolve(state, e.event);
       if (e.seq <= this.writer.lastSeq) continue;
-      await this.commitNow({ state, entries: [e] });
+      this.committed([e], state);
       count++;
     }
+    await this.idle();
     return count;
   }
 
-  /** Queues the commit of one append; `state` is the state right after it. */
+  /**
+   * Queues the commit of one command's entries; `state` is the state right after them. Contributions,
+   * verifications and round changes get a commit each, at once; the lobby's joins and leaves that pile up meanwhile
+   * share one.
+   */
   committed(entries: LoggedEvent<CeremonyEvent>[], state: CeremonyState): void {
-    const snap = { state, entries };
-    void this.commits.run(() => this.commitWithRetry(snap));
+    this.pending.push({ state, entries });
+    this.pendingEvents += entries.length;
+    this.draining ??= this.drain();
+  }
+
+  /** Events waiting to be committed. */
+  get backlog(): number {
+    return this.pendingEvents;
+  }
+
+  /** Backpressure: resolves once at most `max` events wait for their commit. */
+  async room(max: number): Promise<void> {
+    while (this.pendingEvents > max) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.nextBatch();
+      await this.commitWithRetry(batch);
+      this.pendingEvents -= batch.entries.length;
+      const waiters = this.roomWaiters;
+      this.roomWaiters = [];
+      for (const w of waiters) w();
+    }
+    this.draining = null;
+  }
+
+  /** The next commit: one command, or every queue-only command waiting (up to MAX_BATCH_EVENTS) as one. */
+  private nextBatch(): Snapshot {
+    const first = this.pending.shift() as Snapshot;
+    if (!queueOnly(first)) return first;
+    const entries = [...first.entries];
+    let state = first.state;
+    while (this.pending.length > 0 && queueOnly(this.pending[0] as Snapshot) && entries.length < MAX_BATCH_EVENTS) {
+      const next = this.pending.shift() as Snapshot;
+      entries.push(...next.entries);
+      state = next.state;
+    }
+    if (entries.length === first.entries.length) return first;
+    const joined = entries.filter((e) => e.event.type === "ParticipantQueued").length;
+    const message = `lobby: ${joined} participant(s) joined the queue, ${entries.length - joined} left (events ${entries[0]?.seq}–${entries.at(-1)?.seq})`;
+    return { state, entries, message };
+  }
+
+  private async idle(): Promise<void> {
+    while (this.draining) await this.draining;
   }
 
   /** Git trouble never blocks the ceremony: the commit is retried (without end) and the error shown in status. */
@@ -140,9 +199,9 @@ export class TranscriptService {
     this.lastError = null;
   }
 
-  private async commitNow({ state, entries }: Snapshot): Promise<void> {
+  private async commitNow({ state, entries, message }: Snapshot): Promise<void> {
     const logged = entries.map((e) => ({ ...e, checksum: checksumOf(e) }));
-    const oid = await this.writer.commitEvents(logged);
+    const oid = await this.writer.commitEvents(logged, message);
     this.headOid = oid;
     for (const { event } of entries) {
       if (event.type === "ContributionVerified") await this.saveReceipt(event, state, oid);
@@ -156,7 +215,7 @@ export class TranscriptService {
 
   /** Commits the final .ptau (stored as an artifact) and pushes. */
   async commitFinal(artifactHash: string): Promise<void> {
-    await this.commits.idle();
+    await this.idle();
     this.headOid = await this.writer.commitFiles([{ path: "final/final.ptau", artifactHash }], "final .ptau published");
     await this.backup.pushAll("ceremony finalized");
   }
@@ -230,11 +289,11 @@ export class TranscriptService {
 
   /** Waits for queued commits. */
   async flush(): Promise<void> {
-    await this.commits.idle();
+    await this.idle();
   }
 
   async close(): Promise<void> {
-    await this.commits.idle();
+    await this.idle();
     await this.backup.stop();
   }
 }

@@ -48,12 +48,16 @@ export interface TranscriptOptions {
   openedAt?: string;
   /** fsync every object, the ref and new directories (survives power loss, costs a few disk flushes per commit). */
   fsync?: boolean;
+  /** Pack the loose objects once this many were written (default 5,000): the repository stays near its packed size. */
+  packEvery?: number;
 }
 
 export type LoggedCeremonyEvent = { seq: number; time: string; event: CeremonyEvent; checksum: string };
 
 export type ExtraFile = { path: string; bytes: Uint8Array } | { path: string; artifactHash: string };
 
+/** Loose objects written before they are packed: keeps the repository within about twice its packed size. */
+const PACK_EVERY = 5_000;
 const DEFAULT_AUTHOR = { name: "ceremony coordinator", email: "coordinator@ceremony.invalid" };
 const utf8 = new TextEncoder();
 
@@ -119,6 +123,7 @@ export class TranscriptWriter {
       const oid = await this.commit(message ?? messageFor(fresh.map((e) => e.event)), timestamp);
       this.tip = { ...this.tip, head: oid, lastSeq: last.seq, lastChecksum: last.checksum, timestamp };
       tree.evictExcept(eventPath(last.seq));
+      if (this.repo.looseWritten >= (this.options.packEvery ?? PACK_EVERY)) await this.repo.packLoose();
       return oid;
     });
   }

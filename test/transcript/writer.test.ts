@@ -102,6 +102,28 @@ describe("transcript writer", () => {
     return clone;
   }
 
+  it("packs its loose objects as it grows; git fsck stays clean, a clone has every event, and readers never miss one", async () => {
+    const { dir, options, git } = await setup({ packEvery: 60 });
+    const writer = await TranscriptWriter.open(options);
+    const next = logOf();
+    await writer.commitEvents(next({ type: "CeremonyInitialized", settings, accumulator: [], challenge: "00".repeat(64) }));
+    for (let i = 0; i < 120; i++) {
+      const who = i.toString(16).padStart(64, "0");
+      await writer.commitEvents(next({ type: "ParticipantQueued", participant: who, at: i }));
+      if (i % 40 === 39) git("-C", dir, "fsck", "--full", "--strict");
+    }
+    const packs = (await readdir(join(dir, ".git", "objects", "pack"))).filter((f) => f.endsWith(".pack"));
+    expect(packs.length).toBeGreaterThanOrEqual(2);
+    const loose = (await readdir(join(dir, ".git", "objects"))).filter((d) => /^[0-9a-f]{2}$/.test(d));
+    let looseCount = 0;
+    for (const d of loose) looseCount += (await readdir(join(dir, ".git", "objects", d))).length;
+    expect(looseCount).toBeLessThan(60);
+    git("-C", dir, "fsck", "--full", "--strict");
+    const clone = await cloneOf(dir, git);
+    expect(git("-C", clone, "rev-list", "--count", "HEAD").trim()).toBe("122");
+    expect((await TranscriptWriter.open(options)).lastSeq).toBe(121);
+  });
+
   it("shards event and artifact paths as the README says", () => {
     expect(eventPath(1)).toBe("events/000000/000/000000000001.json");
     expect(eventPath(999)).toBe("events/000000/000/000000000999.json");
