@@ -13,6 +13,8 @@ import { errorBody } from "../lib/error-body.ts";
 import { isKeyHex } from "../lib/hex.ts";
 import { ApiError, handleError } from "./errors.ts";
 import { RateLimited, RateLimiter, type Rate } from "./limits.ts";
+import { sseRoute, wsRoute } from "./live.ts";
+import type { UpgradeWebSocket } from "hono/ws";
 import { requireSignature, requireSignatureStreaming, type AuthVariables, type StreamingAuthVariables } from "./middleware.ts";
 import { AckBody, FinalizeBody, InvitationsBody, JoinBody, ParticipantBody, QueryPage, ReasonBody, VerdictBody } from "./schemas.ts";
 import type { CeremonyService, FileStream } from "./service.ts";
@@ -29,6 +31,8 @@ export interface AppOptions {
   limits?: AdmissionLimits;
   /** The client's address (the adapter knows the socket; behind a trusted proxy, X-Forwarded-For). */
   clientAddress?: (c: Context) => string;
+  /** WebSocket upgrades, where the runtime adapter provides them (Bun): the live feed at /v1/ws. */
+  upgradeWebSocket?: UpgradeWebSocket;
 }
 
 export interface AdmissionLimits {
@@ -109,6 +113,7 @@ export function createApp(service: CeremonyService, options: AppOptions) {
     .onError(handleError)
     .notFound((c) => c.json(errorBody("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`), 404))
     .get("/v1/ceremony", (c) => c.json(service.info()))
+    .get("/v1/events", sseRoute(service.live))
     .get("/v1/status", (c) => {
       const { json, etag } = service.statusJson();
       const headers = { etag, "cache-control": "no-cache" };
@@ -170,6 +175,7 @@ export function createApp(service: CeremonyService, options: AppOptions) {
     .post("/v1/admin/admins/add", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-admin", c.req.valid("json")) }))
     .post("/v1/admin/admins/remove", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-admin", c.req.valid("json")) }))
     .post("/v1/admin/invitations", ...signed, body(InvitationsBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "invite", c.req.valid("json")) }));
+  if (options.upgradeWebSocket) app.get("/v1/ws", wsRoute(service.live, options.upgradeWebSocket));
   if (options.transcriptRepo) app.route("/", createGitServer({ repoDir: options.transcriptRepo }));
   return app;
 }

@@ -57,6 +57,7 @@ const API_STATUS = {
   STALE_INSTRUCTION: 409,
   SHUTTING_DOWN: 503,
   RATE_LIMITED: 429,
+  LIVE_FULL: 503,
   QUEUE_FULL: 429,
   MALFORMED_CHUNK: 400,
   // Admission (identity/): what a join's proof failed to establish.

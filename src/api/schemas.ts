@@ -85,6 +85,17 @@ export const WithTask = v.object({ task: TaskSchema });
 
 export const ReceiptsSchema = v.object({ receipts: v.array(ReceiptSchema) });
 
+/**
+ * One message of the live feed (GET /v1/events as Server-Sent Events, /v1/ws as a WebSocket): a committed event,
+ * the lobby's length, or a reset (resumed from further back than the feed remembers: read the status again).
+ */
+export const LiveMessageSchema = v.variant("kind", [
+  v.object({ id: count, kind: v.literal("event"), seq: count, event: v.looseObject({ type: v.string() }) }),
+  v.object({ id: count, kind: v.literal("lobby"), seq: count, queued: count }),
+  v.object({ id: count, kind: v.literal("reset"), seq: count }),
+]);
+export type LiveMessage = v.InferOutput<typeof LiveMessageSchema>;
+
 /** A queued participant's place (1-based; null when not queued), the queue's length and an estimated wait. */
 export const QueuePositionSchema = v.object({
   position: v.nullable(count),

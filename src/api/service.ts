@@ -6,7 +6,7 @@
 import type { CeremonyEvent, ParticipantId } from "../core/model.ts";
 import type { Instruction, VerificationTask } from "../core/views.ts";
 import type { Receipt } from "../transcript/receipt.ts";
-import type { AdminAction, CeremonyInfo, IdentityProof, Parent, QueuePage, QueuePosition, SiweChallenge, Status, Uploaded, Verdict } from "./schemas.ts";
+import type { AdminAction, CeremonyInfo, IdentityProof, LiveMessage, Parent, QueuePage, QueuePosition, SiweChallenge, Status, Uploaded, Verdict } from "./schemas.ts";
 
 /** What admin actions carry: the participant (drop, ban, unban, add-/remove-verifier, add-/remove-admin), a reason, the beacon (finalize), invitation hashes (invite). */
 export interface AdminBody {
@@ -17,12 +17,31 @@ export interface AdminBody {
   hashes?: string[];
 }
 
+export interface Subscription {
+  close(): void;
+}
+
+/** A live-feed subscriber: takes a message (false when its queue is full), and is told when it is dropped. */
+export interface Subscriber {
+  deliver(message: LiveMessage): boolean;
+  drop(reason: string): void;
+}
+
+export interface LiveSource {
+  /** Joins the feed after message `since` (0: from now); null when the feed has as many subscribers as it takes. */
+  subscribe(s: Subscriber, since: number): Subscription | null;
+  /** Messages a subscriber may hold undelivered before it is dropped as too slow. */
+  readonly perSubscriber: number;
+}
+
 export interface FileStream {
   stream: ReadableStream<Uint8Array>;
   size: number;
 }
 
 export interface CeremonyService {
+  /** The live feed of what happens. */
+  readonly live: LiveSource;
   info(): CeremonyInfo;
   status(): Status;
   /** The status as JSON, with an entity tag that changes whenever it does. */

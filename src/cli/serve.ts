@@ -3,7 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ensureKeyFile } from "../auth/keys.ts";
 import { ReplayGuard } from "../auth/replay.ts";
-import { bunClientAddress, serveHttp } from "../adapters/bun/http.ts";
+import { bunClientAddress, bunWebSockets, serveHttp } from "../adapters/bun/http.ts";
 import type { ServeSettings } from "../config/presets.ts";
 import { loadServeSettings, serveHelp, SERVE_OPTIONS, ConfigError } from "../config/serve.ts";
 import { FolderLocked, lockFolder } from "../store/folder-lock.ts";
@@ -109,6 +109,7 @@ async function serveLocked(settings: ServeSettings, data: string, restoreFrom: u
     log: (line) => console.log(`ceremony: ${line}`),
   });
   coordinator.start();
+  const ws = bunWebSockets();
   const app = createApp(coordinator.service, {
     replay: new ReplayGuard({ windowMs: settings.signatureWindowMs }),
     transcriptRepo: join(data, "transcript"),
@@ -118,8 +119,9 @@ async function serveLocked(settings: ServeSettings, data: string, restoreFrom: u
       requestsPerKey: { perSecond: settings.keyRate, burst: settings.keyBurst },
     },
     clientAddress: bunClientAddress(settings.trustProxy),
+    upgradeWebSocket: ws.upgradeWebSocket,
   });
-  const server = serveHttp(app.fetch, settings.host, settings.port);
+  const server = serveHttp(app.fetch, settings.host, settings.port, ws.websocket);
   listening = server.url;
   console.log(`ceremony: listening on ${server.url}; transcript: git clone ${settings.publicUrl || server.url}/transcript.git`);
 

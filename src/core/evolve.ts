@@ -234,8 +234,42 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
   }
 }
 
+/**
+ * Applies events in order. The same as evolve one by one, faster for a long log: a run of joins (the bulk of a
+ * lobby's log) is applied with the collections mutated in place while the run lasts (immutable.js transients),
+ * which no one else can see.
+ */
 export function fold(events: Iterable<CeremonyEvent>, from: CeremonyState = initialState()): CeremonyState {
   let s = from;
-  for (const e of events) s = evolve(s, e);
+  let run: Array<Extract<CeremonyEvent, { type: "ParticipantQueued" }>> = [];
+  const flush = (): void => {
+    if (run.length > 0) s = joinAll(s, run);
+    run = [];
+  };
+  for (const e of events) {
+    if (e.type === "ParticipantQueued" && s.phase !== "setup") run.push(e);
+    else {
+      flush();
+      s = evolve(s, e);
+    }
+  }
+  flush();
   return s;
+}
+
+/** Many ParticipantQueued events at once, exactly as evolve applies them one by one. */
+function joinAll(state: CeremonyState, joins: Array<Extract<CeremonyEvent, { type: "ParticipantQueued" }>>): CeremonyState {
+  const b = base(state);
+  const queue = b.queue.withMutations((q) => {
+    for (const e of joins) q.set(e.participant, e.at);
+  });
+  const named = joins.filter((e) => e.identity !== undefined);
+  if (named.length === 0) return withBase(state, { queue });
+  const identityOf = b.identityOf.withMutations((m) => {
+    for (const e of named) m.set(e.participant, e.identity as string);
+  });
+  const holders = b.holders.withMutations((m) => {
+    for (const e of named) m.set(e.identity as string, e.participant);
+  });
+  return withBase(state, { queue, identityOf, holders });
 }

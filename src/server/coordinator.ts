@@ -26,6 +26,7 @@ import { Ticker } from "./effects/tick.ts";
 import { Verification } from "./effects/verification.ts";
 import { printable } from "../lib/text.ts";
 import { openAdmission, type Admission } from "./admission.ts";
+import { LiveFeed } from "./live.ts";
 import { RoundPace } from "./pace.ts";
 import { Presence } from "./presence.ts";
 import { QueueIndex } from "./queue-index.ts";
@@ -75,7 +76,7 @@ export class Coordinator {
     readonly artifacts: ArtifactStore,
     private readonly curve: Curve,
     private readonly options: CoordinatorOptions,
-    projections: { queue: QueueIndex; pace: RoundPace },
+    projections: { queue: QueueIndex; pace: RoundPace; live: LiveFeed },
   ) {
     this.finalPath = join(options.dataDir, "final.ptau");
     this.failed = new Promise((resolve) => (this.fail = resolve));
@@ -121,12 +122,14 @@ export class Coordinator {
     let failedEarly: ((err: unknown) => void) | null = null;
     const queue = new QueueIndex();
     const pace = new RoundPace();
+    const live = new LiveFeed();
     const follow = (e: LoggedEvent<CeremonyEvent>): void => {
       queue.apply(e.event);
       pace.apply(e.event, Date.parse(e.time));
+      live.committed([e], queue.length);
     };
     const opened = await openCeremony(options, curve, artifacts, (err) => failedEarly?.(err), follow);
-    const c = new Coordinator(opened.commands, artifacts, curve, options, { queue, pace });
+    const c = new Coordinator(opened.commands, artifacts, curve, options, { queue, pace, live });
     failedEarly = (err) => c.fatal("event log", err);
     c.transcriptService = opened.transcript;
     c.replacements = opened.replacementKeys.map((id) => new ReplacementContributor(c.service, id, options.ops, curve, (l) => c.say(l)));
@@ -209,6 +212,7 @@ export class Coordinator {
   /** Stops the tick and the loops, lets in-flight commands finish, closes the log. */
   async close(): Promise<void> {
     this.stopping = true;
+    this.service.live.close();
     await this.ticker.stop();
     for (const r of this.replacements) r.close();
     await this.commands.close();

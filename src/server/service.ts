@@ -23,6 +23,7 @@ import type { Receipt } from "../transcript/receipt.ts";
 import type { TranscriptService } from "../transcript/service.ts";
 import type { Verification } from "./effects/verification.ts";
 import type { Admission } from "./admission.ts";
+import type { LiveFeed } from "./live.ts";
 import type { RoundPace } from "./pace.ts";
 import type { Presence } from "./presence.ts";
 import type { QueueIndex } from "./queue-index.ts";
@@ -37,6 +38,7 @@ export interface ServicePort {
   /** Where each queued participant stands, and how long rounds take (projections of the committed events). */
   queue: QueueIndex;
   pace: RoundPace;
+  live: LiveFeed;
   state(): CeremonyState;
   seq(): number;
   execute(command: Command): Promise<CeremonyEvent[]>;
@@ -51,6 +53,10 @@ export interface ServicePort {
 
 export class CoordinatorService implements CeremonyService {
   constructor(private readonly port: ServicePort) {}
+
+  get live(): LiveFeed {
+    return this.port.live;
+  }
 
   private settings(): Settings {
     const s = this.port.state();
