@@ -14,6 +14,7 @@ import { isKeyHex } from "../lib/hex.ts";
 import { ApiError, handleError } from "./errors.ts";
 import { RateLimited, RateLimiter, type Rate } from "./limits.ts";
 import { sseRoute, wsRoute } from "./live.ts";
+import { openApiDocument } from "./openapi.ts";
 import type { UpgradeWebSocket } from "hono/ws";
 import { requireSignature, requireSignatureStreaming, type AuthVariables, type StreamingAuthVariables } from "./middleware.ts";
 import { AckBody, FinalizeBody, InvitationsBody, JoinBody, ParticipantBody, QueryPage, ReasonBody, VerdictBody } from "./schemas.ts";
@@ -47,6 +48,8 @@ export interface AdmissionLimits {
 const OFF: Rate = { perSecond: 0, burst: 0 };
 
 const MAX_JSON_BYTES = 64 * 1024;
+/** The API's version in its OpenAPI document: the /v1 routes. */
+const API_VERSION = "1.0.0";
 const MAX_UPLOAD_BYTES = 1 << 30;
 
 function query<S extends v.GenericSchema>(schema: S) {
@@ -113,6 +116,7 @@ export function createApp(service: CeremonyService, options: AppOptions) {
     .onError(handleError)
     .notFound((c) => c.json(errorBody("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`), 404))
     .get("/v1/ceremony", (c) => c.json(service.info()))
+    .get("/openapi.json", (c) => c.json(openApiDocument(API_VERSION)))
     .get("/v1/events", sseRoute(service.live))
     .get("/v1/status", (c) => {
       const { json, etag } = service.statusJson();
