@@ -58,7 +58,7 @@ export interface CoordinatorOptions {
 }
 
 export class Coordinator {
-  readonly presence = new Presence();
+  readonly presence: Presence;
   readonly service: CoordinatorService;
   readonly finalPath: string;
   /** Resolves with the first fatal failure (never resolves on a clean stop). */
@@ -76,8 +76,9 @@ export class Coordinator {
     readonly artifacts: ArtifactStore,
     private readonly curve: Curve,
     private readonly options: CoordinatorOptions,
-    projections: { queue: QueueIndex; pace: RoundPace; live: LiveFeed },
+    projections: { queue: QueueIndex; pace: RoundPace; live: LiveFeed; presence: Presence },
   ) {
+    this.presence = projections.presence;
     this.finalPath = join(options.dataDir, "final.ptau");
     this.failed = new Promise((resolve) => (this.fail = resolve));
     const base = this.effectPort();
@@ -86,7 +87,6 @@ export class Coordinator {
     this.service = new CoordinatorService({
       ...base,
       seq: () => this.commands.seq,
-      presence: this.presence,
       ...projections,
       admission: options.admission ?? openAdmission,
       queueCap: options.queueCap ?? 0,
@@ -123,13 +123,15 @@ export class Coordinator {
     const queue = new QueueIndex();
     const pace = new RoundPace();
     const live = new LiveFeed();
+    const presence = new Presence();
     const follow = (e: LoggedEvent<CeremonyEvent>): void => {
+      if (e.event.type === "ParticipantLeftQueue" || e.event.type === "ParticipantDropped") presence.forget(e.event.participant);
       queue.apply(e.event);
       pace.apply(e.event, Date.parse(e.time));
       live.committed([e], queue.length);
     };
     const opened = await openCeremony(options, curve, artifacts, (err) => failedEarly?.(err), follow);
-    const c = new Coordinator(opened.commands, artifacts, curve, options, { queue, pace, live });
+    const c = new Coordinator(opened.commands, artifacts, curve, options, { queue, pace, live, presence });
     failedEarly = (err) => c.fatal("event log", err);
     c.transcriptService = opened.transcript;
     c.replacements = opened.replacementKeys.map((id) => new ReplacementContributor(c.service, id, options.ops, curve, (l) => c.say(l)));

@@ -11,8 +11,22 @@ export class Presence {
     this.lastSeen.set(participant, at);
   }
 
-  /** A copy, as the Tick command carries it. */
-  snapshot(): Record<ParticipantId, number> {
-    return Object.fromEntries(this.lastSeen);
+  /** When each of `participants` was last heard from, as the Tick command carries it (only the round's matter). */
+  of(participants: ParticipantId[]): Record<ParticipantId, number> {
+    const out: Record<ParticipantId, number> = {};
+    for (const p of participants) {
+      const at = this.lastSeen.get(p);
+      if (at !== undefined) out[p] = at;
+    }
+    return out;
+  }
+
+  /** Forgets someone who left the lobby (left, dropped, or done): the map holds only those still taking part. */
+  forget(participant: ParticipantId): void {
+    this.lastSeen.delete(participant);
+  }
+
+  has(participant: ParticipantId): boolean {
+    return this.lastSeen.has(participant);
   }
 }

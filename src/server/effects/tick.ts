@@ -3,10 +3,11 @@
  * time and who was heard from when; the core starts rounds and drops silent or slow contributors.
  */
 import { CronJob } from "cron";
-import type { CeremonyEvent, Command } from "../../core/model.ts";
+import type { CeremonyEvent, CeremonyState, Command } from "../../core/model.ts";
 import type { Presence } from "../presence.ts";
 
 export interface TickPort {
+  state(): CeremonyState;
   execute(command: Command): Promise<CeremonyEvent[]>;
   now(): number;
   presence: Presence;
@@ -30,7 +31,9 @@ export class Ticker {
   }
 
   tick(): Promise<CeremonyEvent[]> {
-    return this.port.execute({ type: "Tick", now: this.port.now(), lastSeen: this.port.presence.snapshot(), upSince: this.upSince });
+    const s = this.port.state();
+    const contributors = s.phase === "running" || s.phase === "finalizing" ? (s.round?.contributors ?? []) : [];
+    return this.port.execute({ type: "Tick", now: this.port.now(), lastSeen: this.port.presence.of(contributors), upSince: this.upSince });
   }
 
   start(): void {
