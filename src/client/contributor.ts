@@ -31,9 +31,11 @@ export interface ContributorOptions {
   compute?: Compute;
   /** The identity proof to join with, made when joining (a Sign-In with Ethereum needs a fresh nonce). */
   proof?: () => Promise<IdentityProof>;
+  /** Told whenever the instruction is to wait (to show a place in the queue, say). */
+  onWait?: (instruction: Instruction) => Promise<void> | void;
 }
 
-export type StepResult = "waited" | "locked" | "contributed" | "held" | "moved-on" | "done";
+export type StepResult = "waited" | "locked" | "contributed" | "held" | "moved-on" | "rejoined" | "done";
 
 /** A refusal that means the state moved on under the participant (a drop, a restart, a replaced position). */
 const movedOn = (err: unknown): boolean => err instanceof ClientError && (err.status === 409 || err.code === "NOT_IN_ROUND");
@@ -73,12 +75,15 @@ export class Contributor {
         this.instruction = ins;
         return "done";
       case "wait":
+        await this.options.onWait?.(ins);
         this.instruction = await this.api.heartbeat();
         return "waited";
       case "lock":
+        if (this.secretLost(ins)) return this.rejoin(ins.round);
         this.instruction = await this.followingRefusals(() => this.api.lock(ins.chunk));
         return "locked";
       case "contribute":
+        if (this.secretLost(ins)) return this.rejoin(ins.round);
         return this.contribute(ins);
       default: {
         const never: never = ins;
@@ -101,6 +106,28 @@ export class Contributor {
       if (did === "done") return this.instruction as Instruction;
       if (did === "waited" || did === "held") await sleep(pollMs);
     }
+  }
+
+  /**
+   * Whether this round's secret is gone: a chunk after the first is this position's next work, but this process
+   * never made the key that contributed its first chunk (an earlier run did, and is gone). The chunks after it must
+   * be made with that same key, so nothing this process could upload would be accepted.
+   */
+  private secretLost(ins: Extract<Instruction, { kind: "lock" | "contribute" }>): boolean {
+    return ins.chunk > 0 && this.roundKey?.round !== ins.round;
+  }
+
+  /** Gives the position up at once (the coordinator moves on without it) and joins the queue again. */
+  private async rejoin(round: number): Promise<StepResult> {
+    this.options.log?.(`the secret of round ${round} is gone with the run that made it: giving up this position and joining a later round`);
+    await this.api.leave();
+    await this.join();
+    return "rejoined";
+  }
+
+  /** Leaves the queue, or gives up the position in the round (a participant stopping early). */
+  async leave(): Promise<void> {
+    await this.api.leave();
   }
 
   /** Forgets the round's secret key. */

@@ -9,7 +9,7 @@ import { evolve } from "./evolve.ts";
 import { refusal } from "./legality.ts";
 import type { CeremonyEvent, CeremonyState, Command } from "./model.ts";
 import { dropEvents, keyAccepted, nextContributors, roundResult, roundStartRefusal, timeoutDrop } from "./rules.ts";
-import { activeRound, administers, isBanned, isKnown, notFinalized, positionIn, type Open } from "./state.ts";
+import { activeRound, administers, inRound, isBanned, isKnown, isQueued, notFinalized, positionIn, type Open } from "./state.ts";
 
 /**
  * Admin commands come from an admin key, or from the coordinator carrying out the operator's configuration; the
@@ -40,8 +40,13 @@ function build(command: Command, state: CeremonyState): CeremonyEvent[] {
       const p = command.participant;
       return [{ type: "ParticipantQueued", participant: p, at: command.now, ...(command.identity !== undefined ? { identity: command.identity } : {}) }];
     }
-    case "LeaveQueue":
-      return [{ type: "ParticipantLeftQueue", participant: command.participant }];
+    case "LeaveQueue": {
+      // A round contributor leaving gives up its position at once: the drop and what it implies, now rather than after a timeout.
+      const s = notFinalized(state);
+      const p = command.participant;
+      if (!isQueued(s, p) && inRound(s, p)) return dropEvents(s, p, "withdrew", p, s.settings.coordinator);
+      return [{ type: "ParticipantLeftQueue", participant: p }];
+    }
     case "Tick": {
       if (state.phase === "running" || state.phase === "finalizing") return command.lastSeen ? timeoutDrop(state, command.now, command.lastSeen, command.upSince) : [];
       if (state.phase !== "waiting" || roundStartRefusal(state, command.now)) return [];

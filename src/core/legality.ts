@@ -145,7 +145,8 @@ function verdictRefusal(state: Open, e: Of<"ContributionVerified"> | Of<"Contrib
 }
 
 function droppedRefusal(state: Open, e: Of<"ParticipantDropped">): DomainError | null {
-  const bad = byCoordinatorSide(state, e.by);
+  // The coordinator's side drops; a round contributor may also withdraw itself.
+  const bad = e.by === e.participant && inRound(state, e.participant) ? null : byCoordinatorSide(state, e.by);
   if (bad) return bad;
   if (!isKnown(state, e.participant)) return refuse("UNKNOWN_PARTICIPANT", "this participant is not in the queue, a round or the verifiers");
   const round = currentRound(state);

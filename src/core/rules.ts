@@ -78,7 +78,7 @@ export function discardedFrom(round: Round, j: number): Array<{ chunk: number; p
  * replacement takes its position if one is free and a regular contributor remains, else the round restarts with the
  * others first in the queue; the last verifier leaving also restarts it; repeated drops end in a ban.
  */
-export function dropEvents(state: Open, p: ParticipantId, reason: string, by: ParticipantId): CeremonyEvent[] {
+export function dropEvents(state: Open, p: ParticipantId, reason: string, by: ParticipantId, consequencesBy: ParticipantId = by): CeremonyEvent[] {
   const round = currentRound(state);
   const j = round ? positionIn(round, p) : -1;
   const discarded = round ? discardedFrom(round, j) : [];
@@ -87,13 +87,13 @@ export function dropEvents(state: Open, p: ParticipantId, reason: string, by: Pa
     const regulars = regularContributors(state, round, p);
     const free = state.replacements.find((r) => !round.contributors.includes(r));
     if (regulars.length > 0 && free) events.push({ type: "ContributorReplaced", round: round.number, position: j, dropped: p, replacement: free });
-    else events.push({ type: "RoundRestarted", round: round.number, reason: `contributor dropped: ${reason}`, requeued: regulars, by });
+    else events.push({ type: "RoundRestarted", round: round.number, reason: `contributor dropped: ${reason}`, requeued: regulars, by: consequencesBy });
   } else if (round && isVerifier(state, p) && state.verifiers.length === 1) {
-    events.push({ type: "RoundRestarted", round: round.number, reason: "the last verifier is gone", requeued: regularContributors(state, round), by });
+    events.push({ type: "RoundRestarted", round: round.number, reason: "the last verifier is gone", requeued: regularContributors(state, round), by: consequencesBy });
   }
   const drops = dropsOf(state, p) + 1;
   if (drops >= state.settings.dropsBeforeBan && !isBanned(state, p)) {
-    events.push({ type: "ParticipantBanned", participant: p, reason: `dropped ${drops} times`, by });
+    events.push({ type: "ParticipantBanned", participant: p, reason: `dropped ${drops} times`, by: consequencesBy });
   }
   return events;
 }

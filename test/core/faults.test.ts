@@ -167,3 +167,21 @@ describe("the coordinator's own downtime", () => {
     given(...locked).when(at(restarted + settings.lockTimeoutMs)).then([]);
   });
 });
+
+describe("withdrawing", () => {
+  it("a round contributor leaving gives up its position at once; the round restarts (or a replacement takes it)", () => {
+    given(...running, lock("alice", 0))
+      .when({ type: "LeaveQueue", now, participant: "alice" })
+      .then([
+        { type: "ParticipantDropped", participant: "alice", reason: "withdrew", by: "alice" },
+        { type: "RoundRestarted", round: 1, reason: "contributor dropped: withdrew", requeued: ["bob"], by: "coord" },
+      ]);
+    given(...withReplacement)
+      .when({ type: "LeaveQueue", now, participant: "bob" })
+      .then([
+        { type: "ParticipantDropped", participant: "bob", reason: "withdrew", by: "bob" },
+        { type: "ContributorReplaced", round: 1, position: 1, dropped: "bob", replacement: "r" },
+      ]);
+    given(...running).when({ type: "LeaveQueue", now, participant: "carol" }).refuses("NOT_QUEUED");
+  });
+});

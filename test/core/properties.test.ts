@@ -89,7 +89,7 @@ class World {
       position: task.position,
       hash: task.hash,
       ok,
-      ...(ok ? (task.chunk === 0 ? { chunk0: { publicKeyId: `key${task.hash}`, nextChallenge: `cc${task.hash}` } } : {}) : { code: "POWERS_INCONSISTENT" }),
+      ...(ok ? (task.chunk === 0 ? { chunk0: { publicKeyId: `ee${task.hash}`, nextChallenge: `cc${task.hash}` } } : {}) : { code: "POWERS_INCONSISTENT" }),
     });
   }
 
