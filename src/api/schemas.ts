@@ -44,10 +44,10 @@ export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 // --- answers ----------------------------------------------------------------------------------------------------
 
 export const InstructionSchema = v.variant("kind", [
-  v.object({ id: v.string(), kind: v.literal("wait"), reason: v.string() }),
+  v.object({ id: v.string(), kind: v.literal("wait"), reason: v.string(), stage: v.picklist(["setup", "queue", "round", "uploaded", "none"]) }),
   v.object({ id: v.string(), kind: v.literal("lock"), round: count, chunk: count }),
   v.object({ id: v.string(), kind: v.literal("contribute"), round: count, chunk: count, position: count, challenge: AnyHex }),
-  v.object({ id: v.string(), kind: v.literal("done"), reason: v.string() }),
+  v.object({ id: v.string(), kind: v.literal("done"), reason: v.string(), outcome: v.picklist(["contributed", "banned", "dropped", "finalized"]) }),
 ]) satisfies v.GenericSchema<Instruction>;
 export const WithInstruction = v.object({ instruction: InstructionSchema });
 
@@ -157,6 +157,7 @@ export const StatusSchema = v.object({
     }),
   ),
   finalHash: v.nullable(v.string()),
+  beacon: v.nullable(v.object({ hash: v.string(), numIterationsExp: count })),
   transcript: v.nullable(TranscriptStatusSchema),
 }) satisfies v.GenericSchema<StatusView & { transcript: TranscriptStatus | null }>;
 export type Status = v.InferOutput<typeof StatusSchema>;

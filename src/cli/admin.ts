@@ -5,21 +5,23 @@
 import { createInterface } from "node:readline/promises";
 import type { AdminAction } from "../api/schemas.ts";
 import { readKeyFile } from "../auth/keys.ts";
-import { CeremonyClient } from "../client/http.ts";
+import type { CeremonyClient } from "../client/http.ts";
 import { BEACON_MAX_ITERATIONS_EXP, BEACON_MIN_BYTES } from "../core/rules.ts";
 import { newToken, tokenIdentity } from "../identity/index.ts";
 import { isKeyHex } from "../lib/hex.ts";
-import { coordinatorUrl, parseFlags, requireString } from "./args.ts";
+import { parseFlags, requireString } from "./args.ts";
+import { connect, CONNECT_FLAGS, CONNECT_HELP, CONNECT_USAGE } from "./connect.ts";
 import { CliError } from "./errors.ts";
 
-export const usage = `ceremony admin <action> --coordinator URL --key FILE [--reason TEXT]
+export const usage = `ceremony admin <action> ${CONNECT_USAGE} --key FILE [--reason TEXT]
   actions: drop|ban|unban PARTICIPANT, restart-round, add-verifier|remove-verifier|add-admin|remove-admin KEY,
            finalize --beacon HEX [--iterations E] [--yes], invite --count N
   invite mints N single-use invitation tokens here and prints one per line; the coordinator receives only their
   hashes (serve --identity token admits a participant once per token: contribute --token TOKEN).
   finalize closes the queue, lets the current round finish and aggregate, applies the beacon (${BEACON_MIN_BYTES} to 64 bytes of
   public randomness, hashed 2^E times, E in 0..${BEACON_MAX_ITERATIONS_EXP}, default 10) and publishes the final .ptau at
-  GET /v1/ceremony/final.ptau. It shows a summary and asks for confirmation; --yes skips the question.`;
+  GET /v1/ceremony/final.ptau. It shows a summary and asks for confirmation; --yes skips the question.
+${CONNECT_HELP}`;
 
 const WITH_PARTICIPANT = ["drop", "ban", "unban", "add-verifier", "remove-verifier", "add-admin", "remove-admin"] as const;
 type WithParticipant = (typeof WITH_PARTICIPANT)[number];
@@ -60,7 +62,7 @@ export async function admin(argv: string[]): Promise<void> {
     "admin",
     argv,
     {
-      coordinator: { type: "string" },
+      ...CONNECT_FLAGS,
       key: { type: "string" },
       reason: { type: "string" },
       beacon: { type: "string" },
@@ -71,7 +73,7 @@ export async function admin(argv: string[]): Promise<void> {
     true,
   );
   const [action, participant] = positionals;
-  const client = new CeremonyClient(coordinatorUrl("admin", values.coordinator), await readKeyFile(requireString("admin", values.key, "--key")));
+  const { client } = await connect("admin", values, await readKeyFile(requireString("admin", values.key, "--key")));
   const reason = values.reason ?? "";
   let result: unknown;
   if (action !== undefined && isWithParticipant(action)) {

@@ -20,6 +20,8 @@ import {
   type CeremonyInfo,
   type IdentityProof,
   type Parent,
+  type QueuePosition,
+  QueuePositionSchema,
   type SiweChallenge,
   SiweChallengeSchema,
   type Status,
@@ -121,6 +123,10 @@ export class CeremonyClient implements ParticipantApi {
   }
   async leave(): Promise<void> {
     await read(await this.api.v1.queue.leave.$post(), OkSchema);
+  }
+  /** This participant's place in the queue, how many rounds are ahead, and an estimated wait. */
+  async queuePosition(): Promise<QueuePosition> {
+    return read(await this.api.v1.queue.position.$get(), QueuePositionSchema);
   }
   async heartbeat(): Promise<Instruction> {
     return (await read(await this.api.v1.heartbeat.$post(), WithInstruction)).instruction;

@@ -200,7 +200,7 @@ describe("transcript writer", () => {
     const subjects = git("-C", dir, "log", "--reverse", "--format=%s").trim().split("\n");
     expect(subjects[1]).toBe("ceremony test-ceremony initialized: 2^8 powers in 4 chunks");
     expect(subjects[5]).toBe("round 1 started with 2 contributors (+1 more event)");
-    expect(subjects[6]).toMatch(/^round 1, chunk 0: contribution 0 by 4d1f77a5… uploaded \([0-9a-f]{8}…\)$/);
+    expect(subjects[6]).toMatch(/^round 1, chunk 1: contributor 1 \(4d1f77a5…\) uploaded \([0-9a-f]{8}…\)$/);
     expect(subjects.at(-1)).toBe("round 1 aggregated (+1 more event)");
     // Commit times come from the events, so the history is reproducible.
     expect(git("-C", dir, "log", "-1", "--format=%cI")).toBe(`${entries.at(-1)?.time.replace(".000Z", "+00:00")}\n`);
@@ -366,14 +366,14 @@ describe("messageFor", () => {
   it("names one event per line, and a command's most telling event first", () => {
     const hash = "9a".repeat(64);
     expect(messageFor([{ type: "ContributionVerified", round: 3, chunk: 7, position: 2, verifier: ALICE, hash, at: 0 }])).toBe(
-      "round 3, chunk 7: contribution 2 (9a9a9a9a…) verified by 4d1f77a5…",
+      "round 3, chunk 8: contribution of contributor 3 (9a9a9a9a…) verified by 4d1f77a5…",
     );
     expect(messageFor([{ type: "RoundStarted", round: 2, contributors: [ALICE, BOB, ALICE, BOB, ALICE], startedAt: 0 }])).toBe(
       "round 2 started with 5 contributors",
     );
     expect(messageFor([{ type: "CeremonyFinalized", hash }])).toBe("ceremony finalized (9a9a9a9a…)");
     expect(messageFor([{ type: "ContributionRejected", round: 1, chunk: 0, position: 0, verifier: BOB, hash, code: "BAD_POINT", at: 0 }])).toBe(
-      "round 1, chunk 0: contribution 0 (9a9a9a9a…) rejected by b0b0b0b0…: BAD_POINT",
+      "round 1, chunk 1: contribution of contributor 1 (9a9a9a9a…) rejected by b0b0b0b0…: BAD_POINT",
     );
     expect(messageFor([{ type: "ParticipantBanned", participant: BOB, by: ALICE, reason: "spam\nround 9 aggregated" }])).toBe(
       "participant b0b0b0b0… banned by 4d1f77a5…: spam round 9 aggregated",
@@ -383,6 +383,6 @@ describe("messageFor", () => {
         { type: "ContributionVerified", round: 1, chunk: 3, position: 1, verifier: ALICE, hash, at: 0 },
         { type: "RoundAggregated", round: 1, accumulator: [], challenge: hash },
       ]),
-    ).toBe("round 1 aggregated (+1 more event)\n\nround 1, chunk 3: contribution 1 (9a9a9a9a…) verified by 4d1f77a5…\nround 1 aggregated");
+    ).toBe("round 1 aggregated (+1 more event)\n\nround 1, chunk 4: contribution of contributor 2 (9a9a9a9a…) verified by 4d1f77a5…\nround 1 aggregated");
   });
 });

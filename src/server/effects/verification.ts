@@ -71,6 +71,6 @@ export class Verification {
     });
     const first = events[0];
     const said = first?.type === "ContributionRejected" ? `rejected (${first.code})` : "verified";
-    this.port.say(`round ${task.round}, chunk ${task.chunk}: contribution ${task.position + 1} ${said}`);
+    this.port.say(`round ${task.round}, chunk ${task.chunk + 1}: contributor ${task.position + 1}'s contribution ${said}`);
   }
 }
