@@ -16,11 +16,12 @@ export interface PackEntry {
  * Commits reachable from `from` (inclusive) that are not in `stop`, parents before children. Iterative, so a long
  * history cannot overflow the stack.
  */
-export async function commitsReachable(repo: RepoReader, from: readonly string[], stop: ReadonlySet<string> = new Set()): Promise<string[]> {
+export async function commitsReachable(repo: RepoReader, from: readonly string[], stop: ReadonlySet<string> = new Set(), signal?: AbortSignal): Promise<string[]> {
   const order: string[] = [];
   const visited = new Set<string>();
   const stack = from.map((oid) => ({ oid, expanded: false }));
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    signal?.throwIfAborted();
     if (top.expanded) {
       order.push(top.oid);
       continue;
@@ -39,10 +40,11 @@ export async function commitsReachable(repo: RepoReader, from: readonly string[]
  * The objects to send for `wants` to a client that has `common` and everything reachable from it. Correct because
  * commits are walked parents first: an object a commit shares with a parent at the same path was either sent with
  * that parent or is the client's already, and a tree already listed had its own contents covered the same way.
+ * Stops with the signal's reason once it aborts.
  */
-export async function objectsToSend(repo: RepoReader, wants: readonly string[], common: readonly string[]): Promise<PackEntry[]> {
-  const theirs = new Set(await commitsReachable(repo, common));
-  const commits = await commitsReachable(repo, wants, theirs);
+export async function objectsToSend(repo: RepoReader, wants: readonly string[], common: readonly string[], signal?: AbortSignal): Promise<PackEntry[]> {
+  const theirs = new Set(await commitsReachable(repo, common, new Set(), signal));
+  const commits = await commitsReachable(repo, wants, theirs, signal);
   const listed = new Set<string>(commits);
   const entries: PackEntry[] = commits.map((oid) => ({ oid, type: "commit" }));
 
@@ -77,6 +79,7 @@ export async function objectsToSend(repo: RepoReader, wants: readonly string[], 
   };
 
   for (const oid of commits) {
+    signal?.throwIfAborted();
     const commit = await repo.commit(oid);
     const parentTrees = await Promise.all(commit.parents.map(async (parent) => (await repo.commit(parent)).tree));
     await walkTree(commit.tree, parentTrees);
