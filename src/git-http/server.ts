@@ -78,13 +78,17 @@ export function createGitServer(options: GitServerOptions): Hono {
       c.header("Retry-After", String(settings.retryAfterSeconds));
       return gitError(c, 503, "GIT_BUSY", `too many clones and fetches in progress; retry in ${settings.retryAfterSeconds} s`);
     }
-    // Ends this request's work, whichever comes first: the client leaves, the stream is cancelled, or it ends.
+    // Ends this request's work, whichever comes first: the client leaves, the stream is cancelled, or it ends. The
+    // closure holds the request, and the stream holds the closure: a runtime's request signal may follow the
+    // connection only while its request lives (undici's does, through a WeakRef).
+    const request = c.req.raw;
     const controller = new AbortController();
     const finish = (): void => {
+      request.signal.removeEventListener("abort", finish);
       controller.abort(new Error("the client went away"));
       release();
     };
-    c.req.raw.signal.addEventListener("abort", finish, { once: true });
+    request.signal.addEventListener("abort", finish, { once: true });
     try {
       const answer = await answerWithin(c, { repo, cache, stats, log, signal: controller.signal });
       if (answer instanceof Response) {
