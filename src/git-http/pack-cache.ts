@@ -6,10 +6,10 @@
  */
 import { createHash } from "node:crypto";
 import type { RepoReader } from "./objects.ts";
-import { encodeObjects, packHeader, planDeltas } from "./pack.ts";
+import { DeltaPlanner, encodeObjects, packHeader } from "./pack.ts";
 import { SharedTask } from "./shared-task.ts";
 import type { GitServerStats } from "./stats.ts";
-import { objectsToSend, type PackEntry } from "./walk.ts";
+import { commitsToSend, objectsOfCommits, type PackEntry } from "./walk.ts";
 
 export interface CachedPack {
   tip: string;
@@ -88,19 +88,18 @@ export class PackCache {
     let base = this.newest;
     const known = this.recent.get(tip) ?? (base?.depths.has(tip) === true ? base.pack : undefined);
     if (known !== undefined) return known;
-    let entries = base === null ? null : await objectsToSend(this.repo, [tip], [base.pack.tip], signal);
+    let commits = base === null ? null : await commitsToSend(this.repo, [tip], [base.pack.tip], signal);
     // Extend only a pack of an ancestor: a branch that was rewritten starts over (never in a transcript).
-    if (base !== null && entries !== null && !(await hasParent(this.repo, entries, base.pack.tip))) {
+    if (base !== null && commits !== null && !(await hasParent(this.repo, commits, base.pack.tip))) {
       base = null;
-      entries = null;
+      commits = null;
     }
-    entries ??= await objectsToSend(this.repo, [tip], [], signal);
-    const fresh = base === null ? entries : entries.filter((entry) => !base.depths.has(entry.oid));
-    const encoded = await this.encode(fresh, base, signal);
+    commits ??= await commitsToSend(this.repo, [tip], [], signal);
+    const encoded = await this.encode(without(objectsOfCommits(this.repo, commits, signal), base?.depths), base, signal);
     if (encoded === null) return null;
 
     const depths = base?.depths ?? new Map<string, number>();
-    const objects = depths.size + fresh.length;
+    const objects = depths.size + encoded.objects;
     const segments = [...(base?.segments ?? []), ...encoded.segments];
     const header = packHeader(objects);
     const sha1 = createHash("sha1").update(header);
@@ -122,9 +121,9 @@ export class PackCache {
   }
 
   /** The entries encoded into segments, or null (and the cache given up) when they would pass the bound. */
-  private async encode(entries: readonly PackEntry[], base: Lineage | null, signal: AbortSignal): Promise<{ segments: Uint8Array[]; bytes: number; deltas: number; depths: Map<string, number> } | null> {
-    const plan = planDeltas(entries, (oid) => base?.depths.get(oid));
-    const budget = this.maxBytes - (base?.segmentBytes ?? 0) - ((base?.depths.size ?? 0) + entries.length) * INDEX_BYTES_PER_OBJECT;
+  private async encode(entries: AsyncIterable<PackEntry>, base: Lineage | null, signal: AbortSignal): Promise<EncodedObjects | null> {
+    const planner = new DeltaPlanner((oid) => base?.depths.get(oid));
+    const baseBytes = (base?.segmentBytes ?? 0) + (base?.depths.size ?? 0) * INDEX_BYTES_PER_OBJECT;
     const segments: Uint8Array[] = [];
     const current = new Uint8Array(SEGMENT_BYTES);
     let filled = 0;
@@ -134,17 +133,17 @@ export class PackCache {
       if (filled > 0) segments.push(current.slice(0, filled));
       filled = 0;
     };
-    const objects = encodeObjects(this.repo, entries, plan.bases, { signal, stats: this.stats });
+    const objects = encodeObjects(this.repo, entries, planner, { signal, stats: this.stats });
     for (let next = await objects.next(); ; next = await objects.next()) {
       if (next.done === true) {
         flush();
-        return { segments, bytes, deltas: next.value, depths: plan.depths };
+        return { segments, bytes, ...next.value, depths: planner.depths };
       }
       const piece = next.value;
       bytes += piece.length;
-      if (bytes > budget) {
-        await objects.return(0);
-        this.giveUp(bytes);
+      if (baseBytes + bytes + planner.depths.size * INDEX_BYTES_PER_OBJECT > this.maxBytes) {
+        await objects.return({ objects: 0, deltas: 0 });
+        this.giveUp();
         return null;
       }
       if (filled + piece.length > SEGMENT_BYTES) flush();
@@ -156,18 +155,29 @@ export class PackCache {
     }
   }
 
-  private giveUp(bytes: number): void {
+  private giveUp(): void {
     this.full = true;
     this.newest = null;
     this.recent.clear();
-    this.log(`ceremony: git server: the transcript's pack passed the cache's ${this.maxBytes} bytes (at ${bytes} new); clones are now packed per request`);
+    this.log(`ceremony: git server: the transcript's pack passed the cache's ${this.maxBytes} bytes; clones are now packed per request`);
   }
 }
 
-/** Whether one of the commits among `entries` has `parent` as a parent. */
-async function hasParent(repo: RepoReader, entries: readonly PackEntry[], parent: string): Promise<boolean> {
-  for (const entry of entries) {
-    if (entry.type === "commit" && (await repo.commit(entry.oid)).parents.includes(parent)) return true;
-  }
+interface EncodedObjects {
+  segments: Uint8Array[];
+  bytes: number;
+  objects: number;
+  deltas: number;
+  depths: Map<string, number>;
+}
+
+/** The entries the pack being extended does not hold already (a blob or tree may come back under another path). */
+async function* without(entries: AsyncIterable<PackEntry>, held: ReadonlyMap<string, number> | undefined): AsyncGenerator<PackEntry> {
+  for await (const entry of entries) if (held?.has(entry.oid) !== true) yield entry;
+}
+
+/** Whether one of `commits` has `parent` as a parent. */
+async function hasParent(repo: RepoReader, commits: readonly string[], parent: string): Promise<boolean> {
+  for (const oid of commits) if ((await repo.commit(oid)).parents.includes(parent)) return true;
   return false;
 }

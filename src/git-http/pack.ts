@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { deflate, deflateSync } from "node:zlib";
 import { encodeDelta } from "./delta.ts";
-import type { RawObject, RepoReader } from "./objects.ts";
+import type { RepoReader } from "./objects.ts";
 import type { GitServerStats } from "./stats.ts";
 import type { PackEntry } from "./walk.ts";
 
@@ -21,8 +21,6 @@ const REF_DELTA = 7;
 const READ_AHEAD = 8;
 /** Longer chains make every later read of the object slower; git's own default is 50 too. */
 const MAX_DELTA_DEPTH = 50;
-/** Trees kept for use as delta bases: a base is almost always among the last few trees written. */
-const BASE_CACHE_SIZE = 512;
 /** Below this a delta saves next to nothing. */
 const MIN_DELTA_TARGET = 128;
 /** How much of a larger object is test-compressed to see whether compressing it is worth the time. */
@@ -46,25 +44,21 @@ export interface PackStats {
 /** A whole pack for one request: header, objects, SHA-1 trailer. Stops with the signal's reason once it aborts. */
 export async function* packfile(repo: RepoReader, entries: readonly PackEntry[], options: PackOptions): AsyncGenerator<Uint8Array, PackStats> {
   const sha1 = createHash("sha1");
-  const emit = (bytes: Uint8Array): Uint8Array => {
-    sha1.update(bytes);
-    return bytes;
-  };
-  yield emit(packHeader(entries.length));
+  const header = packHeader(entries.length);
+  sha1.update(header);
+  yield header;
   const inPack = new Set(entries.map((e) => e.oid));
   // In a thin pack a base may be one the client has: the walk only leaves out what it has.
-  const plan = planDeltas(entries, (oid) => (options.thin && !inPack.has(oid) ? 0 : undefined));
-  const objects = encodeObjects(repo, entries, plan.bases, options);
-  let deltas = 0;
+  const planner = new DeltaPlanner((oid) => (options.thin && !inPack.has(oid) ? 0 : undefined));
+  const objects = encodeObjects(repo, entries, planner, options);
   for (let next = await objects.next(); ; next = await objects.next()) {
     if (next.done === true) {
-      deltas = next.value;
-      break;
+      yield new Uint8Array(sha1.digest());
+      return next.value;
     }
-    yield emit(next.value);
+    sha1.update(next.value);
+    yield next.value;
   }
-  yield new Uint8Array(sha1.digest());
-  return { objects: entries.length, deltas };
 }
 
 /** "PACK", version 2, the object count. */
@@ -78,92 +72,86 @@ export function packHeader(objects: number): Uint8Array {
 }
 
 /**
- * Each entry encoded as a pack object, in order, read a few ahead; returns how many went as deltas. `bases` says which
- * trees go as deltas on which (planDeltas). Stops with the signal's reason once it aborts.
+ * Which entries go as deltas, and on what, decided in pack order. A base must come earlier in the pack (so chains have
+ * no cycles and a known depth) or be one that `depthOutside` gives a depth for: one the client has (a thin pack), or
+ * one in the cached pack this one extends.
+ */
+export class DeltaPlanner {
+  /** The delta-chain depth of every entry planned so far (0 when whole). */
+  readonly depths = new Map<string, number>();
+
+  constructor(private readonly depthOutside: (oid: string) => number | undefined) {}
+
+  baseOf(entry: PackEntry): string | undefined {
+    const base = entry.deltaBase;
+    const baseDepth = base === undefined ? undefined : this.depths.get(base) ?? this.depthOutside(base);
+    if (base !== undefined && baseDepth !== undefined && baseDepth < MAX_DELTA_DEPTH) {
+      this.depths.set(entry.oid, baseDepth + 1);
+      return base;
+    }
+    this.depths.set(entry.oid, 0);
+    return undefined;
+  }
+}
+
+/**
+ * Each entry encoded as a pack object, in order, a few read ahead; `entries` may still be being walked. Returns what
+ * was encoded; stops with the signal's reason once it aborts.
  */
 export async function* encodeObjects(
   repo: RepoReader,
-  entries: readonly PackEntry[],
-  bases: ReadonlyMap<string, string>,
+  entries: AsyncIterable<PackEntry> | Iterable<PackEntry>,
+  planner: DeltaPlanner,
   options: { signal?: AbortSignal; stats?: GitServerStats },
-): AsyncGenerator<Uint8Array, number> {
-  let deltas = 0;
-  const trees = new Map<string, Promise<RawObject>>();
-  const readEntry = (oid: string): Promise<RawObject> => {
-    const cached = trees.get(oid);
-    if (cached !== undefined) return cached;
-    const read = repo.read(oid);
-    trees.set(oid, read);
-    for (const old of trees.keys()) {
-      if (trees.size <= BASE_CACHE_SIZE) break;
-      trees.delete(old);
-    }
-    return read;
-  };
-  const encode = async (entry: PackEntry): Promise<Uint8Array> => {
-    const object = await (entry.type === "tree" ? readEntry(entry.oid) : repo.read(entry.oid));
+): AsyncGenerator<Uint8Array, PackStats> {
+  const stats: PackStats = { objects: 0, deltas: 0 };
+  const encode = async (entry: PackEntry, base: string | undefined): Promise<Uint8Array> => {
+    const object = await repo.read(entry.oid);
     if (object.type !== entry.type) throw new Error(`object ${entry.oid} is a ${object.type}, expected a ${entry.type}`);
     if (options.stats !== undefined) options.stats.objectsEncoded++;
-    const base = bases.get(entry.oid);
     if (base !== undefined && object.content.length >= MIN_DELTA_TARGET) {
-      const delta = encodeDelta((await readEntry(base)).content, object.content);
+      const delta = encodeDelta((await repo.read(base)).content, object.content);
       if (delta !== null) {
-        deltas++;
+        stats.deltas++;
         return encodeObject(REF_DELTA, delta, Buffer.from(base, "hex"));
       }
     }
     return encodeObject(TYPE_CODE[object.type], object.content);
   };
 
+  const source = each(entries);
   const pending: Promise<Uint8Array>[] = [];
-  let next = 0;
-  const fill = (): void => {
-    while (pending.length < READ_AHEAD && next < entries.length) {
-      const entry = entries[next++];
-      if (entry === undefined) break;
-      const encoded = encode(entry);
-      // Awaited in order below; this only keeps a failure that happens while an earlier entry is awaited (or after an
-      // abort) from counting as unhandled.
-      encoded.catch(() => undefined);
-      pending.push(encoded);
+  let exhausted = false;
+  const fill = async (): Promise<void> => {
+    while (!exhausted && pending.length < READ_AHEAD) {
+      const next = await source.next();
+      if (next.done === true) exhausted = true;
+      else {
+        const encoded = encode(next.value, planner.baseOf(next.value));
+        // Awaited in order below; this only keeps a failure that happens while an earlier entry is awaited (or after
+        // an abort) from counting as unhandled.
+        encoded.catch(() => undefined);
+        pending.push(encoded);
+      }
     }
   };
-  fill();
-  for (let encoded = pending.shift(); encoded !== undefined; encoded = pending.shift()) {
-    const bytes = await encoded;
-    options.signal?.throwIfAborted();
-    fill();
-    yield bytes;
-  }
-  return deltas;
-}
-
-export interface DeltaPlan {
-  /** The base of each entry that goes as a delta. */
-  bases: Map<string, string>;
-  /** The delta-chain depth of every entry (0 when whole). */
-  depths: Map<string, number>;
-}
-
-/**
- * Which entries go as deltas, and on what. A base must come earlier in the pack (so chains have no cycles and a known
- * depth) or be one that `depthOutside` gives a depth for: one the client has (a thin pack), or one earlier in a
- * cached pack this one extends.
- */
-export function planDeltas(entries: readonly PackEntry[], depthOutside: (oid: string) => number | undefined): DeltaPlan {
-  const depths = new Map<string, number>();
-  const bases = new Map<string, string>();
-  for (const entry of entries) {
-    const base = entry.deltaBase;
-    const baseDepth = base === undefined ? undefined : depths.get(base) ?? depthOutside(base);
-    if (base !== undefined && baseDepth !== undefined && baseDepth < MAX_DELTA_DEPTH) {
-      bases.set(entry.oid, base);
-      depths.set(entry.oid, baseDepth + 1);
-    } else {
-      depths.set(entry.oid, 0);
+  try {
+    await fill();
+    for (let encoded = pending.shift(); encoded !== undefined; encoded = pending.shift()) {
+      const bytes = await encoded;
+      options.signal?.throwIfAborted();
+      await fill();
+      stats.objects++;
+      yield bytes;
     }
+    return stats;
+  } finally {
+    await source.return(undefined);
   }
-  return { bases, depths };
+}
+
+async function* each<T>(items: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+  yield* items;
 }
 
 async function encodeObject(type: number, content: Uint8Array, baseOid?: Uint8Array): Promise<Uint8Array> {
