@@ -107,6 +107,8 @@ export async function* encodeObjects(
   const stats: PackStats = { objects: 0, deltas: 0 };
   const encode = async (entry: PackEntry, base: string | undefined): Promise<Uint8Array> => {
     const object = await repo.read(entry.oid);
+    // Reads already under way when the client left finish; nothing is compressed after that.
+    options.signal?.throwIfAborted();
     if (object.type !== entry.type) throw new Error(`object ${entry.oid} is a ${object.type}, expected a ${entry.type}`);
     if (options.stats !== undefined) options.stats.objectsEncoded++;
     if (base !== undefined && object.content.length >= MIN_DELTA_TARGET) {

@@ -18,6 +18,8 @@ const BIG_BYTES = 400_000;
 let root: string;
 let home: string;
 let repoDir: string;
+/** The server's branch tip now. */
+let tipNow = "";
 let clones = 0;
 
 function git(args: string[], cwd = root, input?: Uint8Array): Promise<GitResult> {
@@ -48,11 +50,30 @@ async function objectCount(range: string): Promise<number> {
   return (await git(["rev-list", "--objects", range], repoDir)).stdout.trim().split("\n").length;
 }
 
-async function serve(options: Partial<GitServerOptions> = {}): Promise<{ url: string; stats: GitServerStats; close(): Promise<void> }> {
+interface TestServer {
+  url: string;
+  stats: GitServerStats;
+}
+
+/** Runs `test` against a git server of its own (on a loopback port), then closes it. */
+async function withServer(options: Partial<GitServerOptions>, test: (server: TestServer) => Promise<void>): Promise<void> {
   const stats = new GitServerStats();
   const app = createGitServer({ repoDir, stats, log: () => undefined, ...options });
   const server = await serveOnLoopback((request) => app.fetch(request));
-  return { url: `${server.url}/transcript.git`, stats, close: () => server.close() };
+  try {
+    await test({ url: `${server.url}/transcript.git`, stats });
+  } finally {
+    await server.close();
+  }
+}
+
+/** Every upload-pack has ended, and nothing was encoded after that: fewer objects than the repository holds. */
+async function expectWorkStopped(stats: GitServerStats): Promise<void> {
+  await until(() => stats.activeUploadPacks === 0, "the upload-packs ended");
+  const encoded = stats.objectsEncoded;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(stats.objectsEncoded).toBe(encoded);
+  expect(encoded).toBeLessThan(await objectCount("main"));
 }
 
 /** A clone with the CLI: fsck clean, at the server's tip. */
@@ -74,22 +95,19 @@ interface Stalled {
 /** A clone's request whose client takes the first bytes of the answer and then reads no more. */
 function stalledClone(url: string, headers: Record<string, string> = {}): Promise<Stalled> {
   return new Promise((resolve, reject) => {
-    const tip = tipNow;
     const req = httpRequest(`${url}/git-upload-pack`, { method: "POST", headers: { "Content-Type": "application/x-git-upload-pack-request", ...headers } });
-    req.on("error", () => undefined); // leave() destroys it
+    req.on("error", reject); // after leave(), which destroys it, this settles nothing
     req.on("response", (res) => {
       res.once("data", () => {
         res.pause();
         resolve({ status: res.statusCode ?? 0, leave: () => req.destroy() });
       });
     });
-    req.once("error", reject);
-    req.end(cloneRequest(tip));
+    req.end(cloneRequest(tipNow));
   });
 }
 
-let tipNow = "";
-
+/** Polls until `condition` holds (10 s at the most). */
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let waited = 0; !condition(); waited += 20) {
     if (waited > 10_000) throw new Error(`timed out waiting until ${what}`);
@@ -97,6 +115,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** Commits made by the git CLI on the server's repository (loose objects), as the writer adds them while serving. */
 async function commitMore(count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     await mkdir(join(repoDir, "late"), { recursive: true });
@@ -132,8 +151,7 @@ afterAll(async () => {
 
 describe("git server under load: the pack cache", () => {
   it("builds a clone's pack once, serves later clones from it, and extends it with only the new objects", async () => {
-    const server = await serve();
-    try {
+    await withServer({}, async (server) => {
       const all = await objectCount("main");
       await cloneAndCheck(server.url);
       expect(server.stats).toMatchObject({ cacheBuilds: 1, objectsEncoded: all, packsPerRequest: 0 });
@@ -145,58 +163,38 @@ describe("git server under load: the pack cache", () => {
       await commitMore(2);
       await cloneAndCheck(server.url);
       expect(server.stats).toMatchObject({ cacheBuilds: 1, cacheExtensions: 1, objectsEncoded: all + (await objectCount(`${before}..main`)) });
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("gives concurrent clones one shared build, and every clone is whole", async () => {
-    const server = await serve();
-    try {
+    await withServer({}, async (server) => {
       const heads = await Promise.all(Array.from({ length: 6 }, () => cloneAndCheck(server.url)));
       expect(heads).toHaveLength(6);
       expect(server.stats).toMatchObject({ cacheBuilds: 1, objectsEncoded: await objectCount("main"), activeUploadPacks: 0 });
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 
 describe("git server under load: a client that goes away", () => {
   it("stops a cached pack's build when its only client leaves before the pack starts", async () => {
-    const server = await serve();
-    try {
+    await withServer({}, async (server) => {
       const stalled = await stalledClone(server.url); // the first bytes are the NAK; the build is under way
       stalled.leave();
-      await until(() => server.stats.activeUploadPacks === 0, "the upload-pack ended");
-      const encoded = server.stats.objectsEncoded;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(server.stats.objectsEncoded).toBe(encoded);
-      expect(encoded).toBeLessThan(await objectCount("main"));
+      await expectWorkStopped(server.stats);
       expect(server.stats).toMatchObject({ cacheBuilds: 0, abandoned: 1 });
       await cloneAndCheck(server.url); // the next clone builds it afresh
       expect(server.stats.cacheBuilds).toBe(1);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("stops a pack made for one request when its client leaves mid-pack", async () => {
-    const server = await serve({ packCacheBytes: 0 });
-    try {
+    await withServer({ packCacheBytes: 0 }, async (server) => {
       const stalled = await stalledClone(server.url);
       await until(() => server.stats.objectsEncoded > 0, "the pack started");
       stalled.leave();
-
-      await until(() => server.stats.activeUploadPacks === 0, "the upload-pack ended");
-      const encoded = server.stats.objectsEncoded;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(server.stats.objectsEncoded).toBe(encoded);
-      expect(encoded).toBeLessThan(await objectCount("main"));
+      await expectWorkStopped(server.stats);
       expect(server.stats).toMatchObject({ packsPerRequest: 1, abandoned: 1 });
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 
@@ -212,8 +210,7 @@ describe("git server under load: caps", () => {
   }
 
   it("refuses an upload-pack over the global cap with 503, Retry-After and GIT_BUSY, and serves again once one ends", async () => {
-    const server = await serve({ maxUploadPacks: 2, maxUploadPacksPerClient: 2, retryAfterSeconds: 7 });
-    try {
+    await withServer({ maxUploadPacks: 2, maxUploadPacksPerClient: 2, retryAfterSeconds: 7 }, async (server) => {
       await cloneAndCheck(server.url);
       const slow = [await stalledClone(server.url), await stalledClone(server.url)];
       expect(slow.map((s) => s.status)).toEqual([200, 200]);
@@ -224,14 +221,12 @@ describe("git server under load: caps", () => {
       for (const s of slow) s.leave();
       await until(() => server.stats.activeUploadPacks === 0, "the slow clones ended");
       await cloneAndCheck(server.url);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it("refuses a client over its own cap while others are served", async () => {
-    const server = await serve({ maxUploadPacks: 10, maxUploadPacksPerClient: 1, clientAddress: (c) => c.req.header("x-test-client") ?? "" });
-    try {
+    const clientAddress: GitServerOptions["clientAddress"] = (c) => c.req.header("x-test-client") ?? "";
+    await withServer({ maxUploadPacks: 10, maxUploadPacksPerClient: 1, clientAddress }, async (server) => {
       await cloneAndCheck(server.url);
       const slow = await stalledClone(server.url, { "x-test-client": "a" });
       expect(slow.status).toBe(200);
@@ -241,8 +236,6 @@ describe("git server under load: caps", () => {
       await other.arrayBuffer();
       slow.leave();
       await until(() => server.stats.activeUploadPacks === 0, "the slow clone ended");
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
