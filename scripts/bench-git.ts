@@ -79,7 +79,12 @@ async function drive(): Promise<void> {
       await git(["clone", "-q", "--bare", `${server.url}/transcript.git`, join(base, name)], base, timeoutMs);
       return performance.now() - t;
     };
-    if (phases.has("clones")) rows.push(...(await sequentialClones(clone, writer, base)));
+    const timed = (ms: number, cpu: number): string => `${seconds(ms)} (server CPU ${cpu.toFixed(2)} s)`;
+    const measured = async (name: string): Promise<string> => {
+      const cpu = cpuSeconds(server.pid);
+      return timed(await clone(name), cpuSeconds(server.pid) - cpu);
+    };
+    if (phases.has("clones")) rows.push(...(await sequentialClones(measured, writer, base)));
     if (phases.has("concurrent")) rows.push(...(await concurrentClones(clone, clients, server.pid)));
     server.child.kill("SIGKILL");
   }
@@ -89,6 +94,8 @@ async function drive(): Promise<void> {
 }
 
 type Rows = [string, string][];
+/** How long the aborted requests' aftermath is watched. */
+const IDLE_WAIT_S = 180;
 type Clone = (name: string) => Promise<number>;
 
 /**
@@ -101,24 +108,29 @@ async function abortedRequests(dir: string, tip: string, count: number): Promise
   const before = cpuSeconds(server.pid);
   const results = await Promise.all(Array.from({ length: count }, () => curlUploadPack(server.url, tip, null, 0.3)));
   const atEnd = cpuSeconds(server.pid);
-  await sleep(10_000);
+  // Idle: two seconds in a row under 0.05 CPU s each; given up after IDLE_WAIT_S.
+  let busyFor = 0;
+  for (let quiet = 0, last = atEnd; quiet < 2 && busyFor < IDLE_WAIT_S; busyFor++) {
+    await sleep(1_000);
+    const now = cpuSeconds(server.pid);
+    quiet = now - last < 0.05 ? quiet + 1 : 0;
+    last = now;
+  }
   const after = cpuSeconds(server.pid);
-  await sleep(1_000);
-  const lastSecond = cpuSeconds(server.pid) - after;
   server.child.kill("SIGKILL");
   return [
     [`${count} curl --max-time 0.3 (HTTP codes)`, summarize(results)],
     ["  server CPU s while they ran", (atEnd - before).toFixed(2)],
-    ["  server CPU s in the 10 s after", (after - atEnd).toFixed(2)],
-    ["  server CPU s in the 11th second", lastSecond.toFixed(2)],
+    ["  server CPU s after they left, until idle", (after - atEnd).toFixed(2)],
+    ["  server idle again after (s)", busyFor >= IDLE_WAIT_S ? `> ${IDLE_WAIT_S}` : String(busyFor)],
   ];
 }
 
-async function sequentialClones(clone: Clone, writer: TranscriptWriter, base: string): Promise<Rows> {
-  const rows: Rows = [["full clone, cold server (s)", seconds(await clone("cold"))]];
-  rows.push(["full clone, warm (s)", seconds(await clone("warm"))]);
+async function sequentialClones(clone: (name: string) => Promise<string>, writer: TranscriptWriter, base: string): Promise<Rows> {
+  const rows: Rows = [["full clone, cold server (s)", await clone("cold")]];
+  rows.push(["full clone, warm (s)", await clone("warm")]);
   for (let i = 0; i < 10; i++) await commitNext(writer);
-  rows.push(["full clone after 10 new commits (s)", seconds(await clone("after-commits"))]);
+  rows.push(["full clone after 10 new commits (s)", await clone("after-commits")]);
   const t = performance.now();
   await git(["-C", join(base, "cold"), "fetch", "-q", "origin", "+refs/heads/*:refs/heads/*"], base);
   rows.push(["fetch of those 10 commits (s)", seconds(performance.now() - t)]);
@@ -130,6 +142,7 @@ async function concurrentClones(clone: Clone, count: number, serverPid: number):
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(serverPid))), 50);
   const t = performance.now();
+  const cpu = cpuSeconds(serverPid);
   const outcomes = await Promise.all(
     Array.from({ length: count }, (_, i) =>
       clone(`concurrent-${i}`).then(
@@ -139,6 +152,7 @@ async function concurrentClones(clone: Clone, count: number, serverPid: number):
     ),
   );
   const wall = performance.now() - t;
+  const serverCpu = cpuSeconds(serverPid) - cpu;
   clearInterval(sampler);
   const times = outcomes.filter((o) => o.error === null).map((o) => o.ms).sort((a, b) => a - b);
   for (const failure of outcomes.filter((o) => o.error !== null).slice(0, 3)) console.error(`  a clone failed: ${failure.error}`);
@@ -146,6 +160,7 @@ async function concurrentClones(clone: Clone, count: number, serverPid: number):
     [`${count} concurrent full clones: completed`, `${times.length}/${count}`],
     ["  wall time until the last ended (s)", seconds(wall)],
     ["  median clone (s)", times.length > 0 ? seconds(times[Math.floor(times.length / 2)] ?? NaN) : "-"],
+    ["  server CPU s, all clones", serverCpu.toFixed(2)],
     ["  server peak RSS (MiB, sampled)", peakRss.toFixed(0)],
   ];
 }
