@@ -55,14 +55,16 @@ export class PackCache {
    * A pack of everything reachable from `tip`, or null when this cache is off or full; rejects with the signal's reason
    * once it aborts.
    */
-  packFor(tip: string, signal: AbortSignal): Promise<CachedPack | null> {
-    if (this.full || this.maxBytes <= 0) return Promise.resolve(null);
+  async packFor(tip: string, signal: AbortSignal): Promise<CachedPack | null> {
+    // Before any build starts: a build nobody waits for would never be told to stop.
+    signal.throwIfAborted();
+    if (this.full || this.maxBytes <= 0) return null;
     // A tip whose commit the newest pack holds is older (its client read the refs just before a commit): the newest
     // pack serves it too, with the objects of the commits since, which git keeps unreferenced.
     const cached = this.recent.get(tip) ?? (this.newest?.depths.has(tip) === true ? this.newest.pack : undefined);
     if (cached !== undefined) {
       this.stats.packsFromCache++;
-      return Promise.resolve(cached);
+      return cached;
     }
     let build = this.builds.get(tip);
     if (build === undefined || build.abandoned) {

@@ -51,6 +51,10 @@ export function createGitServer(options: GitServerOptions): Hono {
   const settings = { ...GIT_SERVER_DEFAULTS, ...definedOnly(options) };
   const { prefix } = settings;
   if (!/^(\/[A-Za-z0-9._-]+)+$/.test(prefix)) throw new Error(`git server prefix ${JSON.stringify(prefix)} must look like /name.git`);
+  for (const name of ["maxUploadPacks", "maxUploadPacksPerClient", "retryAfterSeconds", "packCacheBytes"] as const) {
+    const least = name.startsWith("max") ? 1 : 0;
+    if (!Number.isSafeInteger(settings[name]) || settings[name] < least) throw new Error(`git server ${name} must be an integer of at least ${least}`);
+  }
   const log = options.log ?? ((line: string) => console.error(line));
   const clientAddress = options.clientAddress ?? (() => "");
   const stats = options.stats ?? new GitServerStats();
@@ -98,7 +102,10 @@ export function createGitServer(options: GitServerOptions): Hono {
       return c.body(streamOf(answer, finish), 200, { ...NO_CACHE, "Content-Type": "application/x-git-upload-pack-result" });
     } catch (error) {
       finish();
-      throw error;
+      if (!request.signal.aborted) throw error;
+      // The client left while its history was being read: nobody is there to answer, and nothing failed.
+      stats.abandoned++;
+      return new Response(null, { status: 499, statusText: "Client Closed Request" });
     }
   });
 

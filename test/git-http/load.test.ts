@@ -163,6 +163,16 @@ describe("git server under load: the pack cache", () => {
       await commitMore(2);
       await cloneAndCheck(server.url);
       expect(server.stats).toMatchObject({ cacheBuilds: 1, cacheExtensions: 1, objectsEncoded: all + (await objectCount(`${before}..main`)) });
+
+      // A clone that read the refs before those commits gets the newest pack, which holds its commit too.
+      const response = await fetch(`${server.url}/git-upload-pack`, { method: "POST", headers: { "Content-Type": "application/x-git-upload-pack-request" }, body: cloneRequest(before, "") });
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      expect(Buffer.from(bytes.subarray(0, 12)).toString("latin1")).toBe("0008NAK\nPACK");
+      const check = join(root, "older-tip");
+      await git(["init", "-q", "--bare", check]);
+      await git(["index-pack", "--stdin", "--strict"], check, bytes.subarray(8));
+      expect((await git(["cat-file", "-t", before], check)).stdout.trim()).toBe("commit");
+      expect(server.stats).toMatchObject({ packsFromCache: 2, objectsEncoded: all + (await objectCount(`${before}..main`)) });
     });
   });
 
