@@ -43,6 +43,7 @@ export class RepoReader {
   private readonly gitCache = {};
   private readonly commits = new Map<string, CommitLinks>();
   private readonly recent = new Map<string, RawObject>();
+  private readonly reading = new Map<string, Promise<RawObject>>();
   private recentBytes = 0;
 
   constructor(readonly dir: string) {}
@@ -76,7 +77,13 @@ export class RepoReader {
       this.recent.set(oid, known);
       return known;
     }
-    const object = await this.readStored(oid);
+    // Concurrent walks often want the same tree at once: one read serves them all.
+    let reading = this.reading.get(oid);
+    if (reading === undefined) {
+      reading = this.readStored(oid).finally(() => this.reading.delete(oid));
+      this.reading.set(oid, reading);
+    }
+    const object = await reading;
     if (object.content.length <= RECENT_MAX_OBJECT && !this.recent.has(oid)) {
       this.recent.set(oid, object);
       this.recentBytes += object.content.length;

@@ -9,6 +9,7 @@ import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { deflate, deflateSync } from "node:zlib";
+import { mapAhead } from "./ahead.ts";
 import { encodeDelta } from "./delta.ts";
 import type { RepoReader } from "./objects.ts";
 import type { GitServerStats } from "./stats.ts";
@@ -121,39 +122,11 @@ export async function* encodeObjects(
     return encodeObject(TYPE_CODE[object.type], object.content);
   };
 
-  const source = each(entries);
-  const pending: Promise<Uint8Array>[] = [];
-  let exhausted = false;
-  const fill = async (): Promise<void> => {
-    while (!exhausted && pending.length < READ_AHEAD) {
-      const next = await source.next();
-      if (next.done === true) exhausted = true;
-      else {
-        const encoded = encode(next.value, planner.baseOf(next.value));
-        // Awaited in order below; this only keeps a failure that happens while an earlier entry is awaited (or after
-        // an abort) from counting as unhandled.
-        encoded.catch(() => undefined);
-        pending.push(encoded);
-      }
-    }
-  };
-  try {
-    await fill();
-    for (let encoded = pending.shift(); encoded !== undefined; encoded = pending.shift()) {
-      const bytes = await encoded;
-      options.signal?.throwIfAborted();
-      await fill();
-      stats.objects++;
-      yield bytes;
-    }
-    return stats;
-  } finally {
-    await source.return(undefined);
+  for await (const bytes of mapAhead(entries, READ_AHEAD, (entry) => encode(entry, planner.baseOf(entry)), options.signal)) {
+    stats.objects++;
+    yield bytes;
   }
-}
-
-async function* each<T>(items: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
-  yield* items;
+  return stats;
 }
 
 async function encodeObject(type: number, content: Uint8Array, baseOid?: Uint8Array): Promise<Uint8Array> {
