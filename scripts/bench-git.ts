@@ -68,7 +68,7 @@ async function drive(): Promise<void> {
   const writer = await openWriter(dir);
   while (writer.lastSeq < commits) await commitNext(writer);
   console.error(`${reused ? "reused" : "built"} ${dir}: ${writer.lastSeq} commits in ${seconds(performance.now() - t0)} s`);
-  const tip = (await git(["-C", dir, "rev-parse", "main"], base)).stdout.trim();
+  const tip = (await run("git", ["-C", dir, "rev-parse", "main"], base)).stdout.trim();
 
   const rows: [string, string][] = [];
   if (phases.has("aborts")) rows.push(...(await abortedRequests(dir, tip, aborts)));
@@ -76,7 +76,7 @@ async function drive(): Promise<void> {
     const server = await startServer(dir);
     const clone = async (name: string): Promise<number> => {
       const t = performance.now();
-      await git(["clone", "-q", "--bare", `${server.url}/transcript.git`, join(base, name)], base, timeoutMs);
+      await run("git", ["clone", "-q", "--bare", `${server.url}/transcript.git`, join(base, name)], base, timeoutMs);
       return performance.now() - t;
     };
     const timed = (ms: number, cpu: number): string => `${seconds(ms)} (server CPU ${cpu.toFixed(2)} s)`;
@@ -132,9 +132,9 @@ async function sequentialClones(clone: (name: string) => Promise<string>, writer
   for (let i = 0; i < 10; i++) await commitNext(writer);
   rows.push(["full clone after 10 new commits (s)", await clone("after-commits")]);
   const t = performance.now();
-  await git(["-C", join(base, "cold"), "fetch", "-q", "origin", "+refs/heads/*:refs/heads/*"], base);
+  await run("git", ["-C", join(base, "cold"), "fetch", "-q", "origin", "+refs/heads/*:refs/heads/*"], base);
   rows.push(["fetch of those 10 commits (s)", seconds(performance.now() - t)]);
-  await git(["-C", join(base, "after-commits"), "fsck", "--full", "--strict"], base);
+  await run("git", ["-C", join(base, "after-commits"), "fsck", "--full", "--strict"], base);
   return rows;
 }
 
@@ -203,11 +203,7 @@ async function commitNext(writer: TranscriptWriter): Promise<void> {
   artifacts.clear();
 }
 
-interface Server {
-  child: ChildProcess;
-  pid: number;
-  url: string;
-}
+type Server = { child: ChildProcess; pid: number; url: string };
 
 async function startServer(dir: string): Promise<Server> {
   const child = spawn(process.execPath, [new URL(import.meta.url).pathname, "--serve", dir, "--options", serverOptions], {
@@ -234,10 +230,6 @@ function curlUploadPack(url: string, tip: string, have: string | null, maxTime: 
     (r) => r.stdout,
     (error: { stdout?: string }) => error.stdout ?? "error",
   );
-}
-
-function git(args: string[], cwd: string, timeoutMs = 600_000): Promise<{ stdout: string }> {
-  return run("git", args, cwd, timeoutMs);
 }
 
 function run(cmd: string, args: string[], cwd: string, timeoutMs = 600_000): Promise<{ stdout: string }> {
