@@ -8,7 +8,7 @@ import { createMiddleware } from "hono/factory";
 import { validator } from "hono/validator";
 import * as v from "valibot";
 import { ReplayGuard } from "../auth/replay.ts";
-import { createGitServer } from "../git-http/server.ts";
+import { createGitServer, type GitServerOptions } from "../git-http/server.ts";
 import { errorBody } from "../lib/error-body.ts";
 import { isKeyHex } from "../lib/hex.ts";
 import { ApiError, handleError } from "./errors.ts";
@@ -32,6 +32,8 @@ export interface AppOptions {
   limits?: AdmissionLimits;
   /** The client's address (the adapter knows the socket; behind a trusted proxy, X-Forwarded-For). */
   clientAddress?: (c: Context) => string;
+  /** The transcript's git server: caps and pack cache (its per-client cap counts by clientAddress). */
+  git?: Omit<GitServerOptions, "repoDir" | "clientAddress">;
   /** WebSocket upgrades, where the runtime adapter provides them (Bun): the live feed at /v1/ws. */
   upgradeWebSocket?: UpgradeWebSocket;
 }
@@ -180,7 +182,9 @@ export function createApp(service: CeremonyService, options: AppOptions) {
     .post("/v1/admin/admins/remove", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-admin", c.req.valid("json")) }))
     .post("/v1/admin/invitations", ...signed, body(InvitationsBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "invite", c.req.valid("json")) }));
   if (options.upgradeWebSocket) app.get("/v1/ws", wsRoute(service.live, options.upgradeWebSocket));
-  if (options.transcriptRepo) app.route("/", createGitServer({ repoDir: options.transcriptRepo }));
+  if (options.transcriptRepo) {
+    app.route("/", createGitServer({ repoDir: options.transcriptRepo, ...options.git, ...(options.clientAddress ? { clientAddress: options.clientAddress } : {}) }));
+  }
   return app;
 }
 

@@ -119,6 +119,13 @@ async function serveLocked(settings: ServeSettings, data: string, restoreFrom: u
       requestsPerKey: { perSecond: settings.keyRate, burst: settings.keyBurst },
     },
     clientAddress: bunClientAddress(settings.trustProxy),
+    git: {
+      maxUploadPacks: settings.gitMaxUploadPacks,
+      maxUploadPacksPerClient: settings.gitMaxUploadPacksPerClient,
+      packCacheBytes: settings.gitPackCacheMb * 2 ** 20,
+      retryAfterSeconds: settings.gitRetryAfterS,
+      log: (line) => console.log(`ceremony: ${line}`),
+    },
     upgradeWebSocket: ws.upgradeWebSocket,
   });
   const server = serveHttp(app.fetch, settings.host, settings.port, ws.websocket);

@@ -42,6 +42,13 @@ export interface ServeSettings {
   queueCap: number;
   /** Client addresses from X-Forwarded-For (behind a trusted reverse proxy). */
   trustProxy: boolean;
+  /** Clones and fetches of the transcript served at once, all clients together, and from one address. */
+  gitMaxUploadPacks: number;
+  gitMaxUploadPacksPerClient: number;
+  /** Memory for the cached pack clones are served from (MiB; 0: none). */
+  gitPackCacheMb: number;
+  /** Retry-After of a clone refused GIT_BUSY (s). */
+  gitRetryAfterS: number;
   /** Allowed clock skew for signed requests. */
   signatureWindowMs: number;
   heartbeatTimeoutMs: number;
@@ -81,6 +88,10 @@ const COMMON = {
   backupCron: "0 */10 * * * *",
   externalThresholdBytes: 16 * 1024 * 1024,
   trustProxy: false,
+  gitMaxUploadPacks: 32,
+  gitMaxUploadPacksPerClient: 4,
+  gitPackCacheMb: 256,
+  gitRetryAfterS: 5,
 } satisfies Partial<ServeSettings>;
 
 /** No admission limits: a local load test measures the server, not the limiter. */

@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -14,6 +15,8 @@ import {
   type TranscriptOptions,
 } from "../../src/transcript/writer.ts";
 import { useTempDirs } from "../store/temp-dirs.ts";
+import { createGitServer } from "../../src/git-http/server.ts";
+import { serveOnLoopback } from "../helpers/node-http.ts";
 import { DEFAULT_FAULT_SETTINGS, OPEN_ADMISSION } from "../../src/core/model.ts";
 
 const README = await readFile(new URL("../../transcript/README.md", import.meta.url), "utf8");
@@ -22,6 +25,7 @@ const ALICE = "4d1f77a5".repeat(8);
 const BOB = "b0b0b0b0".repeat(8);
 const VERIFIER = "7e7e7e7e".repeat(8);
 
+const execFileAsync = promisify(execFile);
 const blake2b = (bytes: Uint8Array) => createHash("blake2b512").update(bytes).digest("hex");
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
@@ -106,11 +110,26 @@ describe("transcript writer", () => {
     const { dir, options, git } = await setup({ packEvery: 60 });
     const writer = await TranscriptWriter.open(options);
     const next = logOf();
-    await writer.commitEvents(next({ type: "CeremonyInitialized", settings, accumulator: [], challenge: "00".repeat(64) }));
-    for (let i = 0; i < 120; i++) {
-      const who = i.toString(16).padStart(64, "0");
-      await writer.commitEvents(next({ type: "ParticipantQueued", participant: who, at: i }));
-      if (i % 40 === 39) git("-C", dir, "fsck", "--full", "--strict");
+    // The coordinator's git server reads the same repository while objects move from loose into packs.
+    const server = await serveOnLoopback(createGitServer({ repoDir: dir }).fetch);
+    const overHttp = join(await tempDir(), "over-http");
+    // Asynchronously: the server answers from this same process.
+    const home = await tempDir();
+    const gitAsync = (...args: string[]) => execFileAsync("git", args, { env: { PATH: process.env.PATH ?? "", HOME: home, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1" } });
+    try {
+      await writer.commitEvents(next({ type: "CeremonyInitialized", settings, accumulator: [], challenge: "00".repeat(64) }));
+      for (let i = 0; i < 120; i++) {
+        const who = i.toString(16).padStart(64, "0");
+        await writer.commitEvents(next({ type: "ParticipantQueued", participant: who, at: i }));
+        if (i % 40 === 39) git("-C", dir, "fsck", "--full", "--strict");
+        if (i === 69) await gitAsync("clone", "--quiet", `${server.url}/transcript.git`, overHttp);
+      }
+      expect(git("-C", overHttp, "rev-list", "--count", "HEAD").trim()).toBe("72");
+      await gitAsync("-C", overHttp, "pull", "--quiet", "--ff-only");
+      git("-C", overHttp, "fsck", "--full", "--strict");
+      expect(git("-C", overHttp, "rev-list", "--count", "HEAD").trim()).toBe("122");
+    } finally {
+      await server.close();
     }
     const packs = (await readdir(join(dir, ".git", "objects", "pack"))).filter((f) => f.endsWith(".pack"));
     expect(packs.length).toBeGreaterThanOrEqual(2);
