@@ -15,6 +15,7 @@ import { ApiError, handleError } from "./errors.ts";
 import { RateLimited, RateLimiter, type Rate } from "./limits.ts";
 import { sseRoute, wsRoute } from "./live.ts";
 import { openApiDocument } from "./openapi.ts";
+import { metricsAnswer, readinessAnswer, timeRequests, type Operations } from "./operations.ts";
 import type { UpgradeWebSocket } from "hono/ws";
 import { requireSignature, requireSignatureStreaming, type AuthVariables, type StreamingAuthVariables } from "./middleware.ts";
 import { AckBody, FinalizeBody, InvitationsBody, JoinBody, ParticipantBody, QueryPage, ReasonBody, VerdictBody } from "./schemas.ts";
@@ -34,6 +35,8 @@ export interface AppOptions {
   clientAddress?: (c: Context) => string;
   /** WebSocket upgrades, where the runtime adapter provides them (Bun): the live feed at /v1/ws. */
   upgradeWebSocket?: UpgradeWebSocket;
+  /** Readiness and metrics for /readyz and /metrics (omitted: always ready, no metrics), and request timing. */
+  operations?: Operations;
 }
 
 export interface AdmissionLimits {
@@ -112,9 +115,14 @@ export function createApp(service: CeremonyService, options: AppOptions) {
   const signedByAnyone = [perAddress, requireSignature({ ...auth, openToStrangers: true, maxBodyBytes: MAX_JSON_BYTES }), perKey] as const;
   const signedUpload = [perAddress, requireSignatureStreaming({ ...auth, maxBodyBytes: MAX_UPLOAD_BYTES }), perKey] as const;
 
+  const operations = options.operations;
   const app = new Hono<{ Variables: AuthVariables & StreamingAuthVariables }>()
     .onError(handleError)
     .notFound((c) => c.json(errorBody("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`), 404))
+    .use(operations ? timeRequests(operations.metrics) : (_c, next) => next())
+    .get("/healthz", (c) => c.json({ ok: true as const }))
+    .get("/readyz", (c) => readinessAnswer(c, operations))
+    .get("/metrics", (c) => metricsAnswer(c, operations))
     .get("/v1/ceremony", (c) => c.json(service.info()))
     .get("/openapi.json", (c) => c.json(openApiDocument(API_VERSION)))
     .get("/v1/events", sseRoute(service.live))

@@ -75,6 +75,9 @@ const API_STATUS = {
   TOKEN_UNKNOWN: 403,
   NOT_ELIGIBLE: 403,
   ELIGIBILITY_UNAVAILABLE: 503,
+  // Operations: /readyz while the coordinator should not get traffic; /metrics without the operator's token.
+  UNREADY: 503,
+  METRICS_UNAUTHORIZED: 401,
 } as const satisfies Record<string, ContentfulStatusCode>;
 export type ApiErrorCode = keyof typeof API_STATUS;
 

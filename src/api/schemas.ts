@@ -113,6 +113,8 @@ export const QueryPage = v.object({
   limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/), v.transform(Number), v.minValue(1), v.maxValue(1000)), "100"),
 });
 export const OkSchema = v.object({ ok: v.literal(true) });
+/** /readyz when the coordinator should get traffic (otherwise 503 UNREADY with the reason). */
+export const ReadySchema = v.object({ ready: v.literal(true) });
 /** Admin answers list the events the command made (their shapes are the core's; see the transcript's README). */
 export const EventsSchema = v.object({ events: v.array(v.looseObject({ type: v.string() })) });
 

@@ -20,6 +20,7 @@ import { TranscriptBackup, type RemoteStatus } from "./backup.ts";
 import { TRANSCRIPT_README } from "./readme.generated.ts";
 import { ReceiptSchema, signReceipt, type Receipt } from "./receipt.ts";
 import { TranscriptWriter } from "./writer.ts";
+import { toLogger, type Logger, type LogSink } from "../lib/log.ts";
 import { retry } from "../lib/retry.ts";
 import { isErrnoCode } from "../store/durable.ts";
 
@@ -41,6 +42,12 @@ export interface TranscriptStatus {
   lag: number;
   lastError: string | null;
   backups: RemoteStatus[];
+}
+
+/** What the transcript reports for the metrics: each commit's duration, each backup push that failed every attempt. */
+export interface TranscriptObserver {
+  committed(seconds: number): void;
+  backupFailed(remote: string): void;
 }
 
 /** Committed entries and the state right after them; `message` names a batch of queue events in one line. */
@@ -73,15 +80,18 @@ export class TranscriptService {
   private lastError: string | null = null;
   private headOid: string | null = null;
   private readonly backup: TranscriptBackup;
+  private readonly log: Logger;
 
   private constructor(
     readonly writer: TranscriptWriter,
     private readonly dataDir: string,
     private readonly coordinatorKey: ParticipantKey,
     settings: TranscriptSettings,
-    private readonly log: (line: string) => void,
+    log: LogSink,
+    private readonly observer: TranscriptObserver | undefined,
   ) {
-    this.backup = new TranscriptBackup({ dir: join(dataDir, "transcript"), remotes: settings.remotes, log });
+    this.log = toLogger(log);
+    this.backup = new TranscriptBackup({ dir: join(dataDir, "transcript"), remotes: settings.remotes, log, ...(observer ? { failed: (r: string) => observer.backupFailed(r) } : {}) });
   }
 
   static async open(options: {
@@ -90,7 +100,8 @@ export class TranscriptService {
     coordinatorKey: ParticipantKey;
     artifacts: ArtifactStore;
     settings: TranscriptSettings;
-    log: (line: string) => void;
+    log: LogSink;
+    observer?: TranscriptObserver;
   }): Promise<TranscriptService> {
     const s = options.state;
     if (s.phase === "setup") throw new Error("the transcript opens after initialization");
@@ -112,7 +123,7 @@ export class TranscriptService {
       externalUrl: (h) => `${options.settings.publicUrl().replace(/\/+$/, "")}/v1/artifacts/${h}`,
       fsync: options.settings.fsync,
     });
-    const t = new TranscriptService(writer, options.dataDir, options.coordinatorKey, options.settings, options.log);
+    const t = new TranscriptService(writer, options.dataDir, options.coordinatorKey, options.settings, options.log, options.observer);
     t.headOid = await writer.head();
     t.backup.schedule(options.settings.backupCron);
     return t;
@@ -193,13 +204,20 @@ export class TranscriptService {
       maxMs: 30_000,
       onRetry: (err, attempt) => {
         this.lastError = err instanceof Error ? err.message : String(err);
-        this.log(`transcript: commit of seq ${snap.entries[0]?.seq} failed (attempt ${attempt}): ${this.lastError}`);
+        this.log.warn(`transcript: commit of seq ${snap.entries[0]?.seq} failed (attempt ${attempt}): ${this.lastError}; retrying`, { seq: snap.entries[0]?.seq, attempt });
       },
     });
+    if (this.lastError !== null) this.log.info(`transcript: commits resumed at seq ${snap.entries[0]?.seq}`, { seq: snap.entries[0]?.seq });
     this.lastError = null;
   }
 
-  private async commitNow({ state, entries, message }: Snapshot): Promise<void> {
+  private async commitNow(snap: Snapshot): Promise<void> {
+    const started = performance.now();
+    await this.commitEntries(snap);
+    this.observer?.committed((performance.now() - started) / 1000);
+  }
+
+  private async commitEntries({ state, entries, message }: Snapshot): Promise<void> {
     const logged = entries.map((e) => ({ ...e, checksum: checksumOf(e) }));
     const oid = await this.writer.commitEvents(logged, message);
     this.headOid = oid;
