@@ -18,7 +18,7 @@ import { openApiDocument } from "./openapi.ts";
 import { metricsAnswer, readinessAnswer, timeRequests, type Operations } from "./operations.ts";
 import type { UpgradeWebSocket } from "hono/ws";
 import { requireSignature, requireSignatureStreaming, type AuthVariables, type StreamingAuthVariables } from "./middleware.ts";
-import { AckBody, FinalizeBody, InvitationsBody, JoinBody, ParticipantBody, QueryPage, ReasonBody, VerdictBody } from "./schemas.ts";
+import { AckBody, AdminBody, FinalizeBody, InvitationsBody, JoinBody, ParticipantBody, QueryPage, ReasonBody, VerdictBody } from "./schemas.ts";
 import type { CeremonyService, FileStream } from "./service.ts";
 
 export interface AppOptions {
@@ -114,6 +114,8 @@ export function createApp(service: CeremonyService, options: AppOptions) {
   const signed = [perAddress, requireSignature({ ...auth, maxBodyBytes: MAX_JSON_BYTES }), perKey] as const;
   const signedByAnyone = [perAddress, requireSignature({ ...auth, openToStrangers: true, maxBodyBytes: MAX_JSON_BYTES }), perKey] as const;
   const signedUpload = [perAddress, requireSignatureStreaming({ ...auth, maxBodyBytes: MAX_UPLOAD_BYTES }), perKey] as const;
+  // Admins may be ed25519 keys or Ethereum addresses; every other route takes ed25519 keys only.
+  const signedByAdmin = [perAddress, requireSignature({ ...auth, ethereum: true, maxBodyBytes: MAX_JSON_BYTES }), perKey] as const;
 
   const operations = options.operations;
   const app = new Hono<{ Variables: AuthVariables & StreamingAuthVariables }>()
@@ -177,16 +179,16 @@ export function createApp(service: CeremonyService, options: AppOptions) {
       const file = await service.finalPtau();
       return octets(file, { "x-ceremony-final-hash": file.hash });
     })
-    .post("/v1/admin/drop", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "drop", c.req.valid("json")) }))
-    .post("/v1/admin/ban", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "ban", c.req.valid("json")) }))
-    .post("/v1/admin/unban", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "unban", c.req.valid("json")) }))
-    .post("/v1/admin/restart-round", ...signed, body(ReasonBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "restart-round", c.req.valid("json")) }))
-    .post("/v1/admin/finalize", ...signed, body(FinalizeBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "finalize", c.req.valid("json")) }))
-    .post("/v1/admin/verifiers/add", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-verifier", c.req.valid("json")) }))
-    .post("/v1/admin/verifiers/remove", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-verifier", c.req.valid("json")) }))
-    .post("/v1/admin/admins/add", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-admin", c.req.valid("json")) }))
-    .post("/v1/admin/admins/remove", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-admin", c.req.valid("json")) }))
-    .post("/v1/admin/invitations", ...signed, body(InvitationsBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "invite", c.req.valid("json")) }));
+    .post("/v1/admin/drop", ...signedByAdmin, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "drop", c.req.valid("json")) }))
+    .post("/v1/admin/ban", ...signedByAdmin, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "ban", c.req.valid("json")) }))
+    .post("/v1/admin/unban", ...signedByAdmin, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "unban", c.req.valid("json")) }))
+    .post("/v1/admin/restart-round", ...signedByAdmin, body(ReasonBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "restart-round", c.req.valid("json")) }))
+    .post("/v1/admin/finalize", ...signedByAdmin, body(FinalizeBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "finalize", c.req.valid("json")) }))
+    .post("/v1/admin/verifiers/add", ...signedByAdmin, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-verifier", c.req.valid("json")) }))
+    .post("/v1/admin/verifiers/remove", ...signedByAdmin, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-verifier", c.req.valid("json")) }))
+    .post("/v1/admin/admins/add", ...signedByAdmin, body(AdminBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-admin", c.req.valid("json")) }))
+    .post("/v1/admin/admins/remove", ...signedByAdmin, body(AdminBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-admin", c.req.valid("json")) }))
+    .post("/v1/admin/invitations", ...signedByAdmin, body(InvitationsBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "invite", c.req.valid("json")) }));
   if (options.upgradeWebSocket) app.get("/v1/ws", wsRoute(service.live, options.upgradeWebSocket));
   if (options.transcriptRepo) app.route("/", createGitServer({ repoDir: options.transcriptRepo }));
   return app;

@@ -31,7 +31,7 @@ const AUTH_TEXT: Record<Auth, string> = {
   none: "Public.",
   open: "Signed by any participant key (a key the coordinator does not know yet may use this route).",
   signed: "Signed by a participant key the coordinator knows (queued, in a round, a verifier, an admin, or one that took part).",
-  admin: "Signed by an admin key.",
+  admin: "Signed by an admin: an ed25519 key, or an Ethereum address (EIP-191 personal_sign over the same message).",
   verifier: "Signed by a trusted verifier's key.",
   metrics: "Public, unless the operator set --metrics-token: then Authorization: Bearer <token>.",
 };
@@ -96,12 +96,12 @@ export function openApiDocument(version: string): Json {
     components: {
       securitySchemes: {
         metricsToken: { type: "http", scheme: "bearer", description: "The operator's --metrics-token (only when set)." },
-        key: header("x-ceremony-key", "The participant's ed25519 public key, 64 hex."),
+        key: header("x-ceremony-key", "The participant's ed25519 public key, 64 hex; on admin routes also an admin's Ethereum address, 0x and 40 lowercase hex."),
         timestamp: header("x-ceremony-timestamp", "Milliseconds since the epoch, within the signature window."),
         nonce: header("x-ceremony-nonce", "16 to 64 random bytes, hex, never reused."),
         signature: header(
           "x-ceremony-signature",
-          "ed25519 over the lines ceremony-request-v2, the ceremony id, METHOD, path with query, blake2b-512 of the body, timestamp, nonce (joined by \\n).",
+          "ed25519 over the lines ceremony-request-v2, the ceremony id, METHOD, path with query, blake2b-512 of the body, timestamp, nonce (joined by \\n); for an Ethereum admin, its EIP-191 personal_sign over the same bytes (0x and 130 lowercase hex).",
         ),
       },
       schemas: {

@@ -6,6 +6,7 @@
 import type * as v from "valibot";
 import {
   AckBody,
+  AdminBody,
   CeremonyInfoSchema,
   EventsSchema,
   FinalizeBody,
@@ -100,7 +101,7 @@ export const ROUTES: RouteSpec[] = [
   { method: "post", path: "/v1/admin/finalize", summary: "Close the queue and finalize with a beacon", auth: "admin", body: FinalizeBody, answer: EventsSchema, errors: [...ADMIN, "QUEUE_CLOSED", "NO_AGGREGATED_ROUND", "BEACON_INVALID"] },
   { method: "post", path: "/v1/admin/verifiers/add", summary: "Trust a verifier's key", auth: "admin", body: ParticipantBody, answer: EventsSchema, errors: [...ADMIN, "ALREADY_REGISTERED", "BANNED"] },
   { method: "post", path: "/v1/admin/verifiers/remove", summary: "Stop trusting a verifier", auth: "admin", body: ParticipantBody, answer: EventsSchema, errors: [...ADMIN, "NOT_REGISTERED", "LAST_VERIFIER"] },
-  { method: "post", path: "/v1/admin/admins/add", summary: "Add an admin", auth: "admin", body: ParticipantBody, answer: EventsSchema, errors: [...ADMIN, "ALREADY_REGISTERED", "BANNED"] },
-  { method: "post", path: "/v1/admin/admins/remove", summary: "Remove an admin (never the last)", auth: "admin", body: ParticipantBody, answer: EventsSchema, errors: [...ADMIN, "NOT_REGISTERED", "LAST_ADMIN"] },
+  { method: "post", path: "/v1/admin/admins/add", summary: "Add an admin (an ed25519 key or an Ethereum address)", auth: "admin", body: AdminBody, answer: EventsSchema, errors: [...ADMIN, "ALREADY_REGISTERED", "BANNED"] },
+  { method: "post", path: "/v1/admin/admins/remove", summary: "Remove an admin (never the last)", auth: "admin", body: AdminBody, answer: EventsSchema, errors: [...ADMIN, "NOT_REGISTERED", "LAST_ADMIN"] },
   { method: "post", path: "/v1/admin/invitations", summary: "Issue invitation tokens, by their hashes", auth: "admin", body: InvitationsBody, answer: EventsSchema, errors: ADMIN },
 ];

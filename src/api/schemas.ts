@@ -9,6 +9,7 @@ import { AnyHex, HashHex, hexSchema, KeyHex } from "../lib/hex.ts";
 import type { RemoteStatus } from "../transcript/backup.ts";
 import { ReceiptSchema } from "../transcript/receipt.ts";
 import { IdentityProofSchema } from "../identity/schemas.ts";
+import { AdminIdSchema } from "../auth/ethereum.ts";
 import type { TranscriptStatus } from "../transcript/service.ts";
 
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -31,6 +32,8 @@ export const VerdictBody = v.object({
 });
 export type Verdict = v.InferOutput<typeof VerdictBody>;
 export const ParticipantBody = v.object({ participant: KeyHex, reason: text(500) });
+/** Adding or removing an admin: an ed25519 key or an Ethereum address (normalised to lowercase). */
+export const AdminBody = v.object({ participant: AdminIdSchema, reason: text(500) });
 export const ReasonBody = v.object({ reason: text(500) });
 export const FinalizeBody = v.object({
   beacon: hexSchema([1, 64], "beacon must be 1..64 bytes of lowercase hex"),

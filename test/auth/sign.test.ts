@@ -92,9 +92,9 @@ describe("signRequest and verifyRequest", () => {
 
   it("refuses malformed headers: AUTH_MALFORMED", () => {
     const cases: [string, string, RegExp][] = [
-      ["x-ceremony-key", alice.publicKey.toUpperCase(), /x-ceremony-key: an ed25519 public key must be 64 lowercase hex digits/],
+      ["x-ceremony-key", alice.publicKey.toUpperCase(), /x-ceremony-key: must be an ed25519 public key \(64 lowercase hex digits\) or an Ethereum address/],
       ["x-ceremony-key", alice.publicKey.slice(2), /x-ceremony-key/],
-      ["x-ceremony-signature", "zz".repeat(64), /x-ceremony-signature: an ed25519 signature must be 128/],
+      ["x-ceremony-signature", "zz".repeat(64), /x-ceremony-signature: must be an ed25519 signature \(128 lowercase hex digits\) or an Ethereum one/],
       ["x-ceremony-nonce", "ab".repeat(15), /x-ceremony-nonce: must be 16 to 64 bytes/],
       ["x-ceremony-nonce", "ab".repeat(65), /x-ceremony-nonce/],
       ["x-ceremony-nonce", "ab".repeat(16) + "a", /x-ceremony-nonce/],
