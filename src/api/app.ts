@@ -10,6 +10,7 @@ import * as v from "valibot";
 import { ReplayGuard } from "../auth/replay.ts";
 import { createGitServer } from "../git-http/server.ts";
 import { errorBody } from "../lib/error-body.ts";
+import type { Logger } from "../lib/log.ts";
 import { isKeyHex } from "../lib/hex.ts";
 import { ApiError, handleError } from "./errors.ts";
 import { RateLimited, RateLimiter, type Rate } from "./limits.ts";
@@ -37,6 +38,8 @@ export interface AppOptions {
   upgradeWebSocket?: UpgradeWebSocket;
   /** Readiness and metrics for /readyz and /metrics (omitted: always ready, no metrics), and request timing. */
   operations?: Operations;
+  /** Where internal errors go (default: stderr). */
+  log?: Logger;
 }
 
 export interface AdmissionLimits {
@@ -119,7 +122,7 @@ export function createApp(service: CeremonyService, options: AppOptions) {
 
   const operations = options.operations;
   const app = new Hono<{ Variables: AuthVariables & StreamingAuthVariables }>()
-    .onError(handleError)
+    .onError((err, c) => handleError(err, c, options.log))
     .notFound((c) => c.json(errorBody("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`), 404))
     .use(operations ? timeRequests(operations.metrics) : (_c, next) => next())
     .get("/healthz", (c) => c.json({ ok: true as const }))
@@ -190,7 +193,8 @@ export function createApp(service: CeremonyService, options: AppOptions) {
     .post("/v1/admin/admins/remove", ...signedByAdmin, body(AdminBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-admin", c.req.valid("json")) }))
     .post("/v1/admin/invitations", ...signedByAdmin, body(InvitationsBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "invite", c.req.valid("json")) }));
   if (options.upgradeWebSocket) app.get("/v1/ws", wsRoute(service.live, options.upgradeWebSocket));
-  if (options.transcriptRepo) app.route("/", createGitServer({ repoDir: options.transcriptRepo }));
+  const log = options.log;
+  if (options.transcriptRepo) app.route("/", createGitServer({ repoDir: options.transcriptRepo, ...(log ? { log: (line: string) => log.error(line) } : {}) }));
   return app;
 }
 

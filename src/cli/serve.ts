@@ -123,6 +123,7 @@ async function serveLocked(settings: ServeSettings, data: string, restoreFrom: u
     clientAddress: bunClientAddress(settings.trustProxy),
     upgradeWebSocket: ws.upgradeWebSocket,
     operations: { readiness: () => coordinator.readiness(), metrics: coordinator.metrics, metricsToken: settings.metricsToken },
+    log,
   });
   const server = serveHttp(app.fetch, settings.host, settings.port, ws.websocket);
   listening = server.url;
