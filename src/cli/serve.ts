@@ -109,6 +109,7 @@ async function serveLocked(settings: ServeSettings, data: string, restoreFrom: u
     },
     ops: pool,
     log,
+    processMetrics: true,
   });
   coordinator.start();
   const ws = bunWebSockets();

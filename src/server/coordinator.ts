@@ -7,6 +7,7 @@
  */
 import type { Curve } from "ffjavascript";
 import { join } from "node:path";
+import type { Readiness } from "../api/operations.ts";
 import type { ParticipantKey } from "../auth/keys.ts";
 import type { CeremonyEvent, CeremonyState, Command, Settings } from "../core/model.ts";
 import { getCurve } from "../crypto/curve.ts";
@@ -59,12 +60,12 @@ export interface CoordinatorOptions {
   now?: () => number;
   /** The log: a Logger (levels, fields), or a function taking one line (tests). */
   log?: LogSink;
-  /** Default process metrics (CPU, memory, event loop) beside the coordinator's own; default true. */
+  /**
+   * prom-client's default process metrics (CPU, memory, event loop) beside the coordinator's own; default false: they
+   * watch the whole process and cannot be stopped, so only `serve` (one coordinator a process) turns them on.
+   */
   processMetrics?: boolean;
 }
-
-/** Whether the coordinator should be sent traffic: /readyz answers 200 only when it is. */
-export type Readiness = { ready: true } | { ready: false; reason: string };
 
 export class Coordinator {
   readonly presence: Presence;
@@ -158,7 +159,7 @@ export class Coordinator {
         queueLength: () => queue.length,
         transcriptLag: () => (current?.transcriptService ? current.transcriptService.status(current.commands.seq).lag : null),
       },
-      { processMetrics: options.processMetrics ?? true },
+      { processMetrics: options.processMetrics ?? false },
     );
     metrics.backupRemotes((options.transcript?.remotes ?? []).map(redact));
     const follow = (e: LoggedEvent<CeremonyEvent>, replayed: boolean): void => {
@@ -273,11 +274,11 @@ export class Coordinator {
   /** Stops the tick and the loops, lets in-flight commands finish, closes the log. */
   async close(): Promise<void> {
     this.stopping = true;
-    this.narrator.flush();
     this.service.live.close();
     await this.ticker.stop();
     for (const r of this.replacements) r.close();
     await this.commands.close();
+    this.narrator.flush();
     await Promise.all(this.loops);
     await this.transcriptService?.close();
   }

@@ -27,7 +27,7 @@ export class CoordinatorMetrics {
 
   constructor(source: MetricsSource, options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry });
     const round = () => {
       const s = source.state();
       return s.phase === "setup" ? null : currentRound(s);

@@ -36,7 +36,6 @@ beforeAll(async () => {
     verifiers: 1,
     coordinatorKey: generateKeyPair(),
     ops: await LocalOps.create(),
-    processMetrics: false,
   });
   app = createApp(coord.service, { replay: new ReplayGuard() });
 });

@@ -44,6 +44,7 @@ beforeAll(async () => {
     ops: await LocalOps.create(),
     transcript: { externalThresholdBytes: 1 << 24, publicUrl: () => "http://local", remotes: [REFUSING_REMOTE], backupCron: "0 0 0 1 1 *", fsync: false },
     log: createLogger({ format: "json", write: (l) => lines.push(JSON.parse(l) as (typeof lines)[number]) }),
+    processMetrics: true,
   });
   coord.start();
   app = createApp(coord.service, { replay: new ReplayGuard(), operations: { readiness: () => coord.readiness(), metrics: coord.metrics } });
