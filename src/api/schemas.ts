@@ -9,6 +9,7 @@ import { AnyHex, HashHex, hexSchema, KeyHex } from "../lib/hex.ts";
 import type { RemoteStatus } from "../transcript/backup.ts";
 import { ReceiptSchema } from "../transcript/receipt.ts";
 import { IdentityProofSchema } from "../identity/schemas.ts";
+import { AdminIdSchema } from "../auth/ethereum.ts";
 import type { TranscriptStatus } from "../transcript/service.ts";
 
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -31,6 +32,8 @@ export const VerdictBody = v.object({
 });
 export type Verdict = v.InferOutput<typeof VerdictBody>;
 export const ParticipantBody = v.object({ participant: KeyHex, reason: text(500) });
+/** Adding or removing an admin: an ed25519 key or an Ethereum address (normalised to lowercase). */
+export const AdminBody = v.object({ participant: AdminIdSchema, reason: text(500) });
 export const ReasonBody = v.object({ reason: text(500) });
 export const FinalizeBody = v.object({
   beacon: hexSchema([1, 64], "beacon must be 1..64 bytes of lowercase hex"),
@@ -113,6 +116,8 @@ export const QueryPage = v.object({
   limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/), v.transform(Number), v.minValue(1), v.maxValue(1000)), "100"),
 });
 export const OkSchema = v.object({ ok: v.literal(true) });
+/** /readyz when the coordinator should get traffic (otherwise 503 UNREADY with the reason). */
+export const ReadySchema = v.object({ ready: v.literal(true) });
 /** Admin answers list the events the command made (their shapes are the core's; see the transcript's README). */
 export const EventsSchema = v.object({ events: v.array(v.looseObject({ type: v.string() })) });
 

@@ -7,15 +7,19 @@ import type { AdminAction } from "../api/schemas.ts";
 import { readKeyFile } from "../auth/keys.ts";
 import type { CeremonyClient } from "../client/http.ts";
 import { BEACON_MAX_ITERATIONS_EXP, BEACON_MIN_BYTES } from "../core/rules.ts";
-import { newToken, tokenIdentity } from "../identity/index.ts";
+import { EthKeyFileError, newToken, readEthKeyFile, tokenIdentity } from "../identity/index.ts";
+import { adminId } from "../auth/ethereum.ts";
+import type { RequestKey } from "../auth/sign.ts";
 import { isKeyHex } from "../lib/hex.ts";
 import { parseFlags, requireString } from "./args.ts";
 import { connect, CONNECT_FLAGS, CONNECT_HELP, CONNECT_USAGE } from "./connect.ts";
 import { CliError } from "./errors.ts";
 
-export const usage = `ceremony admin <action> ${CONNECT_USAGE} --key FILE [--reason TEXT]
-  actions: drop|ban|unban PARTICIPANT, restart-round, add-verifier|remove-verifier|add-admin|remove-admin KEY,
+export const usage = `ceremony admin <action> ${CONNECT_USAGE} (--key FILE | --eth-key FILE) [--reason TEXT]
+  actions: drop|ban|unban PARTICIPANT, restart-round, add-verifier|remove-verifier KEY, add-admin|remove-admin KEY|0xADDRESS,
            finalize --beacon HEX [--iterations E] [--yes], invite --count N
+  --key signs with an ed25519 admin key (keygen); --eth-key with an Ethereum admin's key (its address given to serve
+  --admin or add-admin): a file with the private key in hex, or JSON {"privateKey", "address"}.
   invite mints N single-use invitation tokens here and prints one per line; the coordinator receives only their
   hashes (serve --identity token admits a participant once per token: contribute --token TOKEN).
   finalize closes the queue, lets the current round finish and aggregate, applies the beacon (${BEACON_MIN_BYTES} to 64 bytes of
@@ -57,6 +61,18 @@ async function finalize(client: CeremonyClient, beacon: string, numIterationsExp
   return result;
 }
 
+/** The admin's signing key: an ed25519 key file (--key) or an Ethereum key file (--eth-key), exactly one. */
+async function signingKey(key: string | undefined, ethKey: string | undefined): Promise<RequestKey> {
+  if (key !== undefined && ethKey !== undefined) throw new CliError("admin: give --key or --eth-key, not both");
+  if (ethKey === undefined) return readKeyFile(requireString("admin", key, "--key (or --eth-key)"));
+  try {
+    return await readEthKeyFile(ethKey);
+  } catch (err) {
+    if (err instanceof EthKeyFileError) throw new CliError(`admin: --eth-key ${err.message}`);
+    throw err;
+  }
+}
+
 export async function admin(argv: string[]): Promise<void> {
   const { values, positionals } = parseFlags(
     "admin",
@@ -64,6 +80,7 @@ export async function admin(argv: string[]): Promise<void> {
     {
       ...CONNECT_FLAGS,
       key: { type: "string" },
+      "eth-key": { type: "string" },
       reason: { type: "string" },
       beacon: { type: "string" },
       iterations: { type: "string" },
@@ -73,10 +90,14 @@ export async function admin(argv: string[]): Promise<void> {
     true,
   );
   const [action, participant] = positionals;
-  const { client } = await connect("admin", values, await readKeyFile(requireString("admin", values.key, "--key")));
+  const { client } = await connect("admin", values, await signingKey(values.key, values["eth-key"]));
   const reason = values.reason ?? "";
   let result: unknown;
-  if (action !== undefined && isWithParticipant(action)) {
+  if (action === "add-admin" || action === "remove-admin") {
+    const id = adminId(participant ?? "");
+    if (id === null) throw new CliError(`admin ${action}: give the admin's ed25519 public key (64 hex) or Ethereum address (0x and 40 hex)`);
+    result = await client.admin(action, { participant: id, reason });
+  } else if (action !== undefined && isWithParticipant(action)) {
     if (!participant || !isKeyHex(participant)) throw new CliError(`admin ${action}: give the participant's public key (64 hex)`);
     result = await client.admin(action satisfies AdminAction, { participant, reason });
   } else if (action === "restart-round") {

@@ -3,7 +3,7 @@
  * unknown host, no answer, TLS). Only once the coordinator has answered do long-running commands ride out restarts.
  */
 import type { CeremonyInfo } from "../api/schemas.ts";
-import type { ParticipantKey } from "../auth/keys.ts";
+import type { RequestKey } from "../auth/sign.ts";
 import { CeremonyClient } from "../client/http.ts";
 import type { RetryPolicy } from "../client/transport.ts";
 import { coordinatorUrl, timeoutMs } from "./args.ts";
@@ -27,7 +27,7 @@ export interface Connection {
  * Asks the coordinator for its ceremony within the timeout, then hands back a client signing as `key` (if any) with
  * `after` as its retry policy (default: the first contact's, for commands that make a few quick calls).
  */
-export async function connect(command: string, values: { coordinator?: unknown; timeout?: unknown }, key: ParticipantKey | null, after?: RetryPolicy): Promise<Connection> {
+export async function connect(command: string, values: { coordinator?: unknown; timeout?: unknown }, key: RequestKey | null, after?: RetryPolicy): Promise<Connection> {
   const url = coordinatorUrl(command, values.coordinator);
   const first = firstContactPolicy(timeoutMs(command, values.timeout));
   const info = await new CeremonyClient(url, null, first).ceremony();

@@ -29,8 +29,7 @@ import {
   type Verdict,
 } from "../api/schemas.ts";
 import type { AdminBody } from "../api/service.ts";
-import type { ParticipantKey } from "../auth/keys.ts";
-import { bodyHash, BODY_HASH_HEADER } from "../auth/sign.ts";
+import { bodyHash, BODY_HASH_HEADER, type RequestKey } from "../auth/sign.ts";
 import type { Instruction, VerificationTask } from "../core/views.ts";
 import type { Receipt } from "../transcript/receipt.ts";
 import { ClientError } from "./errors.ts";
@@ -75,7 +74,7 @@ export class CeremonyClient implements ParticipantApi {
 
   constructor(
     url: string,
-    private readonly key: ParticipantKey | null,
+    private readonly key: RequestKey | null,
     retry: RetryPolicy = DEFAULT_RETRY,
     fetchImpl: typeof fetch = fetch,
   ) {
@@ -96,7 +95,7 @@ export class CeremonyClient implements ParticipantApi {
 
   get id(): string {
     if (!this.key) throw new ClientError(0, "NO_KEY", "this request needs a participant key");
-    return this.key.publicKey;
+    return "publicKey" in this.key ? this.key.publicKey : this.key.address.toLowerCase();
   }
 
   private get api(): ReturnType<typeof hc<AppType>> {

@@ -3,8 +3,7 @@
  * key, retried with backoff while the coordinator is unreachable, restarting or rate-limiting (network errors, also
  * mid-answer, and 429/502/503/504), each answer read whole inside its attempt. Gives up with COORDINATOR_UNREACHABLE.
  */
-import { BODY_HASH_HEADER, signRequest } from "../auth/sign.ts";
-import type { ParticipantKey } from "../auth/keys.ts";
+import { BODY_HASH_HEADER, signRequest, type RequestKey } from "../auth/sign.ts";
 import { retry, RetriesExhausted } from "../lib/retry.ts";
 import { ClientError } from "./errors.ts";
 
@@ -49,9 +48,9 @@ function bodyBytes(body: RequestInit["body"]): Uint8Array {
   throw new ClientError(0, "BAD_REQUEST", "signed requests carry a string or bytes");
 }
 
-/** Who signs, and for which ceremony (its id, asked of the coordinator once). */
+/** Who signs (a participant key, or an Ethereum admin's key), and for which ceremony (its id, asked of the coordinator once). */
 export interface Signer {
-  key: ParticipantKey;
+  key: RequestKey;
   ceremony: () => Promise<string>;
 }
 

@@ -1,5 +1,6 @@
 /** The three presets: dev (a local ceremony in seconds), test (tiny and fast, for the test suites), production. */
 import type { IdentityKind } from "../core/model.ts";
+import type { LogFormat } from "../lib/log.ts";
 
 export type PresetName = "dev" | "test" | "production";
 
@@ -68,6 +69,10 @@ export interface ServeSettings {
   externalThresholdBytes: number;
   /** fsync every transcript object (power-loss safe; slower commits). */
   transcriptFsync: boolean;
+  /** Log lines as text or JSON. */
+  logFormat: LogFormat;
+  /** Bearer token GET /metrics asks for; empty: public. */
+  metricsToken: string;
 }
 
 /** What every preset shares. */
@@ -92,6 +97,8 @@ const COMMON = {
   gitMaxUploadPacksPerClient: 4,
   gitPackCacheMb: 256,
   gitRetryAfterS: 5,
+  logFormat: "text",
+  metricsToken: "",
 } satisfies Partial<ServeSettings>;
 
 /** No admission limits: a local load test measures the server, not the limiter. */

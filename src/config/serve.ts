@@ -6,13 +6,14 @@ import * as v from "valibot";
 import { readFile } from "node:fs/promises";
 import { PRESETS, type PresetName, type ServeSettings } from "./presets.ts";
 import { hexSchema } from "../lib/hex.ts";
+import { LOG_FORMATS } from "../lib/log.ts";
+import { AdminIdSchema } from "../auth/ethereum.ts";
 
 type Key = Exclude<keyof ServeSettings, "preset">;
 
 const intIn = (min: number, max: number) => v.pipe(v.unknown(), v.transform(Number), v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 const floatIn = (min: number, max: number) => v.pipe(v.unknown(), v.transform(Number), v.number(), v.finite(), v.minValue(min), v.maxValue(max));
 const booleanText = v.pipe(v.unknown(), v.transform((x) => (x === "true" || x === true ? true : x === "false" || x === false ? false : x)), v.boolean());
-const hexKey = hexSchema(32, "admin keys are 64 lowercase hex characters");
 
 /** A comma-separated env var, a repeated flag or a config array: a list. */
 const listOf = (item: v.GenericSchema<unknown, unknown>) => v.pipe(v.unknown(), v.transform((x) => (typeof x === "string" ? x.split(",").filter(Boolean) : x)), v.array(item));
@@ -41,8 +42,8 @@ export const SERVE_OPTIONS: Record<Key, ServeOption> = {
   admins: {
     flag: "--admin",
     env: "CEREMONY_ADMINS",
-    help: "admin public key (hex); repeat the flag, or comma-separate in the env var",
-    schema: listOf(hexKey),
+    help: "admin: an ed25519 public key (hex) or an Ethereum address (0x…; signs with admin --eth-key); repeat the flag, or comma-separate in the env var",
+    schema: listOf(AdminIdSchema),
     repeatable: true,
   },
   verifierKeys: {
@@ -141,6 +142,13 @@ export const SERVE_OPTIONS: Record<Key, ServeOption> = {
     env: "CEREMONY_TRANSCRIPT_FSYNC",
     help: "fsync every transcript object (true/false)",
     schema: booleanText,
+  },
+  logFormat: { flag: "--log-format", env: "CEREMONY_LOG_FORMAT", help: "log lines as text (time, level, message, key=value) or json (one object a line)", schema: v.picklist(LOG_FORMATS) },
+  metricsToken: {
+    flag: "--metrics-token",
+    env: "CEREMONY_METRICS_TOKEN",
+    help: "GET /metrics asks for Authorization: Bearer TOKEN (empty: /metrics is public; prefer the env var or config file to keep it out of ps)",
+    schema: v.string(),
   },
 };
 

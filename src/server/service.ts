@@ -29,7 +29,7 @@ import type { Presence } from "./presence.ts";
 import type { QueueIndex } from "./queue-index.ts";
 
 /** Events the transcript may owe before joins wait for it (about five seconds of its work). */
-const MAX_TRANSCRIPT_BACKLOG = 50_000;
+export const MAX_TRANSCRIPT_BACKLOG = 50_000;
 
 export interface ServicePort {
   admission: Admission;
@@ -49,6 +49,8 @@ export interface ServicePort {
   transcript(): TranscriptService | null;
   coordinatorKey: ParticipantId;
   finalPath: string;
+  /** Told the size of each upload received in full: the upload metric. */
+  uploaded?: (bytes: number) => void;
 }
 
 export class CoordinatorService implements CeremonyService {
@@ -220,6 +222,7 @@ export class CoordinatorService implements CeremonyService {
     const size = chunkFileSize(chunkLayout(this.settings(), k), true);
     const stream = body instanceof Uint8Array ? new Blob([body]).stream() : body;
     const stored = await this.port.artifacts.put(checkedBodyStream(stream, declaredHash, size), { maxBytes: size, exactBytes: size });
+    this.port.uploaded?.(size);
     this.assertDecodes(await this.port.artifacts.get(stored.hash), participant, k);
     await this.port.execute({ type: "RecordContribution", now: this.port.now(), participant, chunk: k, hash: stored.hash });
     return { hash: stored.hash, instruction: this.heartbeat(participant) };

@@ -19,6 +19,7 @@ import { TRANSCRIPT_README } from "./readme.generated.ts";
 import { signReceipt, type Receipt } from "./receipt.ts";
 import { ReceiptStore } from "./receipt-store.ts";
 import { TranscriptWriter } from "./writer.ts";
+import { toLogger, type Logger, type LogSink } from "../lib/log.ts";
 import { retry } from "../lib/retry.ts";
 
 export interface TranscriptSettings {
@@ -41,6 +42,12 @@ export interface TranscriptStatus {
   backups: RemoteStatus[];
 }
 
+/** What the transcript reports for the metrics: each commit's duration, each backup push that failed every attempt. */
+export interface TranscriptObserver {
+  committed(seconds: number): void;
+  backupFailed(remote: string): void;
+}
+
 /** Committed entries and the state right after them; `message` names a batch of queue events in one line. */
 type Snapshot = { state: CeremonyState; entries: LoggedEvent<CeremonyEvent>[]; message?: string };
 
@@ -60,15 +67,18 @@ export class TranscriptService {
   private headOid: string | null = null;
   private readonly backup: TranscriptBackup;
   private readonly receipts: ReceiptStore;
+  private readonly log: Logger;
 
   private constructor(
     readonly writer: TranscriptWriter,
     dataDir: string,
     private readonly coordinatorKey: ParticipantKey,
     settings: TranscriptSettings,
-    private readonly log: (line: string) => void,
+    log: LogSink,
+    private readonly observer: TranscriptObserver | undefined,
   ) {
-    this.backup = new TranscriptBackup({ dir: join(dataDir, "transcript"), remotes: settings.remotes, log });
+    this.log = toLogger(log);
+    this.backup = new TranscriptBackup({ dir: join(dataDir, "transcript"), remotes: settings.remotes, log, ...(observer ? { failed: (r: string) => observer.backupFailed(r) } : {}) });
     this.receipts = new ReceiptStore(dataDir);
   }
 
@@ -78,7 +88,8 @@ export class TranscriptService {
     coordinatorKey: ParticipantKey;
     artifacts: ArtifactStore;
     settings: TranscriptSettings;
-    log: (line: string) => void;
+    log: LogSink;
+    observer?: TranscriptObserver;
   }): Promise<TranscriptService> {
     const s = options.state;
     if (s.phase === "setup") throw new Error("the transcript opens after initialization");
@@ -100,7 +111,7 @@ export class TranscriptService {
       externalUrl: (h) => `${options.settings.publicUrl().replace(/\/+$/, "")}/v1/artifacts/${h}`,
       fsync: options.settings.fsync,
     });
-    const t = new TranscriptService(writer, options.dataDir, options.coordinatorKey, options.settings, options.log);
+    const t = new TranscriptService(writer, options.dataDir, options.coordinatorKey, options.settings, options.log, options.observer);
     t.headOid = await writer.head();
     // Finishes a receipt prune a crash cut short (the catch-up redoes the rest in order).
     const round = currentRound(s);
@@ -184,13 +195,20 @@ export class TranscriptService {
       maxMs: 30_000,
       onRetry: (err, attempt) => {
         this.lastError = err instanceof Error ? err.message : String(err);
-        this.log(`transcript: commit of seq ${snap.entries[0]?.seq} failed (attempt ${attempt}): ${this.lastError}`);
+        this.log.warn(`transcript: commit of seq ${snap.entries[0]?.seq} failed (attempt ${attempt}): ${this.lastError}; retrying`, { seq: snap.entries[0]?.seq, attempt });
       },
     });
+    if (this.lastError !== null) this.log.info(`transcript: commits resumed at seq ${snap.entries[0]?.seq}`, { seq: snap.entries[0]?.seq });
     this.lastError = null;
   }
 
-  private async commitNow({ state, entries, message }: Snapshot): Promise<void> {
+  private async commitNow(snap: Snapshot): Promise<void> {
+    const started = performance.now();
+    await this.commitEntries(snap);
+    this.observer?.committed((performance.now() - started) / 1000);
+  }
+
+  private async commitEntries({ state, entries, message }: Snapshot): Promise<void> {
     const logged = entries.map((e) => ({ ...e, checksum: checksumOf(e) }));
     const oid = await this.writer.commitEvents(logged, message);
     this.headOid = oid;
