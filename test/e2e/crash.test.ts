@@ -49,7 +49,7 @@ afterAll(async () => {
 
 describe("crash safety", () => {
   it(`survives ${KILLS} kill -9 of the coordinator with uploads and commits in flight`, async () => {
-    const contributors = [1, 2, 3].map((i) => contribute(c, "--poll-ms", "50", "--give-up-after-ms", "120000", "--receipt", join(c.dir, `receipt-${i}.json`)));
+    const contributors = [1, 2, 3].map((i) => contribute(c, "--poll-ms", "50", "--timeout", "120", "--give-up-after-ms", "120000", "--receipt", join(c.dir, `receipt-${i}.json`)));
     let duringUploads = 0;
     for (let i = 0; i < KILLS; i++) {
       await sleep(200 + Math.floor(Math.random() * 500));

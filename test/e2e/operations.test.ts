@@ -50,7 +50,7 @@ describe("operating the compiled coordinator", () => {
   });
 
   it("after a real contribution the metrics moved: uploads, verifications, rounds, requests by route", async () => {
-    const r = await contribute(c, "--entropy", "operations", "--poll-ms", "50").done;
+    const r = await contribute(c, "--poll-ms", "50").done;
     expect(r.code, r.out).toBe(0);
     await until("round 1 aggregated", async () => (await status(c)).lastRound === 1);
     const s = await scrape(await metrics());

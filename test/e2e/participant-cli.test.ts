@@ -2,6 +2,7 @@
 // dead port and an unknown host, Ctrl-C while queued and in a round (signals sent to real processes), a re-run whose
 // round secret died with a killed run, a banned key, and what lands on stdout (the receipt's path, or JSON).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,6 +63,23 @@ describe("mistakes get one line, and a hint", () => {
     expect(entropy.out.trim().split("\n")).toHaveLength(1);
   });
 
+  it("asks for entropy on a terminal without echoing it (a real pty, by script(1))", async () => {
+    const typed = "correct horse battery staple";
+    const p = spawn("script", ["-qec", `${c.bin} contribute --coordinator ${c.url} --poll-ms 50`, "/dev/null"], { cwd: c.dir, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    await until("the prompt", () => out.includes("extra entropy (not shown; Enter to skip)"), 30_000);
+    p.stdin.write(`${typed}\r`);
+    await until("the contributor going on", () => out.includes("as participant"), 30_000);
+    expect(out).not.toContain(typed);
+    // Ctrl-C typed on the terminal reaches it as SIGINT: it leaves (the queue, or the round it may be in by now).
+    const exited = new Promise<number | null>((resolve) => p.on("exit", resolve));
+    await until("joined", () => /place \d+ of \d+ in the queue|round \d+:/.test(out), 30_000);
+    p.stdin.write("\u0003");
+    await exited;
+    expect(out).toMatch(/SIGINT: (left the queue|gave up this position|every chunk is uploaded)/);
+  }, 60_000);
+
   it("fails within seconds on a refused connection and on an unknown host", async () => {
     const dead = `http://127.0.0.1:${await freePort()}`;
     let t = Date.now();
@@ -81,9 +99,10 @@ describe("Ctrl-C", () => {
   it("while queued leaves the queue at once; in a round gives up the position at once, keeping no receipt; the other finishes", async () => {
     const a = await keyFile("a");
     const b = await keyFile("b");
+    const droppedBefore = (await status(c)).dropped;
     const first = contribute(c, "--key", a.file, "--poll-ms", "50", "--no-prompt");
     const second = contribute(c, "--key", b.file, "--poll-ms", "50", "--json");
-    await until("both in round 1", async () => (await inRound(a.publicKey)) && (await inRound(b.publicKey)), 60_000);
+    await until("both in a round", async () => (await inRound(a.publicKey)) && (await inRound(b.publicKey)), 60_000);
 
     // A third joins behind the full round, sees its place, and leaves on Ctrl-C.
     const queued = contribute(c, "--poll-ms", "50");
@@ -102,7 +121,7 @@ describe("Ctrl-C", () => {
     expect(f.code, f.out).toBe(130);
     expect(f.out).toContain("SIGINT: gave up this position in the round");
     // Dropped now, not after the 60 s heartbeat timeout; its discarded work leaves no receipt behind.
-    await until("the drop", async () => (await status(c)).dropped === 1, 10_000);
+    await until("the drop", async () => (await status(c)).dropped === droppedBefore + 1, 10_000);
     expect(Date.now() - t).toBeLessThan(10_000);
     await until("its receipts withdrawn (once the drop is committed)", async () => (await receiptsOf(a.publicKey)).length === 0, 10_000);
 

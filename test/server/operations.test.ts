@@ -114,7 +114,7 @@ describe("metrics after a real contribution", () => {
     const msgs = lines.map((l) => l.msg);
     expect(msgs.filter((m) => m.startsWith("joined the queue"))).toHaveLength(3);
     expect(msgs).toContain("round 1 started with 1 contributor(s)");
-    expect(msgs.filter((m) => /^round 1, chunk \d: contribution 1 verified$/.test(m))).toHaveLength(4);
+    expect(msgs.filter((m) => /^round 1, chunk \d: contributor 1's contribution verified$/.test(m))).toHaveLength(4);
     expect(msgs).toContain("round 1 aggregated");
     for (const l of lines) expect(typeof l.time === "string" && !Number.isNaN(Date.parse(l.time))).toBe(true);
   });
