@@ -62,6 +62,8 @@ export const CeremonyInfoSchema = v.object({
   numChunks: count,
   contributorsPerRound: count,
   lockLimit: count,
+  /** A round contributor silent this long is dropped: clients check in well within it. */
+  heartbeatTimeoutMs: count,
   coordinatorKey: KeyHex,
 });
 export type CeremonyInfo = v.InferOutput<typeof CeremonyInfoSchema>;

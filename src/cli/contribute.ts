@@ -6,11 +6,13 @@
  * round at once, and says so.
  */
 import { writeFile } from "node:fs/promises";
+import type { LiveMessage } from "../api/schemas.ts";
 import type { Receipt } from "../transcript/receipt.ts";
 import { generateKeyPair, readKeyFile, type ParticipantKey } from "../auth/keys.ts";
 import { Contributor } from "../client/contributor.ts";
 import type { CeremonyClient } from "../client/http.ts";
 import { ethereumProof, tokenProof } from "../client/identity.ts";
+import { LiveFollower } from "../client/live.ts";
 import type { Instruction } from "../core/views.ts";
 import { closeCurve, getCurve } from "../crypto/curve.ts";
 import { initMcl } from "../crypto/mcl.ts";
@@ -38,6 +40,13 @@ export const usage = `ceremony contribute ${CONNECT_USAGE} [--key FILE] [--token
   with Ethereum message).
 ${CONNECT_HELP}`;
 
+/** A queued participant asks again at least this often (its place and the estimate move with the lobby). */
+const QUEUE_WAIT_CAP_MS = 15_000;
+
+/** What can change a queued participant's lot (thousands wait: the others' uploads must not wake them all). */
+const QUEUE_MOVERS: ReadonlySet<string> = new Set(["RoundStarted", "RoundRestarted", "RoundAggregated", "FinalizationRequested", "CeremonyFinalized", "ParticipantBanned"]);
+const movesTheQueue = (m: LiveMessage): boolean => m.kind === "reset" || (m.kind === "event" && QUEUE_MOVERS.has(m.event.type));
+
 const OUTCOME_CODES = { banned: "BANNED", dropped: "DROPPED", finalized: "FINALIZED" } as const;
 
 export async function contribute(argv: string[]): Promise<void> {
@@ -58,7 +67,7 @@ export async function contribute(argv: string[]): Promise<void> {
   const giveUp = intFlag("contribute", values["give-up-after-ms"], "--give-up-after-ms", 5 * 60_000);
   const show = (line: string): void => void process.stderr.write(`contribute: ${line}\n`);
   const participant: ParticipantKey = values.key ? await readKeyFile(values.key) : generateKeyPair();
-  const { client, info } = await connect("contribute", values, participant, {
+  const { client, info, url } = await connect("contribute", values, participant, {
     giveUpAfterMs: giveUp,
     backoffMs: 250,
     maxBackoffMs: 5_000,
@@ -72,6 +81,17 @@ export async function contribute(argv: string[]): Promise<void> {
   const pool = new WorkerPool();
   const proof = values.token !== undefined ? tokenProof(values.token) : values["eth-key"] !== undefined ? await ethereumProof(client, values["eth-key"]) : undefined;
   const progress = new WaitProgress(client, show);
+  // Waits end when the coordinator publishes something (a round starts, a chunk is verified…), not on a timer; the
+  // caps keep a round contributor checking in well within the heartbeat timeout.
+  const live = new LiveFollower(url).start();
+  const inRoundCap = Math.max(pollMs, Math.min(10_000, Math.floor(info.heartbeatTimeoutMs / 3)));
+  let seen = live.received;
+  const pause = async (ins: Instruction | null): Promise<void> => {
+    await sleep(pollMs);
+    const queued = ins?.kind === "wait" && ins.stage === "queue";
+    await live.next((queued ? QUEUE_WAIT_CAP_MS : inRoundCap) - pollMs, queued ? movesTheQueue : (m) => m.kind !== "lobby", seen);
+    seen = live.received;
+  };
   const contributor = new Contributor(client, {
     ops: pool,
     curve,
@@ -79,6 +99,7 @@ export async function contribute(argv: string[]): Promise<void> {
     ...(proof ? { proof } : {}),
     log: show,
     onWait: (ins) => (ins.kind === "wait" ? progress.onWait(ins) : undefined),
+    pause,
   });
   const interrupted = onInterrupt(contributor, show);
   try {
@@ -92,6 +113,7 @@ export async function contribute(argv: string[]): Promise<void> {
     show(`${receipts.length} signed receipt(s) saved; check them with \`ceremony verify-receipt ${file}\``);
     console.log(values.json ? JSON.stringify({ file, receipts }) : file);
   } finally {
+    live.close();
     contributor.close();
     await pool.close();
     await closeCurve();

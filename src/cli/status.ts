@@ -1,6 +1,7 @@
 /** `ceremony status`: the coordinator's public status, readable or as JSON, once or as it changes (--watch). */
 import type { Status } from "../api/schemas.ts";
 import { ClientError } from "../client/errors.ts";
+import { LiveFollower } from "../client/live.ts";
 import { sleep } from "../lib/retry.ts";
 import { intFlag, parseFlags } from "./args.ts";
 import { connect, CONNECT_FLAGS, CONNECT_HELP, CONNECT_USAGE } from "./connect.ts";
@@ -9,13 +10,15 @@ import { renderStatus } from "./status-view.ts";
 export const usage = `ceremony status ${CONNECT_USAGE} [--json] [--watch] [--interval S]
   Prints the phase, the queue, the current round with each chunk's progress (chunks and contributors counted from
   1), the beacon and the final .ptau once there is one, where to clone the transcript and how its backups fare.
-  --json: the status as the API answers it. --watch: again whenever it changes (asked every --interval seconds,
-  default 2) until Ctrl-C.
+  --json: the status as the API answers it. --watch: again whenever it changes, until Ctrl-C: woken by the
+  coordinator's live feed (/v1/events), and at least every --interval seconds (default 30) without it.
 ${CONNECT_HELP}`;
+
+const COALESCE_MS = 250;
 
 export async function status(argv: string[]): Promise<void> {
   const { values } = parseFlags("status", argv, { ...CONNECT_FLAGS, json: { type: "boolean" }, watch: { type: "boolean" }, interval: { type: "string" } });
-  const interval = intFlag("status", values.interval, "--interval", 2, 1, 3600) * 1000;
+  const interval = intFlag("status", values.interval, "--interval", 30, 1, 3600) * 1000;
   const { client, url } = await connect("status", values, null);
   const render = (s: Status): string => (values.json ? JSON.stringify(s, null, 2) : renderStatus(s, url));
   if (!values.watch) {
@@ -23,6 +26,7 @@ export async function status(argv: string[]): Promise<void> {
     return;
   }
   const tty = process.stdout.isTTY === true;
+  const live = new LiveFollower(url).start();
   let last = "";
   for (;;) {
     let text: string;
@@ -38,6 +42,7 @@ export async function status(argv: string[]): Promise<void> {
       console.log(tty ? text : `--- ${new Date().toISOString()}\n${text}`);
       last = text;
     }
-    await sleep(interval);
+    // Something happened, or the interval passed; a burst of events makes one redraw.
+    if (await live.next(interval)) await sleep(COALESCE_MS);
   }
 }

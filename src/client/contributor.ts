@@ -33,6 +33,8 @@ export interface ContributorOptions {
   proof?: () => Promise<IdentityProof>;
   /** Told whenever the instruction is to wait (to show a place in the queue, say). */
   onWait?: (instruction: Instruction) => Promise<void> | void;
+  /** How to pass the time when there is nothing to do (default: sleep the poll interval); woken by the live feed, say. */
+  pause?: (instruction: Instruction | null) => Promise<void>;
 }
 
 export type StepResult = "waited" | "locked" | "contributed" | "held" | "moved-on" | "rejoined" | "done";
@@ -104,7 +106,7 @@ export class Contributor {
       }
       const did = await this.step();
       if (did === "done") return this.instruction as Instruction;
-      if (did === "waited" || did === "held") await sleep(pollMs);
+      if (did === "waited" || did === "held") await (this.options.pause ? this.options.pause(this.instruction) : sleep(pollMs));
     }
   }
 

@@ -60,8 +60,12 @@ describe("crash safety", () => {
     expect(duringUploads).toBeGreaterThanOrEqual(KILLS / 2);
     const results = await Promise.all(contributors.map((c) => c.done));
     for (const r of results) expect(r.code, r.out).toBe(0);
+    // Every contributor holds a receipt for each chunk; an upload whose answer died with the coordinator is recorded
+    // but not acknowledged (the client follows the next instruction instead of resending), so at most one per kill
+    // and contributor goes unacknowledged.
+    for (const i of [1, 2, 3]) expect(JSON.parse(await readFile(join(c.dir, `receipt-${i}.json`), "utf8"))).toHaveLength(32);
     const acknowledged = results.flatMap((r) => [...r.out.matchAll(/uploaded \d+ ms \(([0-9a-f]{16})…\)/g)].map((m) => m[1] as string));
-    expect(acknowledged.length).toBeGreaterThanOrEqual(3 * 32);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(3 * 32 - 3 * KILLS);
 
     const fin = await finalize(c, join(c.dir, "data", "admin.key"), "ab".repeat(32));
     expect(fin.code, fin.out).toBe(0);

@@ -95,6 +95,32 @@ describe("mistakes get one line, and a hint", () => {
   });
 });
 
+describe("status", () => {
+  it("--watch redraws as the round moves, woken by the live feed (its fallback interval is an hour)", async () => {
+    const watch = runBinary(c.bin, c.dir, ["status", "--coordinator", c.url, "--watch", "--interval", "3600"]);
+    await until("the first status", () => watch.output().includes("phase: "), 30_000);
+    const before = (await status(c)).lastRound;
+    const one = contribute(c, "--poll-ms", "50");
+    const two = contribute(c, "--poll-ms", "50");
+    await until("a round drawn with its chunks", () => /round \d+: started .*\n  contributors, in order: 1\. /.test(watch.output()), 60_000);
+    expect((await one.done).code).toBe(0);
+    expect((await two.done).code).toBe(0);
+    await until("the aggregation drawn", () => watch.output().includes(`rounds aggregated: ${before + 1}`), 60_000);
+    expect(watch.output()).toMatch(/  chunk  uploaded  verified  locked by/);
+    await kill(watch, "SIGINT");
+  }, 180_000);
+});
+
+/**
+ * Stops a contributor (SIGSTOP) once it has uploaded its first chunk, and waits for that chunk's receipt: on a fast
+ * machine a free-running one uploads every chunk before a signal could land mid-round.
+ */
+async function holdAfterAReceipt(run: ReturnType<typeof contribute>, publicKey: string): Promise<void> {
+  await until("its first upload", () => /chunk 1\/\d+: downloaded .* uploaded/.test(run.output()), 120_000);
+  run.process.kill("SIGSTOP");
+  await until("a receipt", async () => (await receiptsOf(publicKey)).length > 0, 60_000);
+}
+
 describe("Ctrl-C", () => {
   it("while queued leaves the queue at once; in a round gives up the position at once, keeping no receipt; the other finishes", async () => {
     const a = await keyFile("a");
@@ -114,9 +140,10 @@ describe("Ctrl-C", () => {
     expect((await status(c)).queue.length).toBe(0);
 
     // The first, once one of its contributions is verified (it holds a receipt), is interrupted mid-round.
-    await until("a receipt of the first", async () => (await receiptsOf(a.publicKey)).length > 0, 60_000);
+    await holdAfterAReceipt(first, a.publicKey);
     const t = Date.now();
     first.process.kill("SIGINT");
+    first.process.kill("SIGCONT");
     const f = await first.done;
     expect(f.code, f.out).toBe(130);
     expect(f.out).toContain("SIGINT: gave up this position in the round");
@@ -139,7 +166,7 @@ describe("Ctrl-C", () => {
     const k = await keyFile("k");
     const victim = contribute(c, "--key", k.file, "--poll-ms", "50");
     const other = contribute(c, "--poll-ms", "50");
-    await until("a receipt of the victim", async () => (await receiptsOf(k.publicKey)).length > 0, 120_000);
+    await holdAfterAReceipt(victim, k.publicKey);
     const before = await receiptsOf(k.publicKey);
     const killedIn = before[0]?.round ?? 0;
     await kill(victim);
@@ -157,7 +184,8 @@ describe("Ctrl-C", () => {
     const discarded = new Set(before.map((x) => x.hash));
     expect(saved.filter((x) => discarded.has(x.hash))).toEqual([]);
     expect(await receiptsOf(k.publicKey)).toEqual(saved);
-    expect((await other.done).code).toBe(0);
+    const o = await other.done;
+    expect(o.code, o.out).toBe(0);
   }, 400_000);
 
   it("a banned participant's contribute exits non-zero with the code", async () => {
