@@ -46,6 +46,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, ContentfulStatusCode> = {
   LAST_VERIFIER: 409,
   NO_AGGREGATED_ROUND: 409,
   BEACON_INVALID: 400,
+  QUEUE_NOT_OPEN: 409,
 };
 
 /** Errors the API and the shell raise themselves (bad requests, missing things, shutting down). */

@@ -120,6 +120,9 @@ export class Replay {
       case "ContributorReplaced":
       case "ParticipantBanned":
       case "ParticipantUnbanned":
+      case "QueueScheduled":
+      case "QueueOpened":
+      case "QueueClosed":
         return; // the legality check is all there is to it
       default: {
         const never: never = event;

@@ -11,7 +11,7 @@ import type { AdminBody, CeremonyService, FileStream } from "../api/service.ts";
 import { checkedBodyStream } from "../auth/body.ts";
 import { refuse } from "../core/errors.ts";
 import type { CeremonyEvent, CeremonyState, Command, ParticipantId, Settings } from "../core/model.ts";
-import { parentOf } from "../core/rules.ts";
+import { parentOf, queueStatusAt } from "../core/rules.ts";
 import { currentRound, hasTakenPart, inRound, isAdmin, isCoordinator, isKnown, isQueued, isVerifier, positionIn, type Open } from "../core/state.ts";
 import { instructionFor, statusView, verificationTasks, type Instruction, type VerificationTask } from "../core/views.ts";
 import { chunkFileSize, decodeChunk } from "../crypto/chunk.ts";
@@ -146,7 +146,9 @@ export class CoordinatorService implements CeremonyService {
     await this.port.transcript()?.room(MAX_TRANSCRIPT_BACKLOG);
     const s = this.port.state();
     // Already queued or in the round: the core refuses the join as it is, without spending the proof (a nonce).
-    const identity = s.phase === "setup" || isQueued(s, participant) || inRound(s, participant) ? undefined : await this.admitted(participant, proof, s);
+    // Likewise while the schedule keeps the queue shut: the core refuses with QUEUE_NOT_OPEN or QUEUE_CLOSED.
+    const shut = s.phase !== "setup" && queueStatusAt(s.schedule, this.port.now()) !== "open";
+    const identity = s.phase === "setup" || shut || isQueued(s, participant) || inRound(s, participant) ? undefined : await this.admitted(participant, proof, s);
     await this.port.execute({ type: "JoinQueue", now: this.port.now(), participant, role, ...(identity !== undefined ? { identity } : {}) });
     return this.heartbeat(participant);
   }
