@@ -76,6 +76,9 @@ const API_STATUS = {
   TOKEN_UNKNOWN: 403,
   NOT_ELIGIBLE: 403,
   ELIGIBILITY_UNAVAILABLE: 503,
+  // Serving (api/gates.ts): the coordinator is still opening its state, or serves a finalized ceremony only.
+  STARTING: 503,
+  READ_ONLY: 409,
 } as const satisfies Record<string, ContentfulStatusCode>;
 export type ApiErrorCode = keyof typeof API_STATUS;
 

@@ -164,5 +164,9 @@ export const StatusSchema = v.object({
   ),
   finalHash: v.nullable(v.string()),
   transcript: v.nullable(TranscriptStatusSchema),
+  /** What the operator must look at (a scheduled finalization without a usable beacon…). */
+  alerts: v.optional(v.array(v.string()), []),
+  /** When the ceremony is scheduled to finalize (serve --finalize-at), or null. */
+  finalizeAt: v.optional(v.nullable(v.string()), null),
 }) satisfies v.GenericSchema<StatusView & { transcript: TranscriptStatus | null }>;
 export type Status = v.InferOutput<typeof StatusSchema>;

@@ -49,6 +49,9 @@ export interface ServicePort {
   transcript(): TranscriptService | null;
   coordinatorKey: ParticipantId;
   finalPath: string;
+  /** What the operator must look at (alerts.ts), and when the ceremony is scheduled to finalize (ISO; null: not). */
+  alerts(): string[];
+  finalizeAt: string | null;
 }
 
 export class CoordinatorService implements CeremonyService {
@@ -98,9 +101,11 @@ export class CoordinatorService implements CeremonyService {
   private cachedStatus(): { status: Status; json: string; etag: string } {
     const seq = this.port.seq();
     const transcript = this.port.transcript()?.status(seq) ?? null;
-    const key = `${seq}|${JSON.stringify(transcript)}`;
+    const alerts = this.port.alerts();
+    const key = `${seq}|${JSON.stringify(transcript)}|${JSON.stringify(alerts)}`;
     if (this.statusCache?.key !== key) {
-      const status = { ...(this.statusCache?.key.startsWith(`${seq}|`) ? this.statusCache.status : statusView(this.port.state())), transcript };
+      const view = this.statusCache?.key.startsWith(`${seq}|`) ? this.statusCache.status : statusView(this.port.state());
+      const status = { ...view, transcript, alerts, finalizeAt: this.port.finalizeAt };
       const json = JSON.stringify(status);
       this.statusCache = { key, status, json, etag: `"${toHex(hash(new TextEncoder().encode(key))).slice(0, 32)}"` };
     }

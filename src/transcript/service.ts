@@ -17,7 +17,7 @@ import { checksumOf } from "../store/event-line.ts";
 import { readJson, writeJsonAtomic } from "../store/json-file.ts";
 import type { ArtifactStore } from "../store/artifact-store.ts";
 import { TranscriptBackup, type RemoteStatus } from "./backup.ts";
-import { TRANSCRIPT_README } from "./readme.generated.ts";
+import { transcriptReadme } from "./readme.ts";
 import { ReceiptSchema, signReceipt, type Receipt } from "./receipt.ts";
 import { TranscriptWriter } from "./writer.ts";
 import { retry } from "../lib/retry.ts";
@@ -32,6 +32,8 @@ export interface TranscriptSettings {
   /** Cron schedule of backup pushes (with seconds), e.g. "0 *\/10 * * * *". */
   backupCron: string;
   fsync: boolean;
+  /** Where participants download the ceremony binary, named in the README of a new transcript (empty: not said). */
+  releaseUrl?: string;
 }
 
 export interface TranscriptStatus {
@@ -77,7 +79,8 @@ export class TranscriptService {
   private constructor(
     readonly writer: TranscriptWriter,
     private readonly dataDir: string,
-    private readonly coordinatorKey: ParticipantKey,
+    /** Null when serving a finalized ceremony read-only: it signs nothing more. */
+    private readonly coordinatorKey: ParticipantKey | null,
     settings: TranscriptSettings,
     private readonly log: (line: string) => void,
   ) {
@@ -87,7 +90,7 @@ export class TranscriptService {
   static async open(options: {
     dataDir: string;
     state: CeremonyState;
-    coordinatorKey: ParticipantKey;
+    coordinatorKey: ParticipantKey | null;
     artifacts: ArtifactStore;
     settings: TranscriptSettings;
     log: (line: string) => void;
@@ -96,13 +99,13 @@ export class TranscriptService {
     if (s.phase === "setup") throw new Error("the transcript opens after initialization");
     const writer = await TranscriptWriter.open({
       dir: join(options.dataDir, "transcript"),
-      readme: TRANSCRIPT_README,
+      readme: transcriptReadme({ releaseUrl: options.settings.releaseUrl ?? "", publicUrl: options.settings.publicUrl() }),
       ceremony: {
         ceremonyId: s.settings.ceremonyId,
         power: s.settings.power,
         chunkSize: s.settings.chunkSize,
         numChunks: s.settings.numChunks,
-        coordinatorKey: options.coordinatorKey.publicKey,
+        coordinatorKey: options.coordinatorKey?.publicKey ?? s.settings.coordinator,
       },
       artifacts: {
         get: (h) => options.artifacts.get(h),
@@ -232,6 +235,7 @@ export class TranscriptService {
     const participant = round.contributors[event.position];
     const parentHash = parentOf(state, round, event.chunk, event.position);
     if (!participant || !parentHash) return;
+    if (!this.coordinatorKey) throw new Error("a receipt to sign, but the coordinator's key is missing");
     const receipt = signReceipt(this.coordinatorKey, {
       format: "ceremony-receipt/1",
       ceremonyId: state.settings.ceremonyId,
