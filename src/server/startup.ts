@@ -79,38 +79,48 @@ export async function openCeremony(
     if (transcript) transcript.committed(entries, state);
     else pending.push(...entries);
   });
-  if (repaired) say(`event log: dropped a torn tail of ${repaired.droppedBytes} bytes`);
-  const existing = commands.state;
-  if (existing.phase === "setup") {
-    if (!options.coordinatorKey) throw new StartupRefusal("a new ceremony needs the coordinator's key");
-    await initialize(options, options.coordinatorKey, curve, artifacts, commands, say);
-  } else {
-    // Before anything is written: a configuration that contradicts the recorded ceremony stops the start here.
-    await options.checkExisting?.(existing);
-    if (!options.coordinatorKey && existing.phase !== "finalized") {
-      throw new StartupRefusal(`the coordinator's key is missing from ${options.dataDir} (coordinator.key): only a finalized ceremony is served without it`);
+  // A start that fails past this point closes what it opened (the log's file, the transcript) before it throws.
+  let transcriptOpened: TranscriptService | null = null;
+  let initializedAt: number;
+  try {
+    if (repaired) say(`event log: dropped a torn tail of ${repaired.droppedBytes} bytes`);
+    const existing = commands.state;
+    if (existing.phase === "setup") {
+      if (!options.coordinatorKey) throw new StartupRefusal("a new ceremony needs the coordinator's key");
+      await initialize(options, options.coordinatorKey, curve, artifacts, commands, say);
+    } else {
+      // Before anything is written: a configuration that contradicts the recorded ceremony stops the start here.
+      await options.checkExisting?.(existing);
+      if (!options.coordinatorKey && existing.phase !== "finalized") {
+        throw new StartupRefusal(`the coordinator's key is missing from ${options.dataDir} (coordinator.key): only a finalized ceremony is served without it`);
+      }
+      say(`resumed from ${events.length} events (phase ${existing.phase})`);
     }
-    say(`resumed from ${events.length} events (phase ${existing.phase})`);
-  }
-  const initializedAt = events[0] ? Date.parse(events[0].time) : now();
+    initializedAt = events[0] ? Date.parse(events[0].time) : now();
 
-  await registerTrusted(options, commands, now);
-  await applySchedule(options, commands, now, initializedAt, say);
-  if (options.transcript) {
-    const s = commands.state;
-    if (s.phase === "setup") throw new Error("the transcript opens after initialization");
-    const opened = await TranscriptService.open({
-      dataDir: options.dataDir,
-      state: s,
-      coordinatorKey: options.coordinatorKey ?? null,
-      artifacts,
-      settings: options.transcript,
-      log: say,
-    });
-    const caught = await opened.catchUp(pending);
-    if (caught > 0) say(`transcript: committed ${caught} event(s) it was missing`);
-    transcript = opened;
-    if (s.phase === "finalized") await opened.commitFinal(s.finalHash);
+    await registerTrusted(options, commands, now);
+    await applySchedule(options, commands, now, initializedAt, say);
+    if (options.transcript) {
+      const s = commands.state;
+      if (s.phase === "setup") throw new Error("the transcript opens after initialization");
+      const opened = await TranscriptService.open({
+        dataDir: options.dataDir,
+        state: s,
+        coordinatorKey: options.coordinatorKey ?? null,
+        artifacts,
+        settings: options.transcript,
+        log: say,
+      });
+      transcriptOpened = opened;
+      const caught = await opened.catchUp(pending);
+      if (caught > 0) say(`transcript: committed ${caught} event(s) it was missing`);
+      transcript = opened;
+      if (s.phase === "finalized") await opened.commitFinal(s.finalHash);
+    }
+  } catch (err) {
+    await transcriptOpened?.close();
+    await commands.close();
+    throw err;
   }
   const finalized = commands.state.phase === "finalized";
   return {

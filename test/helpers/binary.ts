@@ -38,7 +38,8 @@ export function runBinary(bin: string, cwd: string, args: string[]): Running {
   let out = "";
   p.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   p.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  return { process: p, output: () => out, done: new Promise((resolve) => p.on("exit", (code) => resolve({ code, out }))) };
+  // "close", not "exit": the output may still be arriving when the process exits.
+  return { process: p, output: () => out, done: new Promise((resolve) => p.on("close", (code) => resolve({ code, out }))) };
 }
 
 /** Starts `serve` and resolves once it listens; `url` is where (useful with --port 0). */
@@ -46,7 +47,7 @@ export async function startServe(bin: string, cwd: string, args: string[]): Prom
   const r = runBinary(bin, cwd, ["serve", ...args]);
   const end = Date.now() + 60_000;
   for (;;) {
-    const m = /listening on (http:\/\/[^\s;]+)/.exec(r.output());
+    const m = /listening on (https?:\/\/[^\s;]+)/.exec(r.output());
     if (m?.[1]) return { ...r, url: m[1] };
     if (Date.now() > end || r.process.exitCode !== null) throw new Error(`serve did not start:\n${r.output()}`);
     await new Promise((res) => setTimeout(res, 50));
