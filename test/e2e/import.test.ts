@@ -37,8 +37,9 @@ const alerts = async (): Promise<string[]> => ((await (await fetch(`${c.url}/v1/
 describe("serve --import", () => {
   it("carries a snarkjs .ptau through a round to a scheduled finalization that snarkjs verifies", async () => {
     const beacon = join(c.dir, "beacon.txt");
-    const args = ["--preset", "test", "--power", POWER, "--chunk-size", "4", "--contributors-per-round", "2", "--import", join(c.dir, "pot1.ptau")];
-    const s = await startServe(c.bin, c.dir, [...args, "--data", join(c.dir, "data"), "--finalize-at", new Date().toISOString(), "--beacon-file", beacon]);
+    const args = (ptau: string): string[] => ["--preset", "test", "--power", POWER, "--chunk-size", "4", "--contributors-per-round", "2", "--import", join(c.dir, ptau), "--data", join(c.dir, "data")];
+    const release = ["--release-url", "https://ceremony.example.org/download/"];
+    const s = await startServe(c.bin, c.dir, [...args("pot1.ptau"), ...release, "--finalize-at", new Date().toISOString(), "--beacon-file", beacon]);
     server = s;
     c.url = s.url;
     expect(s.output()).toMatch(/from .*pot1\.ptau \(1 contribution\(s\), blake2b [0-9a-f]{16}…\)/);
@@ -65,16 +66,17 @@ describe("serve --import", () => {
     const first = JSON.parse(await readFile(join(clone, "events", "000000", "000", "000000000001.json"), "utf8")) as { event: { imported?: { file: string } } };
     const fileHash = createHash("blake2b512").update(await readFile(join(c.dir, "pot1.ptau"))).digest("hex");
     expect(first.event.imported?.file).toBe(fileHash);
+    expect(await readFile(join(clone, "README.md"), "utf8")).toMatch(/Download it for your platform .* from https:\/\/ceremony\.example\.org\/download\//);
     const vt = await verifyTranscript(c, c.url);
     expect(vt.code, vt.out).toBe(0);
     expect(vt.out).toMatch(/imported from a \.ptau .* with 1 contribution\(s\)/);
 
     // A restart with the same --import is fine; another file is refused in one line.
     await kill(server, "SIGTERM");
-    const other = await runBinary(c.bin, c.dir, ["serve", ...args.slice(0, -1), join(c.dir, "pot0.ptau"), "--data", join(c.dir, "data")]).done;
+    const other = await runBinary(c.bin, c.dir, ["serve", ...args("pot0.ptau")]).done;
     expect(other.code).not.toBe(0);
     expect(other.out).toMatch(/ceremony: serve: --import .*pot0\.ptau is not the \.ptau this ceremony started from/);
-    server = await startServe(c.bin, c.dir, [...args, "--data", join(c.dir, "data")]);
+    server = await startServe(c.bin, c.dir, args("pot1.ptau"));
     expect(server.output()).toMatch(/read-only: finalized/);
   }, 300_000);
 
