@@ -16,6 +16,7 @@ import { createAdmission } from "../server/admission.ts";
 import { Coordinator } from "../server/coordinator.ts";
 import { StartupRefusal } from "../server/startup.ts";
 import { restoreFromTranscript, RestoreError } from "../transcript/restore.ts";
+import { offsetWallClock, steadyClock } from "../lib/clock.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { parseFlags } from "./args.ts";
 import { CliError } from "./errors.ts";
@@ -116,6 +117,11 @@ async function serveLocked({ settings, explicit, data, restoreFrom, server, ws }
     ...(settings.finalizeAt !== "" ? { finalizeAt: parseMoment(settings.finalizeAt), beaconFile: settings.beaconFile } : {}),
   };
 
+  // Durations are measured on a steady clock (lib/clock.ts); the offset file is the soak's hook to step the wall clock.
+  const offsetFile = process.env.CEREMONY_CLOCK_OFFSET_FILE;
+  const clock = steadyClock(offsetFile ? { wall: offsetWallClock(offsetFile) } : {});
+  if (offsetFile) log.warn(`test hook: the wall clock is shifted by the milliseconds in ${offsetFile} (CEREMONY_CLOCK_OFFSET_FILE)`);
+
   const pool = new WorkerPool(settings.threads || undefined);
   let coordinator: Coordinator;
   try {
@@ -161,6 +167,8 @@ async function serveLocked({ settings, explicit, data, restoreFrom, server, ws }
         releaseUrl: settings.releaseUrl,
       },
       ops: pool,
+      now: clock.now,
+      clock,
       log,
       processMetrics: true,
     });
@@ -189,6 +197,7 @@ async function serveLocked({ settings, explicit, data, restoreFrom, server, ws }
     },
     upgradeWebSocket: ws.upgradeWebSocket,
     operations: { readiness: () => coordinator.readiness(), metrics: coordinator.metrics, metricsToken: settings.metricsToken },
+    now: clock.now,
     log,
   });
   server.handle(coordinator.readOnly ? readOnly(app.fetch) : app.fetch);

@@ -30,7 +30,8 @@ export class RetriesExhausted extends Error {
 }
 
 export async function retry<T>(attempt: (n: number) => Promise<T>, options: RetryOptions): Promise<T> {
-  const now = options.now ?? Date.now;
+  // Elapsed time on the monotonic clock: a step of the wall clock neither ends the retries early nor makes them endless.
+  const now = options.now ?? (() => performance.now());
   const start = now();
   let wait = options.initialMs;
   for (let n = 1; ; n++) {

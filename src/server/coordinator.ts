@@ -11,6 +11,7 @@ import type { Readiness } from "../api/operations.ts";
 import type { ParticipantKey } from "../auth/keys.ts";
 import type { CeremonyEvent, CeremonyState, Command, Settings } from "../core/model.ts";
 import type { Open } from "../core/state.ts";
+import type { SteadyClock } from "../lib/clock.ts";
 import { resolveMoment, type Moment } from "../lib/moment.ts";
 import { Alerts } from "./alerts.ts";
 import { FinalizeSchedule } from "./effects/schedule.ts";
@@ -71,6 +72,11 @@ export interface CoordinatorOptions {
   /** The git transcript; omitted, no transcript is kept (unit tests of the API). */
   transcript?: TranscriptSettings;
   now?: () => number;
+  /**
+   * The steady clock `now` reads (lib/clock.ts), when it is one: moved past the log's last event at start, and its
+   * drift from the system clock raised as an alert.
+   */
+  clock?: Pick<SteadyClock, "notBefore" | "drift">;
   /** The log: a Logger (levels, fields), or a function taking one line (tests). */
   log?: LogSink;
   /**
@@ -79,6 +85,9 @@ export interface CoordinatorOptions {
    */
   processMetrics?: boolean;
 }
+
+/** A system clock this far from the steady clock is an alert (NTP slews well within it; a step does not). */
+const CLOCK_DRIFT_ALERT_MS = 60_000;
 
 export class Coordinator {
   readonly presence: Presence;
@@ -125,7 +134,7 @@ export class Coordinator {
     this.verification = new Verification({ ...base, ops: options.ops, coordinator: me, timed: (seconds, ok) => this.metrics.verified(seconds, ok) });
     const finalizeAt = options.schedule?.finalizeAt ? resolveMoment(options.schedule.finalizeAt, initializedAt) : null;
     this.finalizeSchedule = new FinalizeSchedule({ ...base, coordinator: me, alerts: this.alerts }, finalizeAt, options.schedule?.beaconFile ?? "");
-    this.ticker = new Ticker({ ...base, presence: this.presence, fatal: (what, err) => this.fatal(what, err), afterTick: () => this.finalizeSchedule.step() }, options.tickMs);
+    this.ticker = new Ticker({ ...base, presence: this.presence, fatal: (what, err) => this.fatal(what, err), afterTick: () => this.afterTick() }, options.tickMs);
     this.service = new CoordinatorService({
       ...base,
       seq: () => this.commands.seq,
@@ -141,6 +150,16 @@ export class Coordinator {
       alerts: () => this.alerts.list(),
       finalizeAt: finalizeAt === null ? null : new Date(finalizeAt).toISOString(),
     });
+  }
+
+  /** What runs after every tick: the clock's drift alert, then the scheduled finalization. */
+  private afterTick(): Promise<unknown> {
+    const drift = this.options.clock?.drift() ?? 0;
+    if (Math.abs(drift) > CLOCK_DRIFT_ALERT_MS) {
+      const by = `${Math.round(Math.abs(drift) / 1000)} s ${drift > 0 ? "ahead of" : "behind"}`;
+      this.alerts.raise("clock", `the system clock was stepped: it is ${by} the coordinator's steady clock; timeouts are unaffected, event times follow the steady clock (restart to re-read the system clock)`);
+    } else this.alerts.clear("clock", "the system clock agrees with the coordinator's steady clock again");
+    return this.finalizeSchedule.step();
   }
 
   /** The coordinator's public key: its own, or (read-only, without the key) the one the ceremony names. */

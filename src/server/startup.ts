@@ -99,6 +99,9 @@ export async function openCeremony(
       }
       log.info(`restarted: resumed from ${events.length} events (phase ${existing.phase})`, { events: events.length, phase: existing.phase });
     }
+    // A system clock set back while the coordinator was down must not date new events before the old ones.
+    const last = events.at(-1);
+    if (last) options.clock?.notBefore(Date.parse(last.time));
     initializedAt = events[0] ? Date.parse(events[0].time) : now();
 
     await registerTrusted(options, commands, now);
