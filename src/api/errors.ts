@@ -106,6 +106,8 @@ const STORE_STATUS: Partial<Record<StoreErrorCode, ContentfulStatusCode>> = {
   ARTIFACT_TOO_LARGE: 413,
   ARTIFACT_INCOMPLETE: 400,
   ARTIFACT_NOT_FOUND: 404,
+  // The coordinator's disk is full: a server-side condition that passes by itself; try again later (Retry-After).
+  DISK_FULL: 503,
 };
 
 const STATUS: Record<string, ContentfulStatusCode> = { ...DOMAIN_STATUS, ...API_STATUS, ...AUTH_STATUS, ...BODY_STATUS, ...STORE_STATUS };

@@ -11,7 +11,7 @@ import { decide } from "../core/decide.ts";
 import { evolve, fold } from "../core/evolve.ts";
 import type { CeremonyEvent, CeremonyState, Command } from "../core/model.ts";
 import { parseEvent } from "../core/event-schema.ts";
-import { EventLog, type LoggedEvent } from "../store/event-log.ts";
+import { DiskFull, EventLog, type LoggedEvent } from "../store/event-log.ts";
 
 /** Called, in order, with the entries of each committed command and the state right after it (after fsync). */
 export type CommitListener = (entries: LoggedEvent<CeremonyEvent>[], state: CeremonyState) => void;
@@ -108,8 +108,11 @@ export class CommandHandler {
         this.log.lastSeq,
       );
     } catch (err) {
-      this.failed = err;
-      this.onFatal(err);
+      // A full disk was rolled back by the log, which stays usable: the batch is refused, nothing changed.
+      if (!(err instanceof DiskFull)) {
+        this.failed = err;
+        this.onFatal(err);
+      }
       for (const a of accepted) a.p.reject(err);
       return;
     }

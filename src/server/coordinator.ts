@@ -14,6 +14,8 @@ import type { Open } from "../core/state.ts";
 import type { SteadyClock } from "../lib/clock.ts";
 import { resolveMoment, type Moment } from "../lib/moment.ts";
 import { Alerts } from "./alerts.ts";
+import { DiskGuard } from "./disk-guard.ts";
+import { isDiskFull } from "../store/disk-full.ts";
 import { FinalizeSchedule } from "./effects/schedule.ts";
 import { getCurve } from "../crypto/curve.ts";
 import { initMcl } from "../crypto/mcl.ts";
@@ -101,6 +103,8 @@ export class Coordinator {
   private failure: { what: string; error: unknown } | null = null;
   private started = false;
   readonly alerts: Alerts;
+  /** The degraded mode of a full disk: writes refused (DISK_FULL) until a probe finds space again. */
+  readonly disk: DiskGuard;
   /** A finalized ceremony is only served: no tick, verifiers or replacements run, and the API refuses writes. */
   readonly readOnly: boolean;
   private readonly verification: Verification;
@@ -128,13 +132,14 @@ export class Coordinator {
     this.finalPath = join(options.dataDir, "final.ptau");
     this.failed = new Promise((resolve) => (this.fail = resolve));
     this.alerts = new Alerts((line) => this.say(line));
+    this.disk = new DiskGuard({ dir: options.dataDir, alerts: this.alerts, resumed: () => this.ticker.restartGrace() });
     this.readOnly = commands.state.phase === "finalized";
     const base = this.effectPort();
     const me = this.coordinatorId();
     this.verification = new Verification({ ...base, ops: options.ops, coordinator: me, timed: (seconds, ok) => this.metrics.verified(seconds, ok) });
     const finalizeAt = options.schedule?.finalizeAt ? resolveMoment(options.schedule.finalizeAt, initializedAt) : null;
     this.finalizeSchedule = new FinalizeSchedule({ ...base, coordinator: me, alerts: this.alerts }, finalizeAt, options.schedule?.beaconFile ?? "");
-    this.ticker = new Ticker({ ...base, presence: this.presence, fatal: (what, err) => this.fatal(what, err), afterTick: () => this.afterTick() }, options.tickMs);
+    this.ticker = new Ticker({ ...base, presence: this.presence, fatal: (what, err) => this.fatal(what, err), diskFull: (err) => this.disk.report(err), afterTick: () => this.afterTick() }, options.tickMs);
     this.service = new CoordinatorService({
       ...base,
       seq: () => this.commands.seq,
@@ -147,6 +152,7 @@ export class Coordinator {
       coordinatorKey: me,
       finalPath: this.finalPath,
       uploaded: (bytes) => this.metrics.uploaded(bytes),
+      disk: this.disk,
       alerts: () => this.alerts.list(),
       finalizeAt: finalizeAt === null ? null : new Date(finalizeAt).toISOString(),
     });
@@ -216,7 +222,11 @@ export class Coordinator {
       live.committed([e], queue.length);
       if (!replayed) narrator.committed(e.event);
     };
-    const observer = { committed: (s: number) => metrics.committed(s), backupFailed: (r: string) => metrics.backupFailed(r) };
+    const observer = {
+      committed: (s: number) => metrics.committed(s),
+      backupFailed: (r: string) => metrics.backupFailed(r),
+      commitFailed: (err: unknown) => current?.disk.report(err),
+    };
     const opened = await openCeremony(options, curve, artifacts, (err) => failedEarly?.(err), follow, observer);
     const c = new Coordinator(opened.commands, artifacts, curve, options, { queue, pace, live, presence }, { metrics, log, narrator }, opened.initializedAt);
     current = c;
@@ -245,7 +255,12 @@ export class Coordinator {
     this.started = true;
     if (this.readOnly) return;
     this.ticker.start();
-    const host = { changed: (ms: number) => this.commands.changed(ms), stopping: () => this.stopping, fatal: (what: string, err: unknown) => this.fatal(what, err) };
+    const host = {
+      changed: (ms: number) => this.commands.changed(ms),
+      stopping: () => this.stopping,
+      fatal: (what: string, err: unknown) => this.fatal(what, err),
+      diskFull: (err: unknown) => this.disk.report(err),
+    };
     for (const r of this.replacements) this.loops.push(runLoop(host, "replacement contributor", () => r.step()));
     for (let i = 0; i < this.options.verifiers; i++) this.loops.push(runLoop(host, "verifier", () => this.verification.verifyOne()));
     this.loops.push(runLoop(host, "aggregation", () => aggregateIfComplete(this.effectPort())));
@@ -306,8 +321,15 @@ export class Coordinator {
     return this.ticker.tick();
   }
 
-  execute(command: Command): Promise<CeremonyEvent[]> {
-    return this.commands.execute(command);
+  /** Decides and commits a command; refused with DISK_FULL at once while the disk is full (and entering that mode). */
+  async execute(command: Command): Promise<CeremonyEvent[]> {
+    this.disk.assertRoom();
+    try {
+      return await this.commands.execute(command);
+    } catch (err) {
+      if (isDiskFull(err)) this.disk.report(err);
+      throw err;
+    }
   }
 
   /** Resolves at the next committed change (or after `timeoutMs`). */
@@ -322,6 +344,7 @@ export class Coordinator {
   /** Stops the tick and the loops, lets in-flight commands finish, closes the log. */
   async close(): Promise<void> {
     this.stopping = true;
+    this.disk.close();
     this.service.live.close();
     await this.ticker.stop();
     for (const r of this.replacements) r.close();

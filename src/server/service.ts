@@ -51,6 +51,8 @@ export interface ServicePort {
   finalPath: string;
   /** Told the size of each upload received in full: the upload metric. */
   uploaded?: (bytes: number) => void;
+  /** The full-disk mode: uploads are refused before a byte is read while it lasts; a full disk met is reported. */
+  disk: { assertRoom(): void; report(err: unknown): void };
   /** What the operator must look at (alerts.ts), and when the ceremony is scheduled to finalize (ISO; null: not). */
   alerts(): string[];
   finalizeAt: string | null;
@@ -226,9 +228,13 @@ export class CoordinatorService implements CeremonyService {
     // Refuse before reading a byte unless this participant holds the lock on this chunk.
     const round = currentRound(this.port.state());
     if (!round || round.chunks[k]?.lock?.holder !== participant) throw refuse("LOCK_NOT_HELD", `chunk ${k + 1} is not locked by this participant`);
+    this.port.disk.assertRoom();
     const size = chunkFileSize(chunkLayout(this.settings(), k), true);
     const stream = body instanceof Uint8Array ? new Blob([body]).stream() : body;
-    const stored = await this.port.artifacts.put(checkedBodyStream(stream, declaredHash, size), { maxBytes: size, exactBytes: size });
+    const stored = await this.port.artifacts.put(checkedBodyStream(stream, declaredHash, size), { maxBytes: size, exactBytes: size }).catch((err: unknown) => {
+      this.port.disk.report(err);
+      throw err;
+    });
     this.port.uploaded?.(size);
     this.assertDecodes(await this.port.artifacts.get(stored.hash), participant, k);
     await this.port.execute({ type: "RecordContribution", now: this.port.now(), participant, chunk: k, hash: stored.hash });

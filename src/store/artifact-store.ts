@@ -8,6 +8,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { open, readFile, rm, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { piecesOf, verifiedFileStream, type ByteSource } from "./byte-streams.ts";
+import { asDiskFull } from "./disk-full.ts";
 import { ensureDir, isErrnoCode, renameDurably, writeAll, writeTempFile } from "./durable.ts";
 import { isHashHex } from "../lib/hex.ts";
 import {
@@ -49,8 +50,17 @@ export class ArtifactStore {
     return join(this.dir, hash.slice(0, 2), hash);
   }
 
+  /** Stores the body; a full disk leaves nothing behind (the temp file is removed) and is refused with DiskFull. */
   async put(body: ByteSource, limits: ArtifactLimits): Promise<StoredArtifact> {
     checkLimits(limits);
+    try {
+      return await this.store(body, limits);
+    } catch (error) {
+      throw asDiskFull(error, "storing an artifact") ?? error;
+    }
+  }
+
+  private async store(body: ByteSource, limits: ArtifactLimits): Promise<StoredArtifact> {
     const tempDir = join(this.dir, "tmp");
     await ensureDir(tempDir);
     const tempPath = join(tempDir, randomUUID());

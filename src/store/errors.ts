@@ -9,6 +9,7 @@ export const STORE_ERROR_CODES = [
   "ARTIFACT_NOT_FOUND",
   "ARTIFACT_CORRUPT",
   "JSON_INVALID",
+  "DISK_FULL",
 ] as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 
@@ -78,4 +79,14 @@ export class JsonFileInvalid extends StoreError {
   ) {
     super(`${path}: ${reason}`, options);
   }
+}
+
+/**
+ * The filesystem is out of space or quota (ENOSPC, EDQUOT): nothing was written (an append is rolled back, a
+ * temp file removed). Writes are refused until space returns; everything already written stays as it was.
+ */
+export class DiskFull extends StoreError {
+  readonly code = "DISK_FULL";
+  /** When a client should try again (the coordinator probes for space about this often). */
+  readonly retryAfterMs = 5_000;
 }

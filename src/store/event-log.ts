@@ -7,12 +7,13 @@ import { open, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ensureDir, fsyncDir, isErrnoCode, writeAll } from "./durable.ts";
 import { decodeLine, encodeLine, type LoggedEvent } from "./event-line.ts";
+import { asDiskFull, rollBackAppend } from "./disk-full.ts";
 import { replay } from "./event-replay.ts";
 import { EventLogConflict, EventLogUnavailable } from "./errors.ts";
 import { SerialQueue } from "../lib/serial.ts";
 
 export type { LoggedEvent } from "./event-line.ts";
-export { EventLogConflict, EventLogCorrupt, EventLogUnavailable } from "./errors.ts";
+export { DiskFull, EventLogConflict, EventLogCorrupt, EventLogUnavailable } from "./errors.ts";
 
 export interface EventLogOptions<E> {
   /** Checks each event read back on open and each event before it is appended (so nothing unreadable is written). */
@@ -133,14 +134,31 @@ export class EventLog<E> {
         await writeAll(this.handle, bytes, this.size);
         await this.handle.sync();
       } catch (error) {
-        const reason = `an append to ${this.path} failed; reopen the log to learn what reached the disk`;
-        this.unavailable = new EventLogUnavailable(reason, { cause: error });
-        throw error;
+        throw await this.afterFailedWrite(error);
       }
     }
     this.size += bytes.length;
     this.seq = seq;
     return logged;
+  }
+
+  /**
+   * A full disk is rolled back (disk-full.ts) and refused with DiskFull, the log still usable; any other failure, or
+   * a rollback that fails too, makes the log unavailable: only reopening tells what reached the disk.
+   */
+  private async afterFailedWrite(error: unknown): Promise<unknown> {
+    const full = asDiskFull(error, `an append to ${this.path}`);
+    if (full) {
+      try {
+        await rollBackAppend(this.handle, this.size);
+        return full;
+      } catch (rollback) {
+        error = rollback;
+      }
+    }
+    const reason = `an append to ${this.path} failed; reopen the log to learn what reached the disk`;
+    this.unavailable = new EventLogUnavailable(reason, { cause: error });
+    return error;
   }
 }
 

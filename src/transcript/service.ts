@@ -48,6 +48,8 @@ export interface TranscriptStatus {
 export interface TranscriptObserver {
   committed(seconds: number): void;
   backupFailed(remote: string): void;
+  /** Each commit attempt that failed and will be retried (a full disk, say). */
+  commitFailed?(err: unknown): void;
 }
 
 /** Committed entries and the state right after them; `message` names a batch of queue events in one line. */
@@ -198,6 +200,7 @@ export class TranscriptService {
       maxMs: 30_000,
       onRetry: (err, attempt) => {
         this.lastError = err instanceof Error ? err.message : String(err);
+        this.observer?.commitFailed?.(err);
         this.log.warn(`transcript: commit of seq ${snap.entries[0]?.seq} failed (attempt ${attempt}): ${this.lastError}; retrying`, { seq: snap.entries[0]?.seq, attempt });
       },
     });

@@ -5,6 +5,7 @@
  */
 import { CronJob } from "cron";
 import type { CeremonyEvent, CeremonyState, Command } from "../../core/model.ts";
+import { isDiskFull } from "../../store/disk-full.ts";
 import type { Presence } from "../presence.ts";
 
 export interface TickPort {
@@ -14,6 +15,8 @@ export interface TickPort {
   presence: Presence;
   /** A tick that fails is a storage failure or a bug: the coordinator stops. */
   fatal(what: string, err: unknown): void;
+  /** A tick that meets a full disk is skipped (the degraded mode): the next one tries again. */
+  diskFull(err: unknown): void;
   /** What else runs on the tick's schedule (the scheduled finalization), after the Tick command. */
   afterTick?(): Promise<unknown>;
 }
@@ -24,7 +27,7 @@ export class Ticker {
   private running: Promise<unknown> = Promise.resolve();
 
   /** When this coordinator process started: its downtime before never counts against a participant. */
-  private readonly upSince: number;
+  private upSince: number;
 
   constructor(
     private readonly port: TickPort,
@@ -41,9 +44,14 @@ export class Ticker {
     return events;
   }
 
+  /** Writes resume after a full disk: nobody could lock or upload meanwhile, so lock and turn timeouts count from now. */
+  restartGrace(): void {
+    this.upSince = this.port.now();
+  }
+
   start(): void {
     const onTick = (): void => {
-      this.running = this.tick().catch((err: unknown) => this.port.fatal("tick", err));
+      this.running = this.tick().catch((err: unknown) => (isDiskFull(err) ? this.port.diskFull(err) : this.port.fatal("tick", err)));
     };
     const ms = this.periodMs;
     if (ms >= 1000 && ms % 1000 === 0 && ms <= 59_000) this.cron = CronJob.from({ cronTime: `*/${ms / 1000} * * * * *`, onTick, start: true });
