@@ -197,7 +197,8 @@ async function serveLocked({ settings, explicit, data, restoreFrom, server, ws }
     },
     upgradeWebSocket: ws.upgradeWebSocket,
     operations: { readiness: () => coordinator.readiness(), metrics: coordinator.metrics, metricsToken: settings.metricsToken },
-    now: clock.now,
+    // Signed requests' timestamps are other machines' clocks: compared with the steady clock as read, never moved.
+    now: clock.external,
     log,
   });
   server.handle(coordinator.readOnly ? readOnly(app.fetch) : app.fetch);

@@ -4,16 +4,25 @@
  * is a difference of two readings of this clock, so a step of the system clock (an NTP correction, an operator's
  * `date -s`, a VM resumed) neither drops an honest participant at once nor pushes a timeout hours away. The times
  * written into events are its readings: wall time as of the start, plus the elapsed monotonic time. How far the
- * system clock has moved away from it is reported (`drift`), so an operator can restart to re-read it.
+ * system clock has moved away from it is reported (`drift`), so an operator can restart to re-read it. Event times
+ * never go back across a restart either (the rules compare them: a round may start once its first has waited).
  */
 import { readFileSync } from "node:fs";
 
 export interface SteadyClock {
-  /** Milliseconds since the epoch: the anchor's wall time plus the monotonic time elapsed since. */
+  /**
+   * Milliseconds since the epoch for events and durations: the anchor's wall time plus the monotonic time elapsed
+   * since, moved forward when a restart finds the log's last event later (`notBefore`).
+   */
   now(): number;
-  /** Moves the clock forward to `ms` if it is behind (never back): a restart resumes after the log's last event. */
-  notBefore(ms: number): void;
-  /** The system clock minus this clock (ms): how far the wall clock was stepped since the anchor. */
+  /**
+   * The same clock without that move: what other machines' clocks are compared with (the window of signed requests),
+   * so a system clock that was once ahead and is right again never locks participants out.
+   */
+  external(): number;
+  /** Moves `now` forward so it is not behind `ms` (never back); returns by how much (ms). */
+  notBefore(ms: number): number;
+  /** The system clock minus `external` (ms): how far the wall clock was stepped since the anchor. */
   drift(): number;
 }
 
@@ -27,16 +36,20 @@ export interface ClockSources {
 export function steadyClock(sources: ClockSources = {}): SteadyClock {
   const wall = sources.wall ?? Date.now;
   const monotonic = sources.monotonic ?? (() => performance.now());
-  let anchorWall = wall();
+  const anchorWall = wall();
   const anchorMono = monotonic();
-  const now = (): number => Math.floor(anchorWall + (monotonic() - anchorMono));
+  let ahead = 0;
+  const external = (): number => Math.floor(anchorWall + (monotonic() - anchorMono));
+  const now = (): number => external() + ahead;
   return {
     now,
+    external,
     notBefore(ms) {
       const behind = ms - now();
-      if (behind > 0) anchorWall += behind;
+      if (behind > 0) ahead += behind;
+      return Math.max(0, behind);
     },
-    drift: () => wall() - now(),
+    drift: () => wall() - external(),
   };
 }
 

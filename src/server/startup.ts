@@ -101,7 +101,8 @@ export async function openCeremony(
     }
     // A system clock set back while the coordinator was down must not date new events before the old ones.
     const last = events.at(-1);
-    if (last) options.clock?.notBefore(Date.parse(last.time));
+    const behind = last ? (options.clock?.notBefore(Date.parse(last.time)) ?? 0) : 0;
+    if (behind > 0) log.warn(`the system clock is ${Math.round(behind / 1000)} s behind the log's last event: event times continue from there`, { behindMs: behind });
     initializedAt = events[0] ? Date.parse(events[0].time) : now();
 
     await registerTrusted(options, commands, now);

@@ -37,12 +37,14 @@ describe("steady clock", () => {
     wall.advance(-6 * HOUR);
     expect(c.now()).toBe(t0 + 1_500);
     expect(c.drift()).toBe(-3 * HOUR);
-    c.notBefore(t0); // behind the clock: nothing moves
+    expect(c.notBefore(t0)).toBe(0); // behind the clock: nothing moves
     expect(c.now()).toBe(t0 + 1_500);
-    c.notBefore(t0 + HOUR);
+    expect(c.notBefore(t0 + HOUR)).toBe(HOUR - 1_500);
     expect(c.now()).toBe(t0 + HOUR);
     mono.now += 10;
     expect(c.now()).toBe(t0 + HOUR + 10);
+    // Other machines' clocks are compared with the clock as read: the move is for event times only.
+    expect(c.external()).toBe(t0 + 1_510);
   });
 
   it("the soak's offset file shifts the wall clock it stands for; missing or empty means no shift; garbage is refused", async () => {
