@@ -34,11 +34,16 @@ export async function verifyWorker(argv: string[]): Promise<void> {
       }
       // Whether the key was already used is the coordinator's rule; it applies it when it records the verdict.
       const verdict = await runVerificationTask(pool, curve, params, task, source);
-      await client.submitVerdict(task, verdict).catch((err: unknown) => {
-        // Expected race: another verifier's verdict on the same contribution came first.
-        if (!(err instanceof ClientError && err.code === "STALE_VERIFICATION")) throw err;
-      });
-      console.log(`verify-worker: round ${task.round}, chunk ${task.chunk + 1}, contributor ${task.position + 1}: ${verdict.ok ? "ok" : verdict.code}`);
+      const recorded = await client.submitVerdict(task, verdict).then(
+        () => true,
+        (err: unknown) => {
+          // Expected race: another verifier's verdict on the same contribution came first, or it moved on.
+          if (!(err instanceof ClientError && err.code === "STALE_VERIFICATION")) throw err;
+          return false;
+        },
+      );
+      const outcome = `${verdict.ok ? "ok" : verdict.code}${recorded ? "" : " (not recorded: no longer awaiting verification)"}`;
+      console.log(`verify-worker: round ${task.round}, chunk ${task.chunk + 1}, contributor ${task.position + 1}: ${outcome}`);
     }
   } finally {
     await pool.close();
