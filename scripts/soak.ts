@@ -17,7 +17,10 @@ const num = (v: string | undefined, fallback: number): number => {
 };
 const seed = num(values.seed, Math.floor(Math.random() * 2 ** 31));
 console.error(`soak: seed ${seed}`);
-const result = await runSoak({ seed, kills: num(values.kills, 100), minutes: num(values.minutes, 60), rounds: num(values.rounds, 2), killWeight: num(values["kill-weight"], 6), stallMs: num(values["stall-s"], 90) * 1000 });
+// Ctrl-C or SIGTERM: no more faults; the ceremony under way is finished and checked, and the tmpfs unmounted.
+const stop = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
+const result = await runSoak({ signal: stop.signal,  seed, kills: num(values.kills, 100), minutes: num(values.minutes, 60), rounds: num(values.rounds, 2), killWeight: num(values["kill-weight"], 6), stallMs: num(values["stall-s"], 90) * 1000 });
 console.error(`soak: seed ${seed}, ${result.ceremonies} ceremonies in ${result.seconds} s; kills at ${JSON.stringify(result.killsAt)}; faults ${JSON.stringify(result.faultsBy)}`);
 for (const p of result.problems) console.error(`soak: problem: ${p}`);
 console.log(resultLine(result));

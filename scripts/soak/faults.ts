@@ -21,6 +21,8 @@ export interface FaultContext {
   phase(): Promise<string>;
   alerts(): Promise<string[]>;
   problem(what: string): void;
+  /** Runs between a kill and the restart: the disk as the crash left it (git fsck). */
+  whileDown(): void;
   say(line: string): void;
 }
 
@@ -81,6 +83,7 @@ export async function killCoordinator(ctx: FaultContext, finalizing: boolean): P
   }
   if (!hit) moment = "any";
   await world.killCoordinator();
+  ctx.whileDown();
   await world.startCoordinator();
   return moment;
 }

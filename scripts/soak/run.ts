@@ -32,6 +32,8 @@ export interface SoakOptions {
   /** No progress (a new event) for this long, with a ceremony unfinished: a stall. */
   stallMs?: number;
   say?: (line: string) => void;
+  /** Aborted: no more faults; the ceremony under way is finished and checked, then the soak ends. */
+  signal?: AbortSignal;
 }
 
 export interface SoakResult {
@@ -81,7 +83,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const proxyUrl = `http://127.0.0.1:${await proxy.listen()}`;
   const offsetFile = join(dir, "clock-offset");
   try {
-    for (let n = 1; r.ceremonies === 0 || (r.kills < o.kills && performance.now() < deadline); n++) {
+    for (let n = 1; r.ceremonies === 0 || (r.kills < o.kills && performance.now() < deadline && !o.signal?.aborted); n++) {
       const data = join(dataRoot, `ceremony-${n}`);
       const remote = `ceremony-${n}.git`;
       execFileSync("git", ["init", "-q", "--bare", "-b", "main", join(backups, remote)]);
@@ -136,6 +138,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       phase: async () => (await status()).phase,
       alerts: async () => (await status()).alerts,
       problem: (w) => problem(`ceremony ${n}: ${w}`),
+      // git fsck on a repository being written and repacked would see objects come and go: it runs while the
+      // coordinator is down, on exactly what the kill left.
+      whileDown: () => {
+        const broken = fsck(join(data, "transcript"));
+        if (broken) problem(`ceremony ${n}: git fsck --full after a kill: ${broken.slice(0, 400)}`);
+      },
       say,
     };
 
@@ -173,12 +181,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         }
       }
       r.lost = lostIds.size;
-      const broken = world.frozen(() => fsck(join(data, "transcript")));
-      if (broken) problem(`ceremony ${n}: git fsck --full: ${broken.slice(0, 400)}`);
     };
 
     let finalizeAsked = false;
-    const budgetLeft = (): boolean => r.kills < o.kills && performance.now() < deadline;
+    const budgetLeft = (): boolean => r.kills < o.kills && performance.now() < deadline && !o.signal?.aborted;
     try {
       for (let i = 0; ; i++) {
         const s = await settled();
@@ -209,14 +215,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         check(r.faults % 10 === 0);
         if (r.faults % 25 === 0) say(`${r.kills} kills, ${r.faults} faults, ${acknowledgedIn(world.outputs()).uploads.size} uploads acknowledged in ceremony ${n}; last: ${what}`);
       }
-      await finalChecks(world, n, transcript, settled, check);
+      await finalChecks(world, n, ctx, transcript, settled, check);
     } finally {
       done = true;
       await watch;
     }
   }
 
-  async function finalChecks(world: World, n: number, transcript: TranscriptReader, settled: () => Promise<{ transcript: { committedSeq: number } | null }>, check: (t: boolean) => void): Promise<void> {
+  async function finalChecks(world: World, n: number, ctx: FaultContext, transcript: TranscriptReader, settled: () => Promise<{ transcript: { committedSeq: number } | null }>, check: (t: boolean) => void): Promise<void> {
     const data = world.o.data;
     const lastSeq = readEventLog(data, world.verifierKey).lastSeq;
     const end = performance.now() + 120_000;
@@ -228,6 +234,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       await sleep(200);
     }
     check(true);
+    await world.killCoordinator("SIGTERM");
+    ctx.whileDown();
+    await world.startCoordinator();
     const ack = acknowledgedIn(world.outputs());
     r.acknowledged += ack.uploads.size + ack.verdicts.size;
     if (transcript.recorded.lastSeq !== lastSeq) problem(`ceremony ${n}: the transcript holds seq ${transcript.recorded.lastSeq}, the log ${lastSeq}`);

@@ -70,20 +70,6 @@ export class World {
     this.coordinator = null;
   }
 
-  /**
-   * Runs `fn` with the coordinator frozen (SIGSTOP … SIGCONT): what it reads on disk is one instant's state, as a
-   * crash would leave it (git fsck on a repository being written and repacked would see objects come and go).
-   */
-  frozen<T>(fn: () => T): T {
-    const p = this.coordinator?.process;
-    p?.kill("SIGSTOP");
-    try {
-      return fn();
-    } finally {
-      p?.kill("SIGCONT");
-    }
-  }
-
   /** The coordinator's output so far. */
   coordinatorOutput(): string {
     return this.coordinator?.output() ?? "";

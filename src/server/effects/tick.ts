@@ -49,8 +49,26 @@ export class Ticker {
     this.upSince = this.port.now();
   }
 
+  /**
+   * The process could not run for a while (stopped, starved, its machine paused): the monotonic clock moved on but
+   * nobody could be heard from meanwhile, so, as after a restart, the round's contributors get a fresh grace period.
+   */
+  private resumedAfterPause(): void {
+    const s = this.port.state();
+    const contributors = s.phase === "running" || s.phase === "finalizing" ? (s.round?.contributors ?? []) : [];
+    const now = this.port.now();
+    for (const p of contributors) this.port.presence.seen(p, now);
+    this.upSince = now;
+  }
+
   start(): void {
+    // A tick this much later than due means the process itself did not run (the timer is monotonic).
+    const pauseMs = Math.max(10 * this.periodMs, 2_000);
+    let last = performance.now();
     const onTick = (): void => {
+      const at = performance.now();
+      if (at - last > pauseMs) this.resumedAfterPause();
+      last = at;
       this.running = this.tick().catch((err: unknown) => (isDiskFull(err) ? this.port.diskFull(err) : this.port.fatal("tick", err)));
     };
     const ms = this.periodMs;
