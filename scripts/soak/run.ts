@@ -29,7 +29,10 @@ export interface SoakOptions {
   rounds: number;
   /** Weight of coordinator kills against the other faults' 6 together (default 6: about half the faults). */
   killWeight?: number;
-  /** No progress (a new event) for this long, with a ceremony unfinished: a stall. */
+  /**
+   * No progress (a new event) for this long, with a ceremony unfinished: a stall (three times as long while
+   * finalizing: applying the beacon to every chunk and writing the final file logs nothing until it is done).
+   */
   stallMs?: number;
   say?: (line: string) => void;
   /** Aborted: no more faults; the ceremony under way is finished and checked, then the soak ends. */
@@ -51,6 +54,8 @@ export interface SoakResult {
 }
 
 const BEACON = "ab".repeat(32);
+/** Kills a finalization gets at most (it starts over after each); then it is left to finish. */
+const FINALIZATION_KILLS = 3;
 const snarkjsCli = fileURLToPath(new URL("../../node_modules/snarkjs/build/cli.cjs", import.meta.url));
 
 export function resultLine(r: SoakResult): string {
@@ -160,7 +165,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         if (size !== lastSize) {
           lastSize = size;
           lastProgress = performance.now();
-        } else if (phase !== "finalized" && performance.now() - lastProgress > (o.stallMs ?? 90_000)) {
+        } else if (phase !== "finalized" && performance.now() - lastProgress > (o.stallMs ?? 90_000) * (phase === "finalizing" ? 3 : 1)) {
           r.stalls++;
           problem(`ceremony ${n}: stall: no new event for ${Math.round((performance.now() - lastProgress) / 1000)} s (phase ${phase})`);
           lastProgress = performance.now();
@@ -184,6 +189,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     };
 
     let finalizeAsked = false;
+    let finalizationKills = 0;
     const budgetLeft = (): boolean => r.kills < o.kills && performance.now() < deadline && !o.signal?.aborted;
     try {
       for (let i = 0; ; i++) {
@@ -201,10 +207,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
           continue;
         }
         await sleep(rng.int(200, 1200));
-        const kind = drawFault(ctx, s.phase === "finalizing", o.killWeight ?? 6);
+        const finalizing = s.phase === "finalizing";
+        const kind = drawFault(ctx, finalizing && finalizationKills >= FINALIZATION_KILLS ? 0 : (o.killWeight ?? 6) * (finalizing ? 1.5 : 1));
         let what: string;
         if (kind === "kill-coordinator") {
-          const moment = await killCoordinator(ctx, s.phase === "finalizing");
+          const moment = await killCoordinator(ctx, finalizing);
+          if (finalizing) finalizationKills++;
           r.kills++;
           r.killsAt[moment] = (r.killsAt[moment] ?? 0) + 1;
           what = `kill -9 of the coordinator (${moment})`;

@@ -4,7 +4,8 @@
  * is in flight are decided one after another against the state their predecessors leave, and written together in
  * one write and one fsync; each is answered only once that write is durable. A refusal (DomainError) changes
  * nothing and goes back to its caller alone; a failed append is a storage failure: it is reported to `onFatal`
- * (the coordinator stops, and a restart replays the log to learn what reached the disk) and fails the whole batch.
+ * (the coordinator stops, and a restart replays the log to learn what reached the disk) and fails the whole batch,
+ * except a full disk, which the log rolled back: the batch is refused with DiskFull and the handler goes on.
  */
 import { ApiError } from "../api/errors.ts";
 import { decide } from "../core/decide.ts";

@@ -3,7 +3,7 @@
  * that follow committed state (tick, own verifiers, replacement contributors, aggregation, finalization), the
  * transcript, and the service the HTTP API calls. Crypto runs here, never in the core. Any failure of a
  * background effect or of the log is fatal: `failed` resolves with it, and `serve` stops with a clear line and a
- * non-zero exit; a restart replays the log.
+ * non-zero exit; a restart replays the log. A full disk alone is a degraded mode (disk-guard.ts), not a stop.
  */
 import type { Curve } from "ffjavascript";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import type { Open } from "../core/state.ts";
 import type { SteadyClock } from "../lib/clock.ts";
 import { resolveMoment, type Moment } from "../lib/moment.ts";
 import { Alerts } from "./alerts.ts";
+import { checkClockDrift } from "./clock-alert.ts";
 import { DiskGuard } from "./disk-guard.ts";
 import { isDiskFull } from "../store/disk-full.ts";
 import { FinalizeSchedule } from "./effects/schedule.ts";
@@ -88,9 +89,6 @@ export interface CoordinatorOptions {
   processMetrics?: boolean;
 }
 
-/** A system clock this far from the steady clock is an alert (NTP slews well within it; a step does not). */
-const CLOCK_DRIFT_ALERT_MS = 60_000;
-
 export class Coordinator {
   readonly presence: Presence;
   readonly service: CoordinatorService;
@@ -160,11 +158,7 @@ export class Coordinator {
 
   /** What runs after every tick: the clock's drift alert, then the scheduled finalization. */
   private afterTick(): Promise<unknown> {
-    const drift = this.options.clock?.drift() ?? 0;
-    if (Math.abs(drift) > CLOCK_DRIFT_ALERT_MS) {
-      const by = `${Math.round(Math.abs(drift) / 1000)} s ${drift > 0 ? "ahead of" : "behind"}`;
-      this.alerts.raise("clock", `the system clock was stepped: it is ${by} the coordinator's steady clock; timeouts are unaffected, event times follow the steady clock (restart to re-read the system clock)`);
-    } else this.alerts.clear("clock", "the system clock agrees with the coordinator's steady clock again");
+    if (this.options.clock) checkClockDrift(this.alerts, this.options.clock.drift());
     return this.finalizeSchedule.step();
   }
 
