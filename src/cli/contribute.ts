@@ -89,7 +89,9 @@ export async function contribute(argv: string[]): Promise<void> {
   const pause = async (ins: Instruction | null): Promise<void> => {
     await sleep(pollMs);
     const queued = ins?.kind === "wait" && ins.stage === "queue";
-    await live.next((queued ? QUEUE_WAIT_CAP_MS : inRoundCap) - pollMs, queued ? movesTheQueue : (m) => m.kind !== "lobby", seen);
+    // Queued, the feed wakes us when a round starts; without the feed (reconnecting) we check in as often as in a round.
+    const cap = queued && live.connected ? QUEUE_WAIT_CAP_MS : inRoundCap;
+    await live.next(cap - pollMs, queued ? movesTheQueue : (m) => m.kind !== "lobby", seen);
     seen = live.received;
   };
   const contributor = new Contributor(client, {

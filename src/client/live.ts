@@ -93,10 +93,11 @@ export class LiveFollower {
     while (!this.abort.signal.aborted) {
       try {
         await this.connectOnce();
-        backoff = 500;
       } catch {
         // Unreachable, refused (LIVE_FULL), or cut: try again later; waits time out meanwhile.
       }
+      // A feed that was up (and then cut: a coordinator restart) is tried again soon, not after a grown backoff.
+      if (this.connected) backoff = 500;
       this.connected = false;
       if (this.abort.signal.aborted) return;
       await sleep(backoff);

@@ -76,7 +76,8 @@ export function discardedFrom(round: Round, j: number): Array<{ chunk: number; p
 /**
  * What dropping `p` implies: the drop (with the round's contributions it takes along), then a coordinator-owned
  * replacement takes its position if one is free and a regular contributor remains, else the round restarts with the
- * others first in the queue; the last verifier leaving also restarts it; repeated drops end in a ban.
+ * others first in the queue; the last verifier leaving also restarts it; repeated drops end in a ban (except for
+ * the coordinator's own replacements).
  */
 export function dropEvents(state: Open, p: ParticipantId, reason: string, by: ParticipantId, consequencesBy: ParticipantId = by): CeremonyEvent[] {
   const round = currentRound(state);
@@ -91,8 +92,10 @@ export function dropEvents(state: Open, p: ParticipantId, reason: string, by: Pa
   } else if (round && isVerifier(state, p) && state.verifiers.length === 1) {
     events.push({ type: "RoundRestarted", round: round.number, reason: "the last verifier is gone", requeued: regularContributors(state, round), by: consequencesBy });
   }
+  // A coordinator-owned replacement gives up its position when a restart lost its round's secret: that is the
+  // coordinator's doing, never grounds for a ban (a banned replacement could never take a position again).
   const drops = dropsOf(state, p) + 1;
-  if (drops >= state.settings.dropsBeforeBan && !isBanned(state, p)) {
+  if (drops >= state.settings.dropsBeforeBan && !isBanned(state, p) && !isReplacement(state, p)) {
     events.push({ type: "ParticipantBanned", participant: p, reason: `dropped ${drops} times`, by: consequencesBy });
   }
   return events;

@@ -1,5 +1,6 @@
 // Participants fail, the ceremony does not: the decider's drops, replacements, restarts and bans.
 import { describe, expect, it } from "vitest";
+import { decide } from "../../src/core/decide.ts";
 import { fold } from "../../src/core/evolve.ts";
 import { queueOrder } from "../../src/core/state.ts";
 import type { CeremonyEvent } from "../../src/core/model.ts";
@@ -98,6 +99,19 @@ describe("failed verifications and bans", () => {
       { type: "RoundRestarted", round: 1, reason: expect.stringContaining("failed verification") as unknown as string, requeued: ["bob"], by: "v" },
     ]);
   });
+  it("never bans the coordinator's own replacement, however often it gives a position up (a restart lost its secret)", () => {
+    // Each earlier drop unregistered it; the next start registered it again.
+    const earlier = Array.from({ length: settings.dropsBeforeBan - 1 }, (): CeremonyEvent[] => [{ type: "ParticipantDropped", participant: "r", reason: "withdrew", by: "r" }, replacement]).flat();
+    const replaced: CeremonyEvent = { type: "ContributorReplaced", round: 1, position: 0, dropped: "alice", replacement: "r" };
+    const s = fold([...withReplacement, ...earlier, { type: "ParticipantDropped", participant: "alice", reason: "x", by: "coord" }, replaced]);
+    const events = decide({ type: "LeaveQueue", now, participant: "r" }, s);
+    expect(events[0]).toMatchObject({ type: "ParticipantDropped", participant: "r", reason: "withdrew" });
+    expect(events.map((e) => e.type)).not.toContain("ParticipantBanned");
+    // A regular participant with as many drops is banned.
+    const regular = fold([...running, ...Array.from({ length: settings.dropsBeforeBan - 1 }, (): CeremonyEvent => ({ type: "ParticipantDropped", participant: "bob", reason: "x", by: "coord" }))]);
+    expect(decide({ type: "LeaveQueue", now, participant: "bob" }, regular).map((e) => e.type)).toContain("ParticipantBanned");
+  });
+
   it("bans after dropsBeforeBan drops; a banned key cannot join", () => {
     const drops = Array.from({ length: settings.dropsBeforeBan - 1 }, (): CeremonyEvent => ({ type: "ParticipantDropped", participant: "eve", reason: "x", by: "admin" }));
     given(initialized, ...drops, queued("eve"))

@@ -7,10 +7,12 @@ import type { Curve } from "ffjavascript";
 import type { CeremonyService } from "../../api/service.ts";
 import { Contributor } from "../../client/contributor.ts";
 import { InProcessParticipant } from "../../client/in-process.ts";
+import { DomainError } from "../../core/errors.ts";
 import type { CurveOps } from "../../crypto/ops.ts";
 
 export class ReplacementContributor {
   private readonly contributor: Contributor;
+  private banned = false;
 
   constructor(
     service: CeremonyService,
@@ -24,7 +26,17 @@ export class ReplacementContributor {
 
   /** One step; true when it locked or contributed (then it steps again at once). */
   async step(): Promise<boolean> {
-    const did = await this.contributor.step();
+    if (this.banned) return false;
+    let did: Awaited<ReturnType<Contributor["step"]>>;
+    try {
+      did = await this.contributor.step();
+    } catch (err) {
+      // An admin may ban a replacement: it stops taking positions; the coordinator goes on without it.
+      if (!(err instanceof DomainError && err.code === "BANNED")) throw err;
+      this.banned = true;
+      this.say(`replacement ${this.id.slice(0, 8)}… is banned: it takes no more positions`);
+      return false;
+    }
     const last = this.contributor.uploads.at(-1);
     if (did === "contributed" && last) this.say(`replacement ${this.id.slice(0, 8)}…: round ${last.round}, chunk ${last.chunk + 1} contributed`);
     return did === "locked" || did === "contributed";
