@@ -125,6 +125,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         try {
           return await status();
         } catch (err) {
+          // A coordinator that stopped by itself (a problem, counted at the end) is restarted so the soak goes on.
+          if (world.coordinator === null || world.coordinator.process.exitCode !== null) {
+            say(`the coordinator stopped by itself; restarting it`);
+            await world.startCoordinator();
+          }
           if (i > 600) throw err;
           await sleep(100);
         }

@@ -9,14 +9,15 @@ import { DiskFull } from "./errors.ts";
 
 export { DiskFull } from "./errors.ts";
 
+/** ENOSPC, EDQUOT, or DiskFull itself: by class, or by its stable code where a layer carries it on (the in-process client). */
 export function isDiskFull(error: unknown): boolean {
-  return error instanceof DiskFull || isErrnoCode(error, "ENOSPC") || isErrnoCode(error, "EDQUOT");
+  return error instanceof DiskFull || isErrnoCode(error, "DISK_FULL") || isErrnoCode(error, "ENOSPC") || isErrnoCode(error, "EDQUOT");
 }
 
 /** `error` as DiskFull when it is a full disk (already one, or ENOSPC/EDQUOT), else null. */
 export function asDiskFull(error: unknown, what: string): DiskFull | null {
   if (error instanceof DiskFull) return error;
-  if (!isDiskFull(error)) return null;
+  if (!isErrnoCode(error, "ENOSPC") && !isErrnoCode(error, "EDQUOT")) return null;
   return new DiskFull(`${what}: the disk is full (${(error as { code: string }).code})`, { cause: error });
 }
 

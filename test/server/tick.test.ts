@@ -47,3 +47,30 @@ describe("Ticker", () => {
     }
   });
 });
+
+describe("effect loops", () => {
+  it("ride out a full disk, however it reaches them (the in-process client carries it as a DISK_FULL ClientError), and stop on anything else", async () => {
+    const { runLoop } = await import("../../src/server/effects/loop.ts");
+    const { ClientError } = await import("../../src/client/errors.ts");
+    const full: unknown[] = [];
+    const fatal: string[] = [];
+    let stop = false;
+    let calls = 0;
+    const host = {
+      changed: async () => void (await sleep(1)),
+      stopping: () => stop,
+      fatal: (what: string, err: unknown) => void fatal.push(`${what}: ${String(err)}`),
+      diskFull: (err: unknown) => void full.push(err),
+    };
+    await runLoop(host, "replacement contributor", async () => {
+      calls++;
+      if (calls === 1) throw new ClientError(503, "DISK_FULL", "storing an artifact: the disk is full (ENOSPC)");
+      if (calls === 2) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+      if (calls === 3) throw new Error("a bug");
+      stop = true;
+      return false;
+    });
+    expect(full).toHaveLength(2);
+    expect(fatal).toEqual(["replacement contributor: Error: a bug"]);
+  });
+});
