@@ -25,11 +25,18 @@ export interface Connection {
 
 /**
  * Asks the coordinator for its ceremony within the timeout, then hands back a client signing as `key` (if any) with
- * `after` as its retry policy (default: the first contact's, for commands that make a few quick calls).
+ * `after` as its retry policy (default: the first contact's, for commands that make a few quick calls), or a function
+ * that makes it from the ceremony's parameters (its heartbeat timeout, say).
  */
-export async function connect(command: string, values: { coordinator?: unknown; timeout?: unknown }, key: RequestKey | null, after?: RetryPolicy): Promise<Connection> {
+export async function connect(
+  command: string,
+  values: { coordinator?: unknown; timeout?: unknown },
+  key: RequestKey | null,
+  after?: RetryPolicy | ((info: CeremonyInfo) => RetryPolicy),
+): Promise<Connection> {
   const url = coordinatorUrl(command, values.coordinator);
   const first = firstContactPolicy(timeoutMs(command, values.timeout));
   const info = await new CeremonyClient(url, null, first).ceremony();
-  return { url, client: new CeremonyClient(url, key, after ?? first), info };
+  const policy = typeof after === "function" ? after(info) : (after ?? first);
+  return { url, client: new CeremonyClient(url, key, policy), info };
 }

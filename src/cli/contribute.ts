@@ -67,12 +67,13 @@ export async function contribute(argv: string[]): Promise<void> {
   const giveUp = intFlag("contribute", values["give-up-after-ms"], "--give-up-after-ms", 5 * 60_000);
   const show = (line: string): void => void process.stderr.write(`contribute: ${line}\n`);
   const participant: ParticipantKey = values.key ? await readKeyFile(values.key) : generateKeyPair();
-  const { client, info, url } = await connect("contribute", values, participant, {
+  // Retries of a restarting coordinator come back well within the heartbeat timeout: a restart's grace period is one.
+  const { client, info, url } = await connect("contribute", values, participant, (ceremony) => ({
     giveUpAfterMs: giveUp,
     backoffMs: 250,
-    maxBackoffMs: 5_000,
+    maxBackoffMs: Math.max(250, Math.min(5_000, Math.floor(ceremony.heartbeatTimeoutMs / 3))),
     onRetry: (m) => show(`coordinator unreachable: ${m}`),
-  });
+  }));
   const entropy = await readEntropy(values["entropy-file"], values["no-prompt"] !== true);
   show(`ceremony ${info.ceremonyId.slice(0, 16)}… (power ${info.power}, ${info.numChunks} chunks) as participant ${participant.publicKey.slice(0, 16)}…`);
 
