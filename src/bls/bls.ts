@@ -65,15 +65,29 @@ function decodeSignature(signature: string): ReturnType<typeof sigs.Signature.fr
   }
 }
 
+/** Messages hashed to G2 lately: every mirror signs the same statement, so the coordinator hashes it once. */
+const hashed = new Map<string, ReturnType<typeof sigs.hash>>();
+const HASHED_KEPT = 64;
+
+function hashToG2(message: Uint8Array, dst: string): ReturnType<typeof sigs.hash> {
+  const key = `${dst}:${toHex(message)}`;
+  const known = hashed.get(key);
+  if (known) return known;
+  const point = sigs.hash(message, dst);
+  hashed.set(key, point);
+  if (hashed.size > HASHED_KEPT) hashed.delete(hashed.keys().next().value as string);
+  return point;
+}
+
 function signWith(secretKey: string, message: Uint8Array, dst: string): string {
-  return toHex(sigs.Signature.toBytes(sigs.sign(sigs.hash(message, dst), fromHex(secretKey))));
+  return toHex(sigs.Signature.toBytes(sigs.sign(hashToG2(message, dst), fromHex(secretKey))));
 }
 
 function verifyWith(publicKey: string, message: Uint8Array, signature: string, dst: string): boolean {
   const pk = decodePublicKey(publicKey);
   const sig = decodeSignature(signature);
   if (!pk || !sig || sig.is0()) return false;
-  return sigs.verify(sig, sigs.hash(message, dst), pk);
+  return sigs.verify(sig, hashToG2(message, dst), pk);
 }
 
 export function blsSign(secretKey: string, message: Uint8Array): string {
@@ -117,5 +131,5 @@ export function fastAggregateVerify(publicKeys: string[], message: Uint8Array, s
   const aggregate = sigs.aggregatePublicKeys(valid);
   const sig = decodeSignature(signature);
   if (!sig || sig.is0() || aggregate.is0()) return false;
-  return sigs.verify(sig, sigs.hash(message, SIGNATURE_DST), aggregate);
+  return sigs.verify(sig, hashToG2(message, SIGNATURE_DST), aggregate);
 }

@@ -1,5 +1,6 @@
 /** Commands: what someone asks of the ceremony. They carry the time and the facts the shell established (hashes, verdicts, a verified identity); the core adds none. */
-import type { Beacon, Chunk0Facts, ParticipantId, Role, Settings } from "./model.ts";
+import type { MirrorFault } from "./events.ts";
+import type { Beacon, Chunk0Facts, MirrorKey, ParticipantId, Role, Settings, SignedStatement } from "./model.ts";
 
 export type Command =
   | { type: "Initialize"; now: number; settings: Settings; accumulator: string[]; challenge: string }
@@ -51,4 +52,13 @@ export type Command =
   | { type: "RegisterReplacement"; now: number; actor: ParticipantId; participant: ParticipantId }
   | { type: "RemoveAdmin"; now: number; actor: ParticipantId; participant: ParticipantId }
   /** Invitation tokens an admin minted, by hash. */
-  | { type: "IssueInvitations"; now: number; actor: ParticipantId; hashes: string[] };
+  | { type: "IssueInvitations"; now: number; actor: ParticipantId; hashes: string[] }
+  /**
+   * Mirrors. `threshold` is the operator's setting (0: ⌈2n/3⌉ of the n members). A registration carries the proof of
+   * possession and the registration's signature the shell verified; `admit` (the dev preset) admits it at once.
+   */
+  | { type: "RegisterMirror"; now: number; mirror: MirrorKey; url: string; pop: string; signature: string; admit: boolean; threshold: number }
+  | { type: "AdmitMirror"; now: number; actor: ParticipantId; mirror: MirrorKey; threshold: number }
+  | { type: "RetireMirror"; now: number; actor: ParticipantId; mirror: MirrorKey; reason: string; threshold: number }
+  /** Evidence the shell established (valid BLS signatures over statements it never published). */
+  | { type: "RecordMirrorFault"; now: number; mirror: MirrorKey; code: MirrorFault; statements: SignedStatement[] };

@@ -65,6 +65,17 @@ const EventSchema = v.variant("type", [
   v.object({ type: v.literal("ParticipantBanned"), participant: id, reason: v.string(), by: id }),
   v.object({ type: v.literal("ParticipantUnbanned"), participant: id, by: id }),
   v.object({ type: v.literal("RoundRestarted"), round: int, reason: v.string(), requeued: v.array(id), by: id }),
+  v.object({ type: v.literal("MirrorRegistered"), mirror: hex, url: v.string(), pop: hex, signature: hex, at: int }),
+  v.object({ type: v.literal("MirrorAdmitted"), mirror: hex, by: id }),
+  v.object({ type: v.literal("MirrorRetired"), mirror: hex, reason: v.string(), by: id }),
+  v.object({ type: v.literal("EpochStarted"), epoch: int, members: v.array(hex), threshold: int }),
+  v.object({
+    type: v.literal("MirrorMisbehaved"),
+    mirror: hex,
+    code: v.picklist(["FALSE_STATEMENT", "EQUIVOCATION"]),
+    statements: v.array(v.object({ message: hex, signature: hex })),
+    by: id,
+  }),
 ]);
 
 export function parseEvent(input: unknown): CeremonyEvent {

@@ -1,5 +1,5 @@
 /** Events: past-tense facts; the log, and the transcript, are a sequence of these. */
-import type { Beacon, ParticipantId, Settings } from "./model.ts";
+import type { Beacon, MirrorKey, ParticipantId, Settings, SignedStatement } from "./model.ts";
 
 export type CeremonyEvent =
   | { type: "CeremonyInitialized"; settings: Settings; accumulator: string[]; challenge: string }
@@ -48,6 +48,17 @@ export type CeremonyEvent =
   | { type: "ContributorReplaced"; round: number; position: number; dropped: ParticipantId; replacement: ParticipantId }
   | { type: "ParticipantBanned"; participant: ParticipantId; reason: string; by: ParticipantId }
   | { type: "ParticipantUnbanned"; participant: ParticipantId; by: ParticipantId }
-  | { type: "RoundRestarted"; round: number; reason: string; requeued: ParticipantId[]; by: ParticipantId };
+  | { type: "RoundRestarted"; round: number; reason: string; requeued: ParticipantId[]; by: ParticipantId }
+  /** A mirror's key, where it serves the transcript, its proof of possession and its signature of the registration (both checked by the shell, again by the public verifier). */
+  | { type: "MirrorRegistered"; mirror: MirrorKey; url: string; pop: string; signature: string; at: number }
+  | { type: "MirrorAdmitted"; mirror: MirrorKey; by: ParticipantId }
+  | { type: "MirrorRetired"; mirror: MirrorKey; reason: string; by: ParticipantId }
+  /** Follows every membership change in the same command: the members and threshold certificates of this epoch need. */
+  | { type: "EpochStarted"; epoch: number; members: MirrorKey[]; threshold: number }
+  /** Evidence against a mirror: a statement no published commit bears out, or two for one sequence number. */
+  | { type: "MirrorMisbehaved"; mirror: MirrorKey; code: MirrorFault; statements: SignedStatement[]; by: ParticipantId };
+
+/** FALSE_STATEMENT: it signed a commit, tree, sequence number or epoch the coordinator never published together. EQUIVOCATION: two different trees for one sequence number, one of them never published. */
+export type MirrorFault = "FALSE_STATEMENT" | "EQUIVOCATION";
 
 export type EventType = CeremonyEvent["type"];

@@ -135,6 +135,11 @@ export class QueueIndex {
       case "ContributorReplaced":
       case "ParticipantBanned":
       case "ParticipantUnbanned":
+      case "MirrorRegistered":
+      case "MirrorAdmitted":
+      case "MirrorRetired":
+      case "EpochStarted":
+      case "MirrorMisbehaved":
         return; // nobody moves in the queue
       default: {
         const never: never = event;
