@@ -116,3 +116,8 @@ export function certificateRefusal(c: Certificate, facts: CertifiedCommit): stri
   if (!fastAggregateVerify(c.signers, hexToBytes(c.message), c.signature)) return "the aggregate signature is not the signers' over the message";
   return null;
 }
+
+/** Whether a commit's changes only add certificates: such commits are never signed, or certificates would beget certificates. */
+export function onlyCertificates(changes: ReadonlyArray<{ path: string }>): boolean {
+  return changes.length > 0 && changes.every((c) => c.path.startsWith("certificates/"));
+}

@@ -107,6 +107,7 @@ async function serveLocked(settings: ServeSettings, data: string, restoreFrom: u
     },
     ops: pool,
     log: (line) => console.log(`ceremony: ${line}`),
+    mirrors: { admitOnRegistration: settings.mirrorAdmission === "open", threshold: settings.mirrorThreshold },
   });
   coordinator.start();
   const ws = bunWebSockets();

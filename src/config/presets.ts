@@ -61,6 +61,10 @@ export interface ServeSettings {
   externalThresholdBytes: number;
   /** fsync every transcript object (power-loss safe; slower commits). */
   transcriptFsync: boolean;
+  /** Signatures a mirror certificate needs (0: ⌈2n/3⌉ of the epoch's n mirrors). */
+  mirrorThreshold: number;
+  /** open: a mirror's registration admits it (dev); admin: an admin admits it (admin admit-mirror). */
+  mirrorAdmission: "open" | "admin";
 }
 
 /** What every preset shares. */
@@ -81,6 +85,7 @@ const COMMON = {
   backupCron: "0 */10 * * * *",
   externalThresholdBytes: 16 * 1024 * 1024,
   trustProxy: false,
+  mirrorThreshold: 0,
 } satisfies Partial<ServeSettings>;
 
 /** No admission limits: a local load test measures the server, not the limiter. */
@@ -108,6 +113,7 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     identity: "open",
     maxVerificationFailures: 3,
     transcriptFsync: false,
+    mirrorAdmission: "open",
   },
   test: {
     ...COMMON,
@@ -134,6 +140,7 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     identity: "open",
     maxVerificationFailures: 2,
     transcriptFsync: false,
+    mirrorAdmission: "open",
   },
   production: {
     ...COMMON,
@@ -153,5 +160,6 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     identity: "token",
     maxVerificationFailures: 3,
     transcriptFsync: true,
+    mirrorAdmission: "admin",
   },
 };

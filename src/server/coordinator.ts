@@ -32,6 +32,8 @@ import { Presence } from "./presence.ts";
 import { QueueIndex } from "./queue-index.ts";
 import type { LoggedEvent } from "../store/event-log.ts";
 import { CoordinatorService } from "./service.ts";
+import { Certification, type CertificationSettings } from "./certification/certification.ts";
+import { PublishedIndex } from "./certification/published.ts";
 import { openCeremony } from "./startup.ts";
 
 export interface CoordinatorOptions {
@@ -53,6 +55,8 @@ export interface CoordinatorOptions {
   coordinatorKey: ParticipantKey;
   /** The git transcript; omitted, no transcript is kept (unit tests of the API). */
   transcript?: TranscriptSettings;
+  /** Certified mirrors (with a transcript only): how they are admitted, and the threshold. Default: admins admit, ⌈2n/3⌉. */
+  mirrors?: CertificationSettings;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -68,6 +72,7 @@ export class Coordinator {
   private readonly ticker: Ticker;
   private replacements: ReplacementContributor[] = [];
   private transcriptService: TranscriptService | null = null;
+  private certificationService: Certification | null = null;
   private loops: Promise<void>[] = [];
   private stopping = false;
 
@@ -92,6 +97,7 @@ export class Coordinator {
       queueCap: options.queueCap ?? 0,
       verification: this.verification,
       transcript: () => this.transcriptService,
+      certification: () => this.certificationService,
       artifacts: this.artifacts,
       coordinatorKey: options.coordinatorKey.publicKey,
       finalPath: this.finalPath,
@@ -110,8 +116,12 @@ export class Coordinator {
     return this.transcriptService;
   }
 
+  get certification(): Certification | null {
+    return this.certificationService;
+  }
+
   /** One line of the log; whatever a participant or verifier put into it cannot start another. */
-  private say(line: string): void {
+  say(line: string): void {
     this.options.log?.(printable(line));
   }
 
@@ -124,7 +134,27 @@ export class Coordinator {
     const pace = new RoundPace();
     const live = new LiveFeed();
     const presence = new Presence();
+    // Certification follows the log from the first event (its epochs); its port reaches the coordinator once it exists.
+    let coordinator: Coordinator | null = null;
+    const reach = (): Coordinator => {
+      if (!coordinator) throw new Error("the coordinator is still opening");
+      return coordinator;
+    };
+    const certification = options.transcript
+      ? new Certification(
+          {
+            state: () => reach().state(),
+            execute: (command) => reach().execute(command),
+            transcript: () => reach().transcript,
+            now: () => reach().now,
+            say: (line) => reach().say(line),
+          },
+          new PublishedIndex(join(options.dataDir, "transcript")),
+          options.mirrors ?? { admitOnRegistration: false, threshold: 0 },
+        )
+      : null;
     const follow = (e: LoggedEvent<CeremonyEvent>): void => {
+      certification?.follow(e);
       if (e.event.type === "ParticipantLeftQueue" || e.event.type === "ParticipantDropped") presence.forget(e.event.participant);
       queue.apply(e.event);
       pace.apply(e.event, Date.parse(e.time));
@@ -132,8 +162,14 @@ export class Coordinator {
     };
     const opened = await openCeremony(options, curve, artifacts, (err) => failedEarly?.(err), follow);
     const c = new Coordinator(opened.commands, artifacts, curve, options, { queue, pace, live, presence });
+    coordinator = c;
     failedEarly = (err) => c.fatal("event log", err);
     c.transcriptService = opened.transcript;
+    if (certification && opened.transcript) {
+      opened.transcript.onPublished((commit) => certification.committed(commit));
+      await certification.open(await opened.transcript.writer.head());
+      c.certificationService = certification;
+    }
     c.replacements = opened.replacementKeys.map((id) => new ReplacementContributor(c.service, id, options.ops, curve, (l) => c.say(l)));
     for (const p of opened.roundContributors) c.presence.seen(p, c.now);
     return c;
@@ -219,6 +255,7 @@ export class Coordinator {
     for (const r of this.replacements) r.close();
     await this.commands.close();
     await Promise.all(this.loops);
+    await this.certificationService?.flush();
     await this.transcriptService?.close();
   }
 }
