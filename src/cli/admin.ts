@@ -6,6 +6,7 @@ import { createInterface } from "node:readline/promises";
 import type { AdminAction } from "../api/schemas.ts";
 import { readKeyFile } from "../auth/keys.ts";
 import { CeremonyClient } from "../client/http.ts";
+import { MirrorsClient } from "../client/mirrors.ts";
 import { BEACON_MAX_ITERATIONS_EXP, BEACON_MIN_BYTES } from "../core/rules.ts";
 import { newToken, tokenIdentity } from "../identity/index.ts";
 import { isKeyHex } from "../lib/hex.ts";
@@ -14,7 +15,8 @@ import { CliError } from "./errors.ts";
 
 export const usage = `ceremony admin <action> --coordinator URL --key FILE [--reason TEXT]
   actions: drop|ban|unban PARTICIPANT, restart-round, add-verifier|remove-verifier|add-admin|remove-admin KEY,
-           finalize --beacon HEX [--iterations E] [--yes], invite --count N
+           finalize --beacon HEX [--iterations E] [--yes], invite --count N,
+           admit-mirror|retire-mirror MIRROR (a mirror's 96-hex BLS key; each starts a new mirror epoch)
   invite mints N single-use invitation tokens here and prints one per line; the coordinator receives only their
   hashes (serve --identity token admits a participant once per token: contribute --token TOKEN).
   finalize closes the queue, lets the current round finish and aggregate, applies the beacon (${BEACON_MIN_BYTES} to 64 bytes of
@@ -77,6 +79,9 @@ export async function admin(argv: string[]): Promise<void> {
   if (action !== undefined && isWithParticipant(action)) {
     if (!participant || !isKeyHex(participant)) throw new CliError(`admin ${action}: give the participant's public key (64 hex)`);
     result = await client.admin(action satisfies AdminAction, { participant, reason });
+  } else if (action === "admit-mirror" || action === "retire-mirror") {
+    if (!participant || !/^[0-9a-f]{96}$/.test(participant)) throw new CliError(`admin ${action}: give the mirror's BLS public key (96 hex)`);
+    result = await new MirrorsClient(coordinatorUrl("admin", values.coordinator), await readKeyFile(requireString("admin", values.key, "--key"))).admin(action === "admit-mirror" ? "admit" : "retire", participant, reason);
   } else if (action === "restart-round") {
     result = await client.admin(action, { reason });
   } else if (action === "invite") {
@@ -91,7 +96,7 @@ export async function admin(argv: string[]): Promise<void> {
     const beacon = requireString("admin finalize", values.beacon, "--beacon").toLowerCase();
     result = await finalize(client, beacon, values.iterations === undefined ? 10 : Number(values.iterations), values.yes === true);
   } else {
-    throw new CliError(`admin: unknown action "${action ?? ""}"; expected ${[...WITH_PARTICIPANT, "restart-round", "finalize", "invite"].join(", ")}`);
+    throw new CliError(`admin: unknown action "${action ?? ""}"; expected ${[...WITH_PARTICIPANT, "restart-round", "finalize", "invite", "admit-mirror", "retire-mirror"].join(", ")}`);
   }
   console.log(JSON.stringify(result));
 }

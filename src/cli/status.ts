@@ -1,6 +1,7 @@
 /** `ceremony status`: the coordinator's public status, as a summary or JSON. */
 import { CeremonyClient } from "../client/http.ts";
 import { coordinatorUrl, parseFlags } from "./args.ts";
+import { mirrorLines } from "./mirror-status.ts";
 
 export const usage = `ceremony status --coordinator URL [--json]
   Prints the phase, queue, current round and each chunk's progress.`;
@@ -18,4 +19,5 @@ export async function status(argv: string[]): Promise<void> {
     for (const c of s.round.chunks) console.log(`  chunk ${c.chunk}: ${c.verified}/${c.contributions} verified${c.lockedBy ? `, locked by ${c.lockedBy.slice(0, 12)}…` : ""}`);
   }
   if (s.finalHash) console.log(`final .ptau hash ${s.finalHash}`);
+  for (const line of mirrorLines(s)) console.log(line);
 }
