@@ -73,7 +73,8 @@ export function certificateLine(s: TranscriptSummary): string {
   const c = s.certificates;
   if (!c.latest) return "certificates: none";
   const signers = Object.entries(c.bySigner).map(([k, n]) => `${k.slice(0, 12)}… (${n})`).join(", ");
-  return `certificates: ${c.count} checked; certified up to event ${c.latest.seq} of ${s.events} (commit ${c.latest.commit.slice(0, 12)}, epoch ${c.latest.epoch}, ${c.latest.signers.length} signers); signers: ${signers}`;
+  const final = s.finalized ? `; the final .ptau is ${c.finalCertified ? "" : "NOT "}certified` : "";
+  return `certificates: ${c.count} checked; certified up to event ${c.latest.seq} of ${s.events} (commit ${c.latest.commit.slice(0, 12)}, epoch ${c.latest.epoch}, ${c.latest.signers.length} signers)${final}; signers: ${signers}`;
 }
 
 /** The git directory of a clone (its .git), or the folder itself when it is a bare repository. */

@@ -3,6 +3,7 @@
  * commit of the history, under the epoch the events put in force at that commit; and what they cover, and by whom.
  */
 import { certificateRefusal, parseCertificate, parseCertificatePath } from "../certificates/certificate.ts";
+import { refPathFor } from "../transcript/layout.ts";
 import { StepFailure, within } from "./files.ts";
 import type { TranscriptHistory } from "./history.ts";
 import type { Ledger } from "./ledger.ts";
@@ -21,9 +22,13 @@ export interface CertificateSummary {
   latest: CertifiedHead | null;
   /** Certificates each mirror signed, by public key. */
   bySigner: Record<string, number>;
+  /** Whether a certificate names a commit that holds the final .ptau. */
+  finalCertified: boolean;
 }
 
-export const noCertificates = (): CertificateSummary => ({ count: 0, latest: null, bySigner: {} });
+export const noCertificates = (): CertificateSummary => ({ count: 0, latest: null, bySigner: {}, finalCertified: false });
+
+const FINAL = "final/final.ptau";
 
 export interface CertificateContext {
   ceremonyId: string;
@@ -50,6 +55,7 @@ export async function checkCertificateFiles(source: TranscriptSource, paths: str
       summary.count++;
       for (const k of c.signers) summary.bySigner[k] = (summary.bySigner[k] ?? 0) + 1;
       if (!summary.latest || c.seq >= summary.latest.seq) summary.latest = { seq: c.seq, commit: c.commit, epoch: c.epoch, signers: c.signers };
+      if (!summary.finalCertified && ((await ctx.history.read(c.commit, FINAL)) ?? (await ctx.history.read(c.commit, refPathFor(FINAL)))) !== null) summary.finalCertified = true;
     });
   }
 }

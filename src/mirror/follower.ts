@@ -15,12 +15,18 @@ export class Follower {
     private readonly transcriptUrl: string,
   ) {}
 
+  private remoteSet = false;
+
   /** The coordinator's branch tip, its objects fetched here; null while it has none. */
   async fetch(): Promise<string | null> {
+    if (!this.remoteSet) {
+      await git.addRemote({ fs, gitdir: this.gitdir, remote: "origin", url: this.transcriptUrl, force: true });
+      this.remoteSet = true;
+    }
     const info = await git.getRemoteInfo2({ http, url: this.transcriptUrl, protocolVersion: 1 });
     const tip = info.refs?.find((r) => r.ref === "refs/heads/main")?.oid ?? null;
     if (tip === null || tip === this.fetched) return tip;
-    const result = await git.fetch({ fs, http, gitdir: this.gitdir, url: this.transcriptUrl, ref: "main", singleBranch: true, tags: false });
+    const result = await git.fetch({ fs, http, gitdir: this.gitdir, remote: "origin", ref: "main", singleBranch: true, tags: false });
     this.fetched = result.fetchHead ?? tip;
     return this.fetched;
   }

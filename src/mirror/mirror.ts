@@ -87,7 +87,11 @@ export class Mirror {
       await mkdir(gitdir, { recursive: true });
       await git.init({ fs, gitdir, bare: true, defaultBranch: "main" });
     }
-    const checker = new Checker(new GitObjects(gitdir), { ops: options.ops, scratch: join(options.dataDir, "scratch"), progress: (l) => options.log(l) });
+    // The verifier's progress, less its count of events read (one line per commit here).
+    const progress = (line: string): void => {
+      if (!/^events \d+\/\d+$/.test(line)) options.log(line);
+    };
+    const checker = new Checker(new GitObjects(gitdir), { ops: options.ops, scratch: join(options.dataDir, "scratch"), progress });
     return new Mirror(options, gitdir, checker);
   }
 

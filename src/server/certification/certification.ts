@@ -118,8 +118,11 @@ export class Certification {
   }
 
   private refuse(code: MirrorErrorCode, mirror: string | null, message: string): never {
-    this.lag.violation(code, mirror, message);
-    this.version++;
+    // A statement on a head already certified, or on a certificates-only commit, is late or confused, not a violation.
+    if (code !== "MIRROR_STALE" && code !== "MIRROR_NOT_SIGNABLE") {
+      this.lag.violation(code, mirror, message);
+      this.version++;
+    }
     throw new MirrorRefusal(code, message);
   }
 
