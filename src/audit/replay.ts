@@ -19,7 +19,8 @@ import { toHex } from "../crypto/hash.ts";
 import { firstChallengeHash, initialChunk } from "../crypto/initial.ts";
 import type { CurveOps } from "../crypto/ops.ts";
 import { blsVerify, popVerify } from "../bls/bls.ts";
-import { registrationBytes } from "../certificates/statement.ts";
+import { hexToBytes } from "@noble/hashes/utils.js";
+import { parseStatement, registrationBytes } from "../certificates/statement.ts";
 import { aggregateChallenge } from "../facts/aggregate.ts";
 import { beaconAccumulator } from "../facts/records.ts";
 import { runVerificationTask } from "../facts/verification.ts";
@@ -125,8 +126,9 @@ export class Replay {
       case "MirrorAdmitted":
       case "MirrorRetired":
       case "EpochStarted":
-      case "MirrorMisbehaved":
         return; // the legality check is all there is to it
+      case "MirrorMisbehaved":
+        return this.mirrorMisbehaved(event);
       case "MirrorRegistered":
         return this.mirrorRegistered(event);
       default: {
@@ -218,6 +220,17 @@ export class Replay {
     if (!popVerify(e.mirror, e.pop)) throw new Error("the mirror's proof of possession does not verify");
     const message = registrationBytes({ ceremonyId: this.ceremony.file.ceremonyId, mirror: e.mirror, url: e.url });
     if (!blsVerify(e.mirror, message, e.signature)) throw new Error("the mirror's signature of its registration does not verify");
+  }
+
+  /** Evidence is the mirror's own signatures: each must verify, and an equivocation names one seq with two trees. */
+  private mirrorMisbehaved(e: Of<"MirrorMisbehaved">): void {
+    const statements = e.statements.map((s) => ({ ...s, parsed: parseStatement(hexToBytes(s.message)) }));
+    for (const s of statements) {
+      if (!s.parsed) throw new Error("the evidence is not a mirror statement");
+      if (!blsVerify(e.mirror, hexToBytes(s.message), s.signature)) throw new Error("the evidence is not signed by the mirror");
+    }
+    const [a, b] = statements.map((s) => s.parsed);
+    if (e.code === "EQUIVOCATION" && !(a && b && a.seq === b.seq && a.tree !== b.tree)) throw new Error("an equivocation is two statements on one seq with different trees");
   }
 
   /**

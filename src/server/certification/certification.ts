@@ -50,6 +50,8 @@ export class Certification {
   private latest: { seq: number; commit: string; position: number; epoch: number; signers: string[]; at: string | null } | null = null;
   private next: { path: string; text: string; message: string } | null = null;
   private committing: Promise<void> | null = null;
+  /** Signable heads published and not yet covered by a certificate (a certificate covers its commit and all before). */
+  private uncovered: Array<{ position: number; at: number }> = [];
   readonly lag: Lag;
   /** Changes whenever what status shows does. */
   version = 0;
@@ -77,8 +79,14 @@ export class Certification {
 
   /** Follows the transcript: every commit it publishes. */
   committed(commit: PublishedCommit): void {
-    this.published.add(commit, this.port.now());
-    if (commit.kind !== "certificate") this.lag.head(commit.seq);
+    const at = this.port.now();
+    this.published.add(commit, at);
+    if (commit.kind !== "certificate") {
+      this.lag.head(commit.seq);
+      const entry = this.published.get(commit.oid);
+      if (entry) this.uncovered.push({ position: entry.position, at });
+      if (this.uncovered.length > 100_000) this.uncovered.shift();
+    }
     this.version++;
   }
 
@@ -155,7 +163,7 @@ export class Certification {
     p.signatures.set(mirror, signature);
     this.pending.set(messageHex, p);
     if (p.signatures.size < epoch.threshold || epoch.threshold === 0) return { certified: false };
-    this.certify(p, epoch, entry.at);
+    this.certify(p, epoch);
     return { certified: true };
   }
 
@@ -192,13 +200,14 @@ export class Certification {
   }
 
   /** Aggregates, checks the result as any verifier would, and queues its commit (a newer one replaces a queued one). */
-  private certify(p: Pending, epoch: EpochInfo, publishedAt: number | null): void {
+  private certify(p: Pending, epoch: EpochInfo): void {
     const certificate = buildCertificate(p.statement, epoch, p.signatures);
     const why = certificateRefusal(certificate, { ceremonyId: p.statement.ceremonyId, tree: p.statement.tree, seq: p.statement.seq, epoch });
     if (why) throw new Error(`the aggregated certificate does not hold: ${why}`);
     const at = this.port.now();
     this.latest = { seq: certificate.seq, commit: certificate.commit, position: p.position, epoch: certificate.epoch, signers: certificate.signers, at: new Date(at).toISOString() };
-    if (publishedAt !== null) this.lag.certified(at - publishedAt);
+    // Latency, head published → certified, of every head this certificate covers.
+    while (this.uncovered.length > 0 && (this.uncovered[0]?.position ?? Infinity) <= p.position) this.lag.certified(at - (this.uncovered.shift()?.at ?? at));
     for (const [key, other] of this.pending) if (other.position <= p.position) this.pending.delete(key);
     this.version++;
     const message = `certificate: event ${certificate.seq} (commit ${certificate.commit.slice(0, 12)}) signed by ${certificate.signers.length} of ${certificate.members} mirrors, epoch ${certificate.epoch}`;
