@@ -5,6 +5,7 @@
  */
 import * as v from "valibot";
 import type { Instruction, StatusView, VerificationTask } from "../core/views.ts";
+import { MIRROR_URL } from "../core/mirrors.ts";
 import { AnyHex, HashHex, hexSchema, KeyHex } from "../lib/hex.ts";
 import type { RemoteStatus } from "../transcript/backup.ts";
 import { ReceiptSchema } from "../transcript/receipt.ts";
@@ -137,7 +138,7 @@ export const TranscriptStatusSchema = v.object({
 /** A mirror's registration: its BLS key, where it serves its clone, its proof of possession, its signature over the registration. */
 export const MirrorRegistrationBody = v.object({
   mirror: hexSchema(48),
-  url: v.pipe(v.string(), v.regex(/^https?:\/\/[!-~]{1,200}$/, "url must be an http(s) URL of at most 200 printable characters")),
+  url: v.pipe(v.string(), v.regex(MIRROR_URL, "url must be an http(s) URL of at most 200 printable characters")),
   pop: hexSchema(96),
   signature: hexSchema(96),
 });

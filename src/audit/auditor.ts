@@ -12,7 +12,7 @@ import type { CurveOps } from "../crypto/ops.ts";
 import { refPathFor } from "../transcript/layout.ts";
 import { checkCertificateFiles, noCertificates, type CertificateSummary } from "./certificates.ts";
 import { eventSeqs, readEvents, type TranscriptEvent } from "./events.ts";
-import { readCeremonyFile, StepFailure, TranscriptFiles, within, type CeremonyDeclaration } from "./files.ts";
+import { FINAL_PTAU, readCeremonyFile, StepFailure, TranscriptFiles, within, type CeremonyDeclaration } from "./files.ts";
 import type { TranscriptHistory } from "./history.ts";
 import { checkReceiptFiles } from "./receipts.ts";
 import { Replay } from "./replay.ts";
@@ -27,7 +27,6 @@ export interface AuditorOptions {
   scratch?: string;
 }
 
-const FINAL = "final/final.ptau";
 /** Folders that only grow: nothing in them is ever changed or removed. */
 const APPEND_ONLY = ["events", "artifacts", "final", "receipts", "certificates"];
 
@@ -81,7 +80,7 @@ export class Auditor {
     const fresh = await within("events", () => readEvents(source, seqs, this.progress));
     await this.replay.run(fresh);
     this.events.push(...fresh);
-    if (under("final", ["added"]).some((p) => p === FINAL || p === refPathFor(FINAL))) {
+    if (under("final", ["added"]).some((p) => p === FINAL_PTAU || p === refPathFor(FINAL_PTAU))) {
       await this.replay.checkFinal();
       this.progress("final .ptau matches the transcript");
     }

@@ -4,7 +4,7 @@
  */
 import { certificateRefusal, parseCertificate, parseCertificatePath } from "../certificates/certificate.ts";
 import { refPathFor } from "../transcript/layout.ts";
-import { StepFailure, within } from "./files.ts";
+import { FINAL_PTAU, StepFailure, within } from "./files.ts";
 import type { TranscriptHistory } from "./history.ts";
 import type { Ledger } from "./ledger.ts";
 import type { TranscriptSource } from "./source.ts";
@@ -28,8 +28,6 @@ export interface CertificateSummary {
 
 export const noCertificates = (): CertificateSummary => ({ count: 0, latest: null, bySigner: {}, finalCertified: false });
 
-const FINAL = "final/final.ptau";
-
 export interface CertificateContext {
   ceremonyId: string;
   ledger: Ledger;
@@ -50,12 +48,12 @@ export async function checkCertificateFiles(source: TranscriptSource, paths: str
       if (c.seq !== named.seq || c.commit !== named.commit) throw new Error(`the certificate is for event ${c.seq} at ${c.commit.slice(0, 12)}, not what its path names`);
       const facts = await ctx.history.facts(c.commit);
       if (!facts) throw new Error(`commit ${c.commit.slice(0, 12)} is not in the history of the transcript`);
-      const why = certificateRefusal(c, { ceremonyId: ctx.ceremonyId, tree: facts.tree, seq: facts.seq, epoch: ctx.ledger.epochAt(facts.seq) });
+      const why = certificateRefusal(c, { ceremonyId: ctx.ceremonyId, tree: facts.tree, seq: facts.seq, epoch: ctx.ledger.epochs.at(facts.seq) });
       if (why) throw new StepFailure(`certificate ${path}`, why);
       summary.count++;
       for (const k of c.signers) summary.bySigner[k] = (summary.bySigner[k] ?? 0) + 1;
       if (!summary.latest || c.seq >= summary.latest.seq) summary.latest = { seq: c.seq, commit: c.commit, epoch: c.epoch, signers: c.signers };
-      if (!summary.finalCertified && ((await ctx.history.read(c.commit, FINAL)) ?? (await ctx.history.read(c.commit, refPathFor(FINAL)))) !== null) summary.finalCertified = true;
+      if (!summary.finalCertified && ((await ctx.history.read(c.commit, FINAL_PTAU)) ?? (await ctx.history.read(c.commit, refPathFor(FINAL_PTAU)))) !== null) summary.finalCertified = true;
     });
   }
 }

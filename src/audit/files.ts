@@ -19,6 +19,9 @@ import { artifactPath, refPathFor, TRANSCRIPT_FORMAT, type CeremonyFile } from "
 import { HashHex, isHashHex, KeyHex } from "../lib/hex.ts";
 import { FolderSource, type TranscriptSource } from "./source.ts";
 
+/** Where the published .ptau lives in the transcript (or its ref, at refPathFor of it). */
+export const FINAL_PTAU = "final/final.ptau";
+
 /** A check that did not hold: the step that failed (an event, a receipt, ceremony.json…) and why. */
 export class StepFailure extends Error {
   constructor(
@@ -213,7 +216,7 @@ export class TranscriptFiles implements ChunkStorage {
    * checked against the ref), or null when neither is in the transcript.
    */
   async finalPtau(): Promise<{ path: string; source: string } | null> {
-    const inRepo = "final/final.ptau";
+    const inRepo = FINAL_PTAU;
     if (this.source instanceof FolderSource && (await exists(join(this.source.dir, inRepo)))) return { path: join(this.source.dir, inRepo), source: inRepo };
     const to = join(this.scratch, "published-final.ptau");
     const bytes = this.source instanceof FolderSource ? null : await this.source.read(inRepo);
@@ -225,11 +228,6 @@ export class TranscriptFiles implements ChunkStorage {
     if ((await this.source.read(refPath)) === null) return null;
     if (!(await exists(to))) await download(await readRef(this.source, refPath), to);
     return { path: to, source: refPath };
-  }
-
-  /** Whether the version read publishes a final .ptau (the file, or its ref). */
-  async hasFinal(): Promise<boolean> {
-    return (await this.source.list("final")).some((p) => p === "final/final.ptau" || p === refPathFor("final/final.ptau"));
   }
 
   async close(): Promise<void> {

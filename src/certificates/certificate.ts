@@ -39,6 +39,29 @@ export interface EpochInfo {
   threshold: number;
 }
 
+/** The mirror epochs of a transcript, each from the event that started it: which one was in force at an event. */
+export class EpochTimeline {
+  private readonly epochs: Array<EpochInfo & { seq: number }> = [{ seq: 0, epoch: 0, members: [], threshold: 0 }];
+
+  /** Epoch `e` started at event `seq` (in order). */
+  started(seq: number, e: EpochInfo): void {
+    this.epochs.push({ seq, ...e });
+  }
+
+  /** The epoch in force at event `seq`: the last one started at or before it (epoch 0, no members, at first). */
+  at(seq: number): EpochInfo {
+    let lo = 0;
+    let hi = this.epochs.length - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if ((this.epochs[mid]?.seq ?? Infinity) <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    const { seq: _, ...found } = this.epochs[lo] ?? { seq: 0, epoch: 0, members: [], threshold: 0 };
+    return found;
+  }
+}
+
 /** Where a certificate of `commit` (whose last event is `seq`) lives. */
 export function certificatePath(seq: number, commit: string): string {
   if (seq === 0) return `certificates/000000/000/000000000000-${commit}.json`;

@@ -6,6 +6,7 @@ import { readBlsKeyFile } from "../bls/key-file.ts";
 import { closeCurve } from "../crypto/curve.ts";
 import { LocalOps } from "../crypto/ops.ts";
 import { WorkerPool } from "../crypto/pool.ts";
+import { MIRROR_URL } from "../core/mirrors.ts";
 import { Mirror } from "../mirror/mirror.ts";
 import { FolderLocked, lockFolder } from "../store/folder-lock.ts";
 import { coordinatorUrl, parseFlags, requireString } from "./args.ts";
@@ -43,7 +44,7 @@ export async function mirror(argv: string[]): Promise<void> {
   const threads = int("threads", values.threads, 0, 1024);
   const host = values.host ?? "127.0.0.1";
   const publicUrl = values["public-url"];
-  if (publicUrl !== undefined && !/^https?:\/\/[!-~]{1,200}$/.test(publicUrl)) throw new CliError("mirror: --public-url must be an http(s) URL");
+  if (publicUrl !== undefined && !MIRROR_URL.test(publicUrl)) throw new CliError("mirror: --public-url must be an http(s) URL");
   await mkdir(data, { recursive: true });
   let lock;
   try {

@@ -95,7 +95,7 @@ export class Checker implements TranscriptHistory {
           seq,
           height: (before?.height ?? 0) + 1,
           signable: this.auditor.complete && !onlyCertificates(changes),
-          epoch: this.auditor.replay.ledger.epochAt(seq),
+          epoch: this.auditor.replay.ledger.epochs.at(seq),
         };
         this.checked.set(c.oid, commit);
         this.last = commit;

@@ -6,7 +6,7 @@
  */
 import { hexToBytes } from "@noble/hashes/utils.js";
 import { blsVerify, popVerify } from "../../bls/bls.ts";
-import { buildCertificate, certificatePath, certificateRefusal, certificateText, type EpochInfo } from "../../certificates/certificate.ts";
+import { buildCertificate, certificatePath, certificateRefusal, certificateText, EpochTimeline, type EpochInfo } from "../../certificates/certificate.ts";
 import { MirrorRefusal, type MirrorErrorCode } from "../../certificates/errors.ts";
 import { parseStatement, registrationBytes, type Statement } from "../../certificates/statement.ts";
 import { DomainError, refuse } from "../../core/errors.ts";
@@ -42,7 +42,7 @@ const KEPT_PER_MIRROR = 256;
 type Pending = { statement: Statement; position: number; signatures: Map<string, string> };
 
 export class Certification {
-  private readonly epochs: Array<EpochInfo & { seq: number }> = [{ seq: 0, epoch: 0, members: [], threshold: 0 }];
+  private readonly epochs = new EpochTimeline();
   private readonly pending = new Map<string, Pending>();
   /** Per mirror: what it signed, by seq (tree and evidence), and the messages accepted (against replays). */
   private readonly signed = new Map<string, Map<number, SignedStatement & { tree: string }>>();
@@ -74,7 +74,7 @@ export class Certification {
   /** Follows the log: epochs. */
   follow(entry: LoggedEvent<CeremonyEvent>): void {
     const e = entry.event;
-    if (e.type === "EpochStarted") this.epochs.push({ seq: entry.seq, epoch: e.epoch, members: e.members, threshold: e.threshold });
+    if (e.type === "EpochStarted") this.epochs.started(entry.seq, { epoch: e.epoch, members: e.members, threshold: e.threshold });
   }
 
   /** Follows the transcript: every commit it publishes. */
@@ -88,12 +88,6 @@ export class Certification {
       if (this.uncovered.length > 100_000) this.uncovered.shift();
     }
     this.version++;
-  }
-
-  private epochAt(seq: number): EpochInfo & { seq: number } {
-    let found = this.epochs[0] as EpochInfo & { seq: number };
-    for (const e of this.epochs) if (e.seq <= seq) found = e;
-    return found;
   }
 
   private ceremonyId(): string {
@@ -148,7 +142,7 @@ export class Certification {
 
     const entry = this.published.get(statement.commit);
     if (!entry && (await this.published.exists(statement.commit))) return this.refuse("MIRROR_STALE", mirror, "the commit is older than the coordinator still tracks");
-    const epoch = entry ? this.epochAt(entry.seq) : null;
+    const epoch = entry ? this.epochs.at(entry.seq) : null;
     const truthful = entry !== undefined && epoch !== null && (await this.published.tree(statement.commit, entry)) === statement.tree && entry.seq === statement.seq && epoch.epoch === statement.epoch;
     if (!truthful || !entry || !epoch) return this.falseStatement(mirror, statement, { message: messageHex, signature });
 
