@@ -67,7 +67,7 @@ async function run(n: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `bench-mirrors-${n}-`));
   const procs: Proc[] = [];
   try {
-    const serve = start(["serve", "--preset", "test", "--port", "0", "--data", join(dir, "data"), "--power", values.power ?? "5", "--round-start-wait-ms", "600000"], dir);
+    const serve = start(["serve", "--preset", "test", "--port", "0", "--data", join(dir, "data"), "--power", values.power ?? "5", "--round-start-wait-ms", "3000", "--heartbeat-timeout-ms", "120000", "--lock-timeout-ms", "600000", "--turn-timeout-ms", "600000"], dir);
     procs.push(serve);
     const url = await listening(serve);
     const mirrors: Proc[] = [];
