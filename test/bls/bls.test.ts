@@ -20,6 +20,7 @@ import {
   popVerify,
   SIGNATURE_DST,
 } from "../../src/bls/bls.ts";
+import { BatchVerifier, verifyAllSameMessage } from "../../src/bls/batch.ts";
 import { createBlsKeyFile, readBlsKeyFile } from "../../src/bls/key-file.ts";
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -107,6 +108,22 @@ describe("BLS12-381, minimal-pubkey-size, proof-of-possession ciphersuite", () =
     for (const bad of [identitySig, "00".repeat(96), signature.slice(2), "zz".repeat(96)]) expect(blsVerify(k.publicKey, message, bad)).toBe(false);
     expect(() => aggregateSignatures([])).toThrow();
     expect(fastAggregateVerify([], message, signature)).toBe(false);
+  });
+
+  it("verifies many signatures of one message at once, and still names the bad one", async () => {
+    const message = text("ceremony-mirror-statement/1 one head");
+    const keys = Array.from({ length: 6 }, () => generateBlsKey());
+    const items = keys.map((k) => ({ publicKey: k.publicKey, signature: blsSign(k.secretKey, message) }));
+    expect(verifyAllSameMessage(message, items)).toBe(true);
+    // Two signatures swapped between keys sum to the same aggregate: plain aggregation accepts them, the random weights do not.
+    const swapped = items.map((x, i) => (i === 0 ? { ...x, signature: items[1]?.signature ?? "" } : i === 1 ? { ...x, signature: items[0]?.signature ?? "" } : x));
+    expect(fastAggregateVerify(swapped.map((x) => x.publicKey), message, aggregateSignatures(swapped.map((x) => x.signature)))).toBe(true);
+    expect(verifyAllSameMessage(message, swapped)).toBe(false);
+    const verifier = new BatchVerifier(5);
+    const forged = blsSign(generateBlsKey().secretKey, message);
+    const verdicts = await Promise.all(items.map((x, i) => verifier.verify(x.publicKey, message, i === 3 ? forged : x.signature)));
+    expect(verdicts).toEqual([true, true, true, false, true, true]);
+    expect(await Promise.all(items.map((x) => verifier.verify(x.publicKey, message, x.signature)))).toEqual(items.map(() => true));
   });
 
   it("keeps its key in a 0600 file and refuses one whose halves do not match", async () => {

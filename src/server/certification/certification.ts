@@ -6,6 +6,7 @@
  */
 import { hexToBytes } from "@noble/hashes/utils.js";
 import { blsVerify, popVerify } from "../../bls/bls.ts";
+import { BatchVerifier } from "../../bls/batch.ts";
 import { buildCertificate, certificatePath, certificateRefusal, certificateText, EpochTimeline, type EpochInfo } from "../../certificates/certificate.ts";
 import { MirrorRefusal, type MirrorErrorCode } from "../../certificates/errors.ts";
 import { parseStatement, registrationBytes, type Statement } from "../../certificates/statement.ts";
@@ -53,6 +54,8 @@ export class Certification {
   /** Signable heads published and not yet covered by a certificate (a certificate covers its commit and all before). */
   private uncovered: Array<{ position: number; at: number }> = [];
   readonly lag: Lag;
+  /** Mirrors sign the same head at about the same time: their signatures are checked together. */
+  private readonly verifier = new BatchVerifier();
   /** Changes whenever what status shows does. */
   version = 0;
 
@@ -137,7 +140,7 @@ export class Certification {
     const s = this.port.state();
     if (s.phase === "setup" || !isMirrorRegistered(s.mirrors, mirror)) return this.refuse("MIRROR_UNKNOWN", null, "no mirror registered this key");
     if (isMirrorFaulty(s.mirrors, mirror)) throw refuse("MIRROR_FAULTY", "this mirror was recorded signing falsely; its statements no longer count");
-    if (!blsVerify(mirror, message, signature)) return this.refuse("MIRROR_BAD_SIGNATURE", mirror, "the signature is not this mirror's over the message");
+    if (!(await this.verifier.verify(mirror, message, signature))) return this.refuse("MIRROR_BAD_SIGNATURE", mirror, "the signature is not this mirror's over the message");
     if (this.accepted.get(mirror)?.has(messageHex)) return this.refuse("MIRROR_REPLAYED", mirror, "this statement was already received from this mirror");
 
     const entry = this.published.get(statement.commit);
