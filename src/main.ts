@@ -4,6 +4,8 @@ import { admin, usage as adminUsage } from "./cli/admin.ts";
 import { contribute, usage as contributeUsage } from "./cli/contribute.ts";
 import { CliError } from "./cli/errors.ts";
 import { ClientError } from "./client/errors.ts";
+import { didYouMean } from "./lib/suggest.ts";
+import pkg from "../package.json" with { type: "json" };
 import { keygen, usage as keygenUsage } from "./cli/keygen.ts";
 import { mirror, usage as mirrorUsage } from "./cli/mirror.ts";
 import { serve, usage as serveUsage } from "./cli/serve.ts";
@@ -27,7 +29,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; usage: 
 };
 
 function help(): string {
-  return `usage: ceremony <command> [options]\n\ncommands:\n${Object.values(commands).map((c) => `  ${c.usage.split("\n")[0]}`).join("\n")}`;
+  return `usage: ceremony <command> [options]   (ceremony --version: the version)\n\ncommands:\n${Object.values(commands).map((c) => `  ${c.usage.split("\n")[0]}`).join("\n")}`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -36,8 +38,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(help());
     return name ? 0 : 2;
   }
+  if (name === "--version" || name === "-V" || name === "version") {
+    console.log(`ceremony ${pkg.version} (bun ${Bun.version}, ${process.platform}-${process.arch})`);
+    return 0;
+  }
   const command = commands[name];
-  if (!command) throw new CliError(`unknown command "${name}"; run \`ceremony --help\``);
+  if (!command) throw new CliError(`unknown command "${name}"${didYouMean(name, Object.keys(commands))}; run \`ceremony --help\``);
   if (rest.includes("--help") || rest.includes("-h")) {
     console.log(command.usage);
     return 0;

@@ -8,16 +8,18 @@ import { createMiddleware } from "hono/factory";
 import { validator } from "hono/validator";
 import * as v from "valibot";
 import { ReplayGuard } from "../auth/replay.ts";
-import { createGitServer } from "../git-http/server.ts";
+import { createGitServer, type GitServerOptions } from "../git-http/server.ts";
 import { errorBody } from "../lib/error-body.ts";
+import type { Logger } from "../lib/log.ts";
 import { isKeyHex } from "../lib/hex.ts";
 import { ApiError, handleError } from "./errors.ts";
 import { RateLimited, RateLimiter, type Rate } from "./limits.ts";
 import { sseRoute, wsRoute } from "./live.ts";
 import { openApiDocument } from "./openapi.ts";
+import { metricsAnswer, readinessAnswer, timeRequests, type Operations } from "./operations.ts";
 import type { UpgradeWebSocket } from "hono/ws";
 import { requireSignature, requireSignatureStreaming, type AuthVariables, type StreamingAuthVariables } from "./middleware.ts";
-import { AckBody, FinalizeBody, InvitationsBody, JoinBody, MirrorBody, MirrorRegistrationBody, MirrorStatementBody, ParticipantBody, QueryPage, ReasonBody, VerdictBody } from "./schemas.ts";
+import { AckBody, AdminBody, FinalizeBody, InvitationsBody, JoinBody, MirrorBody, MirrorRegistrationBody, MirrorStatementBody, ParticipantBody, QueryPage, ReasonBody, VerdictBody } from "./schemas.ts";
 import type { CeremonyService, FileStream } from "./service.ts";
 
 export interface AppOptions {
@@ -32,8 +34,14 @@ export interface AppOptions {
   limits?: AdmissionLimits;
   /** The client's address (the adapter knows the socket; behind a trusted proxy, X-Forwarded-For). */
   clientAddress?: (c: Context) => string;
+  /** The transcript's git server: caps and pack cache (its per-client cap counts by clientAddress). */
+  git?: Omit<GitServerOptions, "repoDir" | "clientAddress">;
   /** WebSocket upgrades, where the runtime adapter provides them (Bun): the live feed at /v1/ws. */
   upgradeWebSocket?: UpgradeWebSocket;
+  /** Readiness and metrics for /readyz and /metrics (omitted: always ready, no metrics), and request timing. */
+  operations?: Operations;
+  /** Where internal errors go (default: stderr). */
+  log?: Logger;
 }
 
 export interface AdmissionLimits {
@@ -111,10 +119,17 @@ export function createApp(service: CeremonyService, options: AppOptions) {
   const signed = [perAddress, requireSignature({ ...auth, maxBodyBytes: MAX_JSON_BYTES }), perKey] as const;
   const signedByAnyone = [perAddress, requireSignature({ ...auth, openToStrangers: true, maxBodyBytes: MAX_JSON_BYTES }), perKey] as const;
   const signedUpload = [perAddress, requireSignatureStreaming({ ...auth, maxBodyBytes: MAX_UPLOAD_BYTES }), perKey] as const;
+  // Admins may be ed25519 keys or Ethereum addresses; every other route takes ed25519 keys only.
+  const signedByAdmin = [perAddress, requireSignature({ ...auth, ethereum: true, maxBodyBytes: MAX_JSON_BYTES }), perKey] as const;
 
+  const operations = options.operations;
   const app = new Hono<{ Variables: AuthVariables & StreamingAuthVariables }>()
-    .onError(handleError)
+    .onError((err, c) => handleError(err, c, options.log))
     .notFound((c) => c.json(errorBody("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`), 404))
+    .use(operations ? timeRequests(operations.metrics) : (_c, next) => next())
+    .get("/healthz", (c) => c.json({ ok: true as const }))
+    .get("/readyz", (c) => readinessAnswer(c, operations))
+    .get("/metrics", (c) => metricsAnswer(c, operations))
     .get("/v1/ceremony", (c) => c.json(service.info()))
     .get("/openapi.json", (c) => c.json(openApiDocument(API_VERSION)))
     .get("/v1/events", sseRoute(service.live))
@@ -169,24 +184,35 @@ export function createApp(service: CeremonyService, options: AppOptions) {
       const file = await service.finalPtau();
       return octets(file, { "x-ceremony-final-hash": file.hash });
     })
-    .post("/v1/admin/drop", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "drop", c.req.valid("json")) }))
-    .post("/v1/admin/ban", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "ban", c.req.valid("json")) }))
-    .post("/v1/admin/unban", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "unban", c.req.valid("json")) }))
-    .post("/v1/admin/restart-round", ...signed, body(ReasonBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "restart-round", c.req.valid("json")) }))
-    .post("/v1/admin/finalize", ...signed, body(FinalizeBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "finalize", c.req.valid("json")) }))
-    .post("/v1/admin/verifiers/add", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-verifier", c.req.valid("json")) }))
-    .post("/v1/admin/verifiers/remove", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-verifier", c.req.valid("json")) }))
-    .post("/v1/admin/admins/add", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-admin", c.req.valid("json")) }))
-    .post("/v1/admin/admins/remove", ...signed, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-admin", c.req.valid("json")) }))
-    .post("/v1/admin/invitations", ...signed, body(InvitationsBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "invite", c.req.valid("json")) }))
+    .post("/v1/admin/drop", ...signedByAdmin, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "drop", c.req.valid("json")) }))
+    .post("/v1/admin/ban", ...signedByAdmin, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "ban", c.req.valid("json")) }))
+    .post("/v1/admin/unban", ...signedByAdmin, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "unban", c.req.valid("json")) }))
+    .post("/v1/admin/restart-round", ...signedByAdmin, body(ReasonBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "restart-round", c.req.valid("json")) }))
+    .post("/v1/admin/finalize", ...signedByAdmin, body(FinalizeBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "finalize", c.req.valid("json")) }))
+    .post("/v1/admin/verifiers/add", ...signedByAdmin, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-verifier", c.req.valid("json")) }))
+    .post("/v1/admin/verifiers/remove", ...signedByAdmin, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-verifier", c.req.valid("json")) }))
+    .post("/v1/admin/admins/add", ...signedByAdmin, body(AdminBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-admin", c.req.valid("json")) }))
+    .post("/v1/admin/admins/remove", ...signedByAdmin, body(AdminBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-admin", c.req.valid("json")) }))
+    .post("/v1/admin/invitations", ...signedByAdmin, body(InvitationsBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "invite", c.req.valid("json")) }))
     // Mirrors authenticate with their BLS signatures, which the service checks; the address limit comes first.
     .get("/v1/mirrors", (c) => c.json(service.mirrorsStatus()))
     .post("/v1/mirrors/register", perAddress, body(MirrorRegistrationBody), async (c) => c.json({ events: await service.registerMirror(c.req.valid("json")) }))
     .post("/v1/mirrors/statements", perAddress, body(MirrorStatementBody), async (c) => c.json(await service.submitStatement(c.req.valid("json"))))
-    .post("/v1/admin/mirrors/admit", ...signed, body(MirrorBody), async (c) => c.json({ events: await service.mirrorAdmin(c.get("participant"), "admit", c.req.valid("json")) }))
-    .post("/v1/admin/mirrors/retire", ...signed, body(MirrorBody), async (c) => c.json({ events: await service.mirrorAdmin(c.get("participant"), "retire", c.req.valid("json")) }));
+    .post("/v1/admin/mirrors/admit", ...signedByAdmin, body(MirrorBody), async (c) => c.json({ events: await service.mirrorAdmin(c.get("participant"), "admit", c.req.valid("json")) }))
+    .post("/v1/admin/mirrors/retire", ...signedByAdmin, body(MirrorBody), async (c) => c.json({ events: await service.mirrorAdmin(c.get("participant"), "retire", c.req.valid("json")) }));
   if (options.upgradeWebSocket) app.get("/v1/ws", wsRoute(service.live, options.upgradeWebSocket));
-  if (options.transcriptRepo) app.route("/", createGitServer({ repoDir: options.transcriptRepo }));
+  if (options.transcriptRepo) {
+    const log = options.log;
+    app.route(
+      "/",
+      createGitServer({
+        repoDir: options.transcriptRepo,
+        ...options.git,
+        ...(options.clientAddress ? { clientAddress: options.clientAddress } : {}),
+        ...(log ? { log: (line: string) => log.error(line) } : {}),
+      }),
+    );
+  }
   return app;
 }
 

@@ -4,11 +4,13 @@
  * caller did wrong is a 4xx with a stable code; a 503 or 429 says when to retry.
  */
 import type { Context } from "hono";
+import { routePath } from "hono/route";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AuthFailureCode } from "../auth/sign.ts";
 import type { BodyErrorCode } from "../auth/body.ts";
 import { DomainError, type DomainErrorCode } from "../core/errors.ts";
 import { errorBody } from "../lib/error-body.ts";
+import type { Logger } from "../lib/log.ts";
 import { StoreError, type StoreErrorCode } from "../store/errors.ts";
 import type { MirrorErrorCode } from "../certificates/errors.ts";
 
@@ -77,6 +79,9 @@ const API_STATUS = {
   TOKEN_UNKNOWN: 403,
   NOT_ELIGIBLE: 403,
   ELIGIBILITY_UNAVAILABLE: 503,
+  // Operations: /readyz while the coordinator should not get traffic; /metrics without the operator's token.
+  UNREADY: 503,
+  METRICS_UNAUTHORIZED: 401,
 } as const satisfies Record<string, ContentfulStatusCode>;
 export type ApiErrorCode = keyof typeof API_STATUS;
 
@@ -149,13 +154,14 @@ export function errorResponse(c: Context, code: string, message: string, status:
   return c.json(errorBody(code, message), status);
 }
 
-/** Hono onError: coded errors become their status; anything else is a 500 without internals. */
-export function handleError(err: Error, c: Context): Response {
+/** Hono onError: coded errors become their status; anything else is a 500 without internals (logged, with its stack). */
+export function handleError(err: Error, c: Context, log?: Logger): Response {
   const known = classify(err);
   const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs;
   if (known) return errorResponse(c, known.code, known.message, known.status, typeof retryAfterMs === "number" ? retryAfterMs : undefined);
   const status = (err as { status?: unknown }).status;
   if (typeof status === "number" && status >= 400 && status < 500) return errorResponse(c, "BAD_REQUEST", err.message, status as ContentfulStatusCode);
-  console.error(`ceremony: internal error: ${err.stack ?? err.message}`);
+  if (log) log.error(`internal error: ${err.message}`, { route: routePath(c), stack: err.stack ?? null });
+  else console.error(`ceremony: internal error: ${err.stack ?? err.message}`);
   return c.json(errorBody("INTERNAL", "internal error"), 500);
 }

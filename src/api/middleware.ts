@@ -14,6 +14,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { assertDeclaredLength, BodyError, readBodyCapped, type BodyErrorCode } from "../auth/body.ts";
+import { isEthAddressId } from "../auth/ethereum.ts";
 import type { ReplayGuard } from "../auth/replay.ts";
 import { type AuthFailureCode, BODY_HASH_HEADER, parseAuthHeaders, verifyRequest, type ReplayPolicy } from "../auth/sign.ts";
 import { errorResponse, statusOf } from "./errors.ts";
@@ -45,6 +46,8 @@ export interface SignatureOptions {
   strangers?: ReplayGuard;
   /** Whether unknown keys may use this route. */
   openToStrangers?: boolean;
+  /** Whether Ethereum addresses may sign (the admin routes: admins may be addresses). */
+  ethereum?: boolean;
   /** Milliseconds since the epoch; default Date.now. */
   now?: () => number;
   maxBodyBytes: number;
@@ -55,9 +58,12 @@ function policyOf(options: SignatureOptions): ReplayPolicy {
   const strangers = options.strangers ?? options.replay;
   return {
     windowMs: options.replay.windowMs,
+    ethereum: options.ethereum === true,
     guardFor: (key) => (!known || known(key) ? options.replay : strangers),
     admit: (key) =>
-      !known || options.openToStrangers || known(key) ? null : { ok: false, code: "AUTH_UNKNOWN_KEY", message: "this key is not known to the ceremony: join the queue first" },
+      !known || options.openToStrangers || known(key)
+        ? null
+        : { ok: false, code: "AUTH_UNKNOWN_KEY", message: isEthAddressId(key) ? "this Ethereum address is not an admin of the ceremony" : "this key is not known to the ceremony: join the queue first" },
   };
 }
 

@@ -21,6 +21,7 @@ const AUTH_ERRORS: Record<Auth, string[]> = {
   signed: [],
   admin: [],
   verifier: ["NOT_A_VERIFIER"],
+  metrics: [],
 };
 AUTH_ERRORS.signed = [...AUTH_ERRORS.open, "AUTH_UNKNOWN_KEY"];
 AUTH_ERRORS.admin = AUTH_ERRORS.signed;
@@ -30,20 +31,22 @@ const AUTH_TEXT: Record<Auth, string> = {
   none: "Public.",
   open: "Signed by any participant key (a key the coordinator does not know yet may use this route).",
   signed: "Signed by a participant key the coordinator knows (queued, in a round, a verifier, an admin, or one that took part).",
-  admin: "Signed by an admin key.",
+  admin: "Signed by an admin: an ed25519 key, or an Ethereum address (EIP-191 personal_sign over the same message).",
   verifier: "Signed by a trusted verifier's key.",
+  metrics: "Public, unless the operator set --metrics-token: then Authorization: Bearer <token>.",
+};
+
+/** The content of a raw (not JSON) answer. */
+const RAW_ANSWERS: Record<Exclude<RouteSpec["answer"], v.GenericSchema>, Json | undefined> = {
+  octets: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+  "event-stream": { "text/event-stream": { schema: { type: "string", description: "messages: id (the log sequence), event (event, lobby or reset), data (JSON)" } } },
+  prometheus: { "text/plain": { schema: { type: "string", description: "the Prometheus text exposition format, version 0.0.4" } } },
+  none: undefined,
 };
 
 function responses(route: RouteSpec): Json {
   const out: Json = {};
-  const ok =
-    route.answer === "octets"
-      ? { "application/octet-stream": { schema: { type: "string", format: "binary" } } }
-      : route.answer === "event-stream"
-        ? { "text/event-stream": { schema: { type: "string", description: "messages: id (the log sequence), event (event, lobby or reset), data (JSON)" } } }
-        : route.answer === "none"
-          ? undefined
-          : { "application/json": { schema: schema(route.answer) } };
+  const ok = typeof route.answer === "string" ? RAW_ANSWERS[route.answer] : { "application/json": { schema: schema(route.answer) } };
   out["200"] = { description: route.summary, ...(ok ? { content: ok } : {}) };
   if (route.path === "/v1/status") out["304"] = { description: "Not modified since the ETag sent in If-None-Match" };
   if (route.path === "/v1/verifications/next") out["204"] = { description: "Nothing to verify now" };
@@ -69,7 +72,7 @@ function operation(route: RouteSpec): Json {
     summary: route.summary,
     description: AUTH_TEXT[route.auth],
     operationId: `${route.method}${route.path.replace(/[/:.{}-]+(\w)?/g, (_, c: string | undefined) => (c ?? "").toUpperCase())}`,
-    ...(route.auth === "none" ? { security: [] } : {}),
+    ...(route.auth === "none" ? { security: [] } : route.auth === "metrics" ? { security: [{}, { metricsToken: [] }] } : {}),
     ...(pathParams.length + queryParams.length > 0 ? { parameters: [...pathParams, ...queryParams] } : {}),
     ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: schema(route.body) } } } } : {}),
     ...(route.path.endsWith("/contribution") ? { requestBody: { required: true, content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } } } : {}),
@@ -92,12 +95,13 @@ export function openApiDocument(version: string): Json {
     paths,
     components: {
       securitySchemes: {
-        key: header("x-ceremony-key", "The participant's ed25519 public key, 64 hex."),
+        metricsToken: { type: "http", scheme: "bearer", description: "The operator's --metrics-token (only when set)." },
+        key: header("x-ceremony-key", "The participant's ed25519 public key, 64 hex; on admin routes also an admin's Ethereum address, 0x and 40 lowercase hex."),
         timestamp: header("x-ceremony-timestamp", "Milliseconds since the epoch, within the signature window."),
         nonce: header("x-ceremony-nonce", "16 to 64 random bytes, hex, never reused."),
         signature: header(
           "x-ceremony-signature",
-          "ed25519 over the lines ceremony-request-v2, the ceremony id, METHOD, path with query, blake2b-512 of the body, timestamp, nonce (joined by \\n).",
+          "ed25519 over the lines ceremony-request-v2, the ceremony id, METHOD, path with query, blake2b-512 of the body, timestamp, nonce (joined by \\n); for an Ethereum admin, its EIP-191 personal_sign over the same bytes (0x and 130 lowercase hex).",
         ),
       },
       schemas: {

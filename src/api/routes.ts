@@ -7,6 +7,7 @@ import type * as v from "valibot";
 import { MIRROR_ERROR_CODES } from "../certificates/errors.ts";
 import {
   AckBody,
+  AdminBody,
   CeremonyInfoSchema,
   EventsSchema,
   FinalizeBody,
@@ -23,6 +24,7 @@ import {
   QueryPage,
   QueuePageSchema,
   QueuePositionSchema,
+  ReadySchema,
   ReasonBody,
   ReceiptsSchema,
   SiweChallengeSchema,
@@ -33,8 +35,8 @@ import {
   WithTask,
 } from "./schemas.ts";
 
-/** none: public. signed: a known participant's signature. open: any key's signature (joining). */
-export type Auth = "none" | "signed" | "open" | "admin" | "verifier";
+/** none: public. signed: a known participant's signature. open: any key's signature (joining). metrics: the operator's token, when set. */
+export type Auth = "none" | "signed" | "open" | "admin" | "verifier" | "metrics";
 
 export interface RouteSpec {
   method: "get" | "post";
@@ -44,8 +46,8 @@ export interface RouteSpec {
   auth: Auth;
   body?: v.GenericSchema;
   query?: v.GenericSchema;
-  /** The JSON answer, or a raw one: a byte stream, or a Server-Sent Events stream. */
-  answer: v.GenericSchema | "octets" | "event-stream" | "none";
+  /** The JSON answer, or a raw one: a byte stream, a Server-Sent Events stream, or the Prometheus text format. */
+  answer: v.GenericSchema | "octets" | "event-stream" | "prometheus" | "none";
   /** Error codes beyond those of its auth (authentication, rate limits). */
   errors: string[];
 }
@@ -55,6 +57,16 @@ const MIRROR_STATEMENT_ERRORS: string[] = [...MIRROR_ERROR_CODES.filter((c) => c
 const IN_ROUND = ["NOT_IN_ROUND", "NO_ACTIVE_ROUND", "NOT_FOUND"];
 
 export const ROUTES: RouteSpec[] = [
+  { method: "get", path: "/healthz", summary: "Liveness: the process answers", auth: "none", answer: OkSchema, errors: [] },
+  {
+    method: "get",
+    path: "/readyz",
+    summary: "Readiness: the log is replayed, nothing failed, the transcript keeps up (503 UNREADY with the reason otherwise)",
+    auth: "none",
+    answer: ReadySchema,
+    errors: ["UNREADY"],
+  },
+  { method: "get", path: "/metrics", summary: "Prometheus metrics (text exposition format)", auth: "metrics", answer: "prometheus", errors: ["METRICS_UNAUTHORIZED", "NOT_FOUND"] },
   { method: "get", path: "/v1/ceremony", summary: "The ceremony's parameters and the coordinator's key", auth: "none", answer: CeremonyInfoSchema, errors: ["NOT_READY"] },
   { method: "get", path: "/v1/status", summary: "The public status, summarised (ETag; 304 when unchanged)", auth: "none", answer: StatusSchema, errors: [] },
   { method: "get", path: "/v1/events", summary: "The live feed as Server-Sent Events (resume with Last-Event-ID)", auth: "none", answer: "event-stream", errors: ["LIVE_FULL"] },
@@ -96,8 +108,8 @@ export const ROUTES: RouteSpec[] = [
   { method: "post", path: "/v1/admin/finalize", summary: "Close the queue and finalize with a beacon", auth: "admin", body: FinalizeBody, answer: EventsSchema, errors: [...ADMIN, "QUEUE_CLOSED", "NO_AGGREGATED_ROUND", "BEACON_INVALID"] },
   { method: "post", path: "/v1/admin/verifiers/add", summary: "Trust a verifier's key", auth: "admin", body: ParticipantBody, answer: EventsSchema, errors: [...ADMIN, "ALREADY_REGISTERED", "BANNED"] },
   { method: "post", path: "/v1/admin/verifiers/remove", summary: "Stop trusting a verifier", auth: "admin", body: ParticipantBody, answer: EventsSchema, errors: [...ADMIN, "NOT_REGISTERED", "LAST_VERIFIER"] },
-  { method: "post", path: "/v1/admin/admins/add", summary: "Add an admin", auth: "admin", body: ParticipantBody, answer: EventsSchema, errors: [...ADMIN, "ALREADY_REGISTERED", "BANNED"] },
-  { method: "post", path: "/v1/admin/admins/remove", summary: "Remove an admin (never the last)", auth: "admin", body: ParticipantBody, answer: EventsSchema, errors: [...ADMIN, "NOT_REGISTERED", "LAST_ADMIN"] },
+  { method: "post", path: "/v1/admin/admins/add", summary: "Add an admin (an ed25519 key or an Ethereum address)", auth: "admin", body: AdminBody, answer: EventsSchema, errors: [...ADMIN, "ALREADY_REGISTERED", "BANNED"] },
+  { method: "post", path: "/v1/admin/admins/remove", summary: "Remove an admin (never the last)", auth: "admin", body: AdminBody, answer: EventsSchema, errors: [...ADMIN, "NOT_REGISTERED", "LAST_ADMIN"] },
   { method: "post", path: "/v1/admin/invitations", summary: "Issue invitation tokens, by their hashes", auth: "admin", body: InvitationsBody, answer: EventsSchema, errors: ADMIN },
   { method: "get", path: "/v1/mirrors", summary: "Certified mirrors: the epoch, each member's lag, the latest certificate, certification latency", auth: "none", answer: MirrorsStatusSchema, errors: ["NOT_FOUND"] },
   {

@@ -10,6 +10,7 @@ import { AnyHex, HashHex, hexSchema, KeyHex } from "../lib/hex.ts";
 import type { RemoteStatus } from "../transcript/backup.ts";
 import { ReceiptSchema } from "../transcript/receipt.ts";
 import { IdentityProofSchema } from "../identity/schemas.ts";
+import { AdminIdSchema } from "../auth/ethereum.ts";
 import type { TranscriptStatus } from "../transcript/service.ts";
 
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -32,6 +33,8 @@ export const VerdictBody = v.object({
 });
 export type Verdict = v.InferOutput<typeof VerdictBody>;
 export const ParticipantBody = v.object({ participant: KeyHex, reason: text(500) });
+/** Adding or removing an admin: an ed25519 key or an Ethereum address (normalised to lowercase). */
+export const AdminBody = v.object({ participant: AdminIdSchema, reason: text(500) });
 export const ReasonBody = v.object({ reason: text(500) });
 export const FinalizeBody = v.object({
   beacon: hexSchema([1, 64], "beacon must be 1..64 bytes of lowercase hex"),
@@ -45,10 +48,10 @@ export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 // --- answers ----------------------------------------------------------------------------------------------------
 
 export const InstructionSchema = v.variant("kind", [
-  v.object({ id: v.string(), kind: v.literal("wait"), reason: v.string() }),
+  v.object({ id: v.string(), kind: v.literal("wait"), reason: v.string(), stage: v.picklist(["setup", "queue", "round", "uploaded", "none"]) }),
   v.object({ id: v.string(), kind: v.literal("lock"), round: count, chunk: count }),
   v.object({ id: v.string(), kind: v.literal("contribute"), round: count, chunk: count, position: count, challenge: AnyHex }),
-  v.object({ id: v.string(), kind: v.literal("done"), reason: v.string() }),
+  v.object({ id: v.string(), kind: v.literal("done"), reason: v.string(), outcome: v.picklist(["contributed", "banned", "dropped", "finalized"]) }),
 ]) satisfies v.GenericSchema<Instruction>;
 export const WithInstruction = v.object({ instruction: InstructionSchema });
 
@@ -60,6 +63,8 @@ export const CeremonyInfoSchema = v.object({
   numChunks: count,
   contributorsPerRound: count,
   lockLimit: count,
+  /** A round contributor silent this long is dropped: clients check in well within it. */
+  heartbeatTimeoutMs: count,
   coordinatorKey: KeyHex,
 });
 export type CeremonyInfo = v.InferOutput<typeof CeremonyInfoSchema>;
@@ -114,6 +119,8 @@ export const QueryPage = v.object({
   limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/), v.transform(Number), v.minValue(1), v.maxValue(1000)), "100"),
 });
 export const OkSchema = v.object({ ok: v.literal(true) });
+/** /readyz when the coordinator should get traffic (otherwise 503 UNREADY with the reason). */
+export const ReadySchema = v.object({ ready: v.literal(true) });
 /** Admin answers list the events the command made (their shapes are the core's; see the transcript's README). */
 export const EventsSchema = v.object({ events: v.array(v.looseObject({ type: v.string() })) });
 
@@ -204,6 +211,7 @@ export const StatusSchema = v.object({
     }),
   ),
   finalHash: v.nullable(v.string()),
+  beacon: v.nullable(v.object({ hash: v.string(), numIterationsExp: count })),
   transcript: v.nullable(TranscriptStatusSchema),
   mirrors: v.nullable(MirrorsStatusSchema),
 }) satisfies v.GenericSchema<StatusView & { transcript: TranscriptStatus | null }>;

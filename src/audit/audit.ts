@@ -107,7 +107,7 @@ export async function verifyReceipts(items: unknown[], dir: string, progress: (l
       verdicts.push(
         await within("receipt", async () => {
           const { receipt: r, verified } = await checkReceiptInTranscript(item, ctx);
-          const what = `round ${r.round}, chunk ${r.chunk}, position ${r.position} by ${r.participant.slice(0, 16)}… verified in commit ${r.commit.slice(0, 12)}`;
+          const what = `round ${r.round}, chunk ${r.chunk + 1}, contributor ${r.position + 1} (${r.participant.slice(0, 16)}…) verified in commit ${r.commit.slice(0, 12)}`;
           if (!ledger.finalized) return { ok: true, message: `${what}; the ceremony is not finalized yet` };
           const where = await within("final result", () => inFinalResult(files, ceremony.params, ledger, verified));
           return { ok: true, message: `${what}, and in the final result (${where})` };

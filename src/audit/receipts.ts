@@ -60,7 +60,7 @@ export async function checkReceiptInTranscript(item: unknown, ctx: ReceiptContex
   const { receipt } = checked;
   if (receipt.ceremonyId !== ctx.ceremony.file.ceremonyId) throw new Error(`the receipt is for ceremony ${receipt.ceremonyId.slice(0, 16)}…, not this one`);
   const verified = ctx.ledger.find(receipt);
-  const what = `round ${receipt.round}, chunk ${receipt.chunk}, position ${receipt.position} (${receipt.hash.slice(0, 16)}…)`;
+  const what = `round ${receipt.round}, chunk ${receipt.chunk + 1}, contributor ${receipt.position + 1} (${receipt.hash.slice(0, 16)}…)`;
   if (!verified) throw new Error(`the transcript verified no contribution ${what} by ${receipt.participant.slice(0, 16)}… on ${receipt.parentHash.slice(0, 16)}…`);
   const event = ctx.events[verified.seq - 1];
   if (!event) throw new Error(`event ${verified.seq} is missing`);
@@ -102,11 +102,11 @@ export async function onChain(files: TranscriptFiles, ledger: Ledger, v: Verifie
   for (let steps = 0; hash !== undefined; steps++) {
     if (hash === v.hash) return steps;
     const header = decodeChunkHeader(await files.get(hash));
-    if (!header) throw new Error(`chunk file ${hash.slice(0, 16)}… on the chain of chunk ${v.chunk} does not decode`);
+    if (!header) throw new Error(`chunk file ${hash.slice(0, 16)}… on the chain of chunk ${v.chunk + 1} does not decode`);
     if (header.contributor === NO_CONTRIBUTOR) break; // the generators: the start of every chain
     hash = toHex(header.parentHash);
   }
-  throw new Error(`the contribution was erased: the final accumulator's chunk ${v.chunk} does not build on it (its chain of chunk files never meets ${v.hash.slice(0, 16)}…)`);
+  throw new Error(`the contribution was erased: the final accumulator's chunk ${v.chunk + 1} does not build on it (its chain of chunk files never meets ${v.hash.slice(0, 16)}…)`);
 }
 
 /**
@@ -120,7 +120,7 @@ export async function inFinalResult(files: TranscriptFiles, params: CeremonyPara
   const aggregate = ledger.aggregateHolding(v);
   if (!aggregate) throw new Error(`round ${v.round} was not aggregated with this contribution (it was replaced or its round restarted)`);
   const chunk0 = aggregate.round.chunks[0]?.contributions[v.position];
-  if (!chunk0 || chunk0.contributor !== v.contributor) throw new Error(`chunk 0 of position ${v.position} in round ${v.round} is not this contributor's`);
+  if (!chunk0 || chunk0.contributor !== v.contributor) throw new Error(`chunk 1 of contributor ${v.position + 1} in round ${v.round} is not this contributor's`);
   const decoded = decodeChunk(await files.get(chunk0.hash), params, 0);
   if (!decoded.ok || !decoded.chunk.publicKey) throw new Error(`the contributor's chunk 0 carries no public key`);
   const publicKey = decoded.chunk.publicKey;

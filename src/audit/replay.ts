@@ -146,7 +146,7 @@ export class Replay {
     if (differs.length > 0) throw new Error(`settings differ from ceremony.json in ${differs.join(", ")}`);
     for (let k = 0; k < s.numChunks; k++) {
       const hash = await this.files.put(initialChunk(this.curve, params, k));
-      if (e.accumulator[k] !== hash) throw new Error(`initial chunk ${k} is not the generators' chunk (${short(hash)})`);
+      if (e.accumulator[k] !== hash) throw new Error(`initial chunk ${k + 1} is not the generators' chunk (${short(hash)})`);
     }
     if (e.challenge !== toHex(firstChallengeHash(this.curve, params.power))) throw new Error("the first challenge is not the hash of the initial accumulator");
     this.progress(`initial accumulator: ${s.numChunks} chunks and the first challenge match`);

@@ -18,15 +18,21 @@
  *
  * Verification order: headers present, well formed, timestamp within the window, signature valid, and only then
  * the replay guard, so a forged request can never spend a real participant's nonce.
+ *
+ * Admins may also be Ethereum addresses (ethereum.ts): x-ceremony-key is then the address (0x and 40 lowercase hex)
+ * and x-ceremony-signature its EIP-191 `personal_sign` over the same message (0x and 130 lowercase hex). Only routes
+ * whose policy says so (the admin routes) accept them.
  */
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { randomBytes } from "node:crypto";
 import * as v from "valibot";
 import { fromHex, hash, newHasher, type Hasher, toHex } from "../crypto/hash.ts";
+import type { EthKey } from "../identity/eth-key-file.ts";
 import type { ParticipantKey } from "./keys.ts";
 import { verifyEd25519 } from "./ed25519.ts";
+import { ETH_ADDRESS_ID, ETH_SIGNATURE_HEX, ethSignatureValid, signWithEthKey } from "./ethereum.ts";
 import type { ReplayGuard } from "./replay.ts";
-import { hexSchema } from "../lib/hex.ts";
+import { hexPattern, hexSchema, KEY_HEX } from "../lib/hex.ts";
 
 export const AUTH_HEADERS = {
   key: "x-ceremony-key",
@@ -106,8 +112,11 @@ export interface SignInput {
   nonce?: string;
 }
 
+/** Who signs a request: a participant's ed25519 key, or an Ethereum admin's key. */
+export type RequestKey = ParticipantKey | EthKey;
+
 /** The headers that authenticate one request. */
-export function signRequest(key: ParticipantKey, input: SignInput): Record<string, string> {
+export function signRequest(key: RequestKey, input: SignInput): Record<string, string> {
   if (input.body !== undefined && input.bodyHash !== undefined) throw new TypeError("signRequest takes body or bodyHash, not both");
   const fields: SignedFields = {
     ceremony: input.ceremony,
@@ -117,12 +126,14 @@ export function signRequest(key: ParticipantKey, input: SignInput): Record<strin
     timestamp: input.now ?? Date.now(),
     nonce: input.nonce ?? randomBytes(NONCE_BYTES).toString("hex"),
   };
-  const signature = ed25519.sign(canonicalMessage(fields), fromHex(key.secretKey));
+  const message = canonicalMessage(fields);
+  const eth = "privateKey" in key;
+  const signature = eth ? signWithEthKey(key, message) : toHex(ed25519.sign(message, fromHex(key.secretKey)));
   const headers: Record<string, string> = {
-    [AUTH_HEADERS.key]: key.publicKey,
+    [AUTH_HEADERS.key]: eth ? key.address.toLowerCase() : key.publicKey,
     [AUTH_HEADERS.timestamp]: String(fields.timestamp),
     [AUTH_HEADERS.nonce]: fields.nonce,
-    [AUTH_HEADERS.signature]: toHex(signature),
+    [AUTH_HEADERS.signature]: signature,
   };
   if (input.bodyHash !== undefined) headers[BODY_HASH_HEADER] = input.bodyHash;
   return headers;
@@ -139,7 +150,10 @@ function headerOf(headers: HeaderSource, name: string): string | undefined {
 const hexOf = (bytes: number, what: string) => hexSchema(bytes, `${what} must be ${2 * bytes} lowercase hex digits`);
 
 const AuthHeadersSchema = v.object({
-  [AUTH_HEADERS.key]: hexOf(32, "an ed25519 public key"),
+  [AUTH_HEADERS.key]: v.pipe(
+    v.string(),
+    v.check((k) => KEY_HEX.test(k) || ETH_ADDRESS_ID.test(k), "must be an ed25519 public key (64 lowercase hex digits) or an Ethereum address (0x and 40 lowercase hex digits)"),
+  ),
   [AUTH_HEADERS.timestamp]: v.pipe(
     v.string(),
     v.regex(/^(0|[1-9][0-9]{0,15})$/, "must be milliseconds since the epoch, in decimal"),
@@ -147,8 +161,12 @@ const AuthHeadersSchema = v.object({
     v.safeInteger("must be a safe integer"),
   ),
   [AUTH_HEADERS.nonce]: hexSchema([16, 64]),
-  [AUTH_HEADERS.signature]: hexOf(64, "an ed25519 signature"),
+  [AUTH_HEADERS.signature]: v.pipe(
+    v.string(),
+    v.check((k) => SIGNATURE_HEX.test(k) || ETH_SIGNATURE_HEX.test(k), "must be an ed25519 signature (128 lowercase hex digits) or an Ethereum one (0x and 130 lowercase hex digits)"),
+  ),
 });
+const SIGNATURE_HEX = hexPattern(64);
 const BodyHashSchema = hexOf(64, "a blake2b-512 hash");
 
 export interface AuthHeaders {
@@ -184,6 +202,9 @@ export function parseAuthHeaders(headers: HeaderSource, now: number, windowMs: n
     nonce: out[AUTH_HEADERS.nonce],
     signature: out[AUTH_HEADERS.signature],
   };
+  if (ETH_ADDRESS_ID.test(auth.publicKey) !== ETH_SIGNATURE_HEX.test(auth.signature)) {
+    return failure("AUTH_MALFORMED", "an ed25519 key goes with an ed25519 signature, an Ethereum address with an Ethereum signature");
+  }
   const skew = auth.timestamp - now;
   if (Math.abs(skew) > windowMs) {
     const direction = skew > 0 ? "in the future" : "old";
@@ -209,6 +230,8 @@ export type VerifyInput = {
  */
 export interface ReplayPolicy {
   windowMs: number;
+  /** Whether Ethereum addresses may sign (admin routes); default no. */
+  ethereum?: boolean;
   guardFor(publicKey: string): ReplayGuard;
   admit?(publicKey: string): AuthFailure | null;
 }
@@ -220,10 +243,12 @@ export function verifyRequest(input: VerifyInput, replay: ReplayGuard | ReplayPo
   const parsed = parseAuthHeaders(input.headers, input.now, windowMs);
   if (!parsed.ok) return parsed;
   const { auth } = parsed;
+  const eth = ETH_ADDRESS_ID.test(auth.publicKey);
+  if (eth && !policy.ethereum) return failure("AUTH_MALFORMED", "Ethereum addresses may sign admin requests only; sign with an ed25519 participant key");
   const digest = "bodyHash" in input ? input.bodyHash : bodyHash(input.body);
   if (!v.is(BodyHashSchema, digest)) return failure("AUTH_MALFORMED", `${BODY_HASH_HEADER}: a blake2b-512 hash must be 128 lowercase hex digits`);
   const message = canonicalMessage({ ceremony: input.ceremony, method: input.method, path: input.path, bodyHash: digest, timestamp: auth.timestamp, nonce: auth.nonce });
-  if (!signatureValid(auth.signature, message, auth.publicKey)) {
+  if (!(eth ? ethSignatureValid(auth.signature, message, auth.publicKey) : signatureValid(auth.signature, message, auth.publicKey))) {
     return failure("AUTH_BAD_SIGNATURE", "the signature does not match this request and key (for this ceremony)");
   }
   const refused = policy.admit?.(auth.publicKey);

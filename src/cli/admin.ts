@@ -5,23 +5,29 @@
 import { createInterface } from "node:readline/promises";
 import type { AdminAction } from "../api/schemas.ts";
 import { readKeyFile } from "../auth/keys.ts";
-import { CeremonyClient } from "../client/http.ts";
+import type { CeremonyClient } from "../client/http.ts";
 import { MirrorsClient } from "../client/mirrors.ts";
 import { BEACON_MAX_ITERATIONS_EXP, BEACON_MIN_BYTES } from "../core/rules.ts";
-import { newToken, tokenIdentity } from "../identity/index.ts";
+import { EthKeyFileError, newToken, readEthKeyFile, tokenIdentity } from "../identity/index.ts";
+import { adminId } from "../auth/ethereum.ts";
+import type { RequestKey } from "../auth/sign.ts";
 import { isKeyHex } from "../lib/hex.ts";
-import { coordinatorUrl, parseFlags, requireString } from "./args.ts";
+import { parseFlags, requireString } from "./args.ts";
+import { connect, CONNECT_FLAGS, CONNECT_HELP, CONNECT_USAGE } from "./connect.ts";
 import { CliError } from "./errors.ts";
 
-export const usage = `ceremony admin <action> --coordinator URL --key FILE [--reason TEXT]
-  actions: drop|ban|unban PARTICIPANT, restart-round, add-verifier|remove-verifier|add-admin|remove-admin KEY,
+export const usage = `ceremony admin <action> ${CONNECT_USAGE} (--key FILE | --eth-key FILE) [--reason TEXT]
+  actions: drop|ban|unban PARTICIPANT, restart-round, add-verifier|remove-verifier KEY, add-admin|remove-admin KEY|0xADDRESS,
            finalize --beacon HEX [--iterations E] [--yes], invite --count N,
            admit-mirror|retire-mirror MIRROR (a mirror's 96-hex BLS key; each starts a new mirror epoch)
+  --key signs with an ed25519 admin key (keygen); --eth-key with an Ethereum admin's key (its address given to serve
+  --admin or add-admin): a file with the private key in hex, or JSON {"privateKey", "address"}.
   invite mints N single-use invitation tokens here and prints one per line; the coordinator receives only their
   hashes (serve --identity token admits a participant once per token: contribute --token TOKEN).
   finalize closes the queue, lets the current round finish and aggregate, applies the beacon (${BEACON_MIN_BYTES} to 64 bytes of
   public randomness, hashed 2^E times, E in 0..${BEACON_MAX_ITERATIONS_EXP}, default 10) and publishes the final .ptau at
-  GET /v1/ceremony/final.ptau. It shows a summary and asks for confirmation; --yes skips the question.`;
+  GET /v1/ceremony/final.ptau. It shows a summary and asks for confirmation; --yes skips the question.
+${CONNECT_HELP}`;
 
 const WITH_PARTICIPANT = ["drop", "ban", "unban", "add-verifier", "remove-verifier", "add-admin", "remove-admin"] as const;
 type WithParticipant = (typeof WITH_PARTICIPANT)[number];
@@ -57,13 +63,26 @@ async function finalize(client: CeremonyClient, beacon: string, numIterationsExp
   return result;
 }
 
+/** The admin's signing key: an ed25519 key file (--key) or an Ethereum key file (--eth-key), exactly one. */
+async function signingKey(key: string | undefined, ethKey: string | undefined): Promise<RequestKey> {
+  if (key !== undefined && ethKey !== undefined) throw new CliError("admin: give --key or --eth-key, not both");
+  if (ethKey === undefined) return readKeyFile(requireString("admin", key, "--key (or --eth-key)"));
+  try {
+    return await readEthKeyFile(ethKey);
+  } catch (err) {
+    if (err instanceof EthKeyFileError) throw new CliError(`admin: --eth-key ${err.message}`);
+    throw err;
+  }
+}
+
 export async function admin(argv: string[]): Promise<void> {
   const { values, positionals } = parseFlags(
     "admin",
     argv,
     {
-      coordinator: { type: "string" },
+      ...CONNECT_FLAGS,
       key: { type: "string" },
+      "eth-key": { type: "string" },
       reason: { type: "string" },
       beacon: { type: "string" },
       iterations: { type: "string" },
@@ -73,15 +92,20 @@ export async function admin(argv: string[]): Promise<void> {
     true,
   );
   const [action, participant] = positionals;
-  const client = new CeremonyClient(coordinatorUrl("admin", values.coordinator), await readKeyFile(requireString("admin", values.key, "--key")));
+  const key = await signingKey(values.key, values["eth-key"]);
+  const { client, url } = await connect("admin", values, key);
   const reason = values.reason ?? "";
   let result: unknown;
-  if (action !== undefined && isWithParticipant(action)) {
+  if (action === "add-admin" || action === "remove-admin") {
+    const id = adminId(participant ?? "");
+    if (id === null) throw new CliError(`admin ${action}: give the admin's ed25519 public key (64 hex) or Ethereum address (0x and 40 hex)`);
+    result = await client.admin(action, { participant: id, reason });
+  } else if (action !== undefined && isWithParticipant(action)) {
     if (!participant || !isKeyHex(participant)) throw new CliError(`admin ${action}: give the participant's public key (64 hex)`);
     result = await client.admin(action satisfies AdminAction, { participant, reason });
   } else if (action === "admit-mirror" || action === "retire-mirror") {
     if (!participant || !/^[0-9a-f]{96}$/.test(participant)) throw new CliError(`admin ${action}: give the mirror's BLS public key (96 hex)`);
-    result = await new MirrorsClient(coordinatorUrl("admin", values.coordinator), await readKeyFile(requireString("admin", values.key, "--key"))).admin(action === "admit-mirror" ? "admit" : "retire", participant, reason);
+    result = await new MirrorsClient(url, key).admin(action === "admit-mirror" ? "admit" : "retire", participant, reason);
   } else if (action === "restart-round") {
     result = await client.admin(action, { reason });
   } else if (action === "invite") {

@@ -13,6 +13,7 @@ import { createApp } from "../api/app.ts";
 import { createAdmission } from "../server/admission.ts";
 import { Coordinator } from "../server/coordinator.ts";
 import { restoreFromTranscript, RestoreError } from "../transcript/restore.ts";
+import { createLogger, type Logger } from "../lib/log.ts";
 import { parseFlags } from "./args.ts";
 import { CliError } from "./errors.ts";
 
@@ -47,18 +48,19 @@ export async function serve(argv: string[]): Promise<void> {
 }
 
 async function serveLocked(settings: ServeSettings, data: string, restoreFrom: unknown): Promise<void> {
-  console.log(`ceremony: data folder ${data} (preset ${settings.preset})`);
+  const log: Logger = createLogger({ format: settings.logFormat });
+  log.info(`data folder ${data} (preset ${settings.preset})`, { data, preset: settings.preset });
 
   const admins = [...settings.admins];
   if (admins.length === 0) {
     if (settings.preset === "production") throw new CliError("serve: the production preset needs at least one --admin key");
     const { key, created } = await ensureKeyFile(join(data, "admin.key"));
     admins.push(key.publicKey);
-    console.log(`ceremony: admin key ${created ? "created at" : "read from"} ${join(data, "admin.key")}`);
+    log.info(`admin key ${created ? "created at" : "read from"} ${join(data, "admin.key")}`);
   }
   if (typeof restoreFrom === "string") {
     try {
-      await restoreFromTranscript(restoreFrom, data, (line) => console.log(`ceremony: ${line}`));
+      await restoreFromTranscript(restoreFrom, data, (line) => log.info(line));
     } catch (err) {
       if (err instanceof RestoreError) throw new CliError(`serve: ${err.message}`);
       throw err;
@@ -106,7 +108,8 @@ async function serveLocked(settings: ServeSettings, data: string, restoreFrom: u
       fsync: settings.transcriptFsync,
     },
     ops: pool,
-    log: (line) => console.log(`ceremony: ${line}`),
+    log,
+    processMetrics: true,
     mirrors: { admitOnRegistration: settings.mirrorAdmission === "open", threshold: settings.mirrorThreshold },
   });
   coordinator.start();
@@ -120,15 +123,25 @@ async function serveLocked(settings: ServeSettings, data: string, restoreFrom: u
       requestsPerKey: { perSecond: settings.keyRate, burst: settings.keyBurst },
     },
     clientAddress: bunClientAddress(settings.trustProxy),
+    git: {
+      maxUploadPacks: settings.gitMaxUploadPacks,
+      maxUploadPacksPerClient: settings.gitMaxUploadPacksPerClient,
+      packCacheBytes: settings.gitPackCacheMb * 2 ** 20,
+      retryAfterSeconds: settings.gitRetryAfterS,
+      log: (line) => console.log(`ceremony: ${line}`),
+    },
     upgradeWebSocket: ws.upgradeWebSocket,
+    operations: { readiness: () => coordinator.readiness(), metrics: coordinator.metrics, metricsToken: settings.metricsToken },
+    log,
   });
   const server = serveHttp(app.fetch, settings.host, settings.port, ws.websocket);
   listening = server.url;
-  console.log(`ceremony: listening on ${server.url}; transcript: git clone ${settings.publicUrl || server.url}/transcript.git`);
+  log.info(`listening on ${server.url}; transcript: git clone ${settings.publicUrl || server.url}/transcript.git`, { url: server.url });
+  if (settings.preset === "production" && !settings.metricsToken) log.warn("GET /metrics is public: set --metrics-token (or CEREMONY_METRICS_TOKEN), or block /metrics at the reverse proxy");
 
   const fatal = await new Promise<{ what: string; error: unknown } | null>((resolveStop) => {
     const stop = (signal: string): void => {
-      console.log(`ceremony: ${signal}: stopping (no new requests; in-flight work finishes; the state stays valid)`);
+      log.info(`${signal}: stopping (no new requests; in-flight work finishes; the state stays valid)`, { signal });
       resolveStop(null);
     };
     process.once("SIGINT", () => stop("SIGINT"));
@@ -139,6 +152,7 @@ async function serveLocked(settings: ServeSettings, data: string, restoreFrom: u
   await coordinator.close();
   await pool.close();
   await closeCurve();
+  if (!fatal) log.info("stopped");
   if (fatal) {
     const why = fatal.error instanceof Error ? fatal.error.message : String(fatal.error);
     throw new CliError(`serve: stopped: ${fatal.what} failed: ${why} (restart to resume from the log)`, 1);

@@ -1,21 +1,23 @@
 /** `ceremony verify-worker`: an external verifier that pulls tasks from the coordinator, verifies, reports verdicts. */
 import { readKeyFile } from "../auth/keys.ts";
 import { ClientError } from "../client/errors.ts";
-import { CeremonyClient } from "../client/http.ts";
+import { DEFAULT_RETRY } from "../client/transport.ts";
 import { closeCurve, getCurve } from "../crypto/curve.ts";
 import { initMcl } from "../crypto/mcl.ts";
 import { WorkerPool } from "../crypto/pool.ts";
 import { runVerificationTask } from "../facts/verification.ts";
 import { sleep } from "../lib/retry.ts";
-import { coordinatorUrl, parseFlags, requireString } from "./args.ts";
+import { parseFlags, requireString } from "./args.ts";
+import { connect, CONNECT_FLAGS, CONNECT_HELP, CONNECT_USAGE } from "./connect.ts";
 
-export const usage = `ceremony verify-worker --coordinator URL --key FILE [--once]
-  Registers as a verifier, then verifies uploaded contributions as they arrive (--once: until none is left).`;
+export const usage = `ceremony verify-worker ${CONNECT_USAGE} --key FILE [--once]
+  Registers as a verifier, then verifies uploaded contributions as they arrive (--once: until none is left).
+${CONNECT_HELP}`;
 
 export async function verifyWorker(argv: string[]): Promise<void> {
-  const { values } = parseFlags("verify-worker", argv, { coordinator: { type: "string" }, key: { type: "string" }, once: { type: "boolean" } });
-  const client = new CeremonyClient(coordinatorUrl("verify-worker", values.coordinator), await readKeyFile(requireString("verify-worker", values.key, "--key")));
-  const info = await client.ceremony();
+  const { values } = parseFlags("verify-worker", argv, { ...CONNECT_FLAGS, key: { type: "string" }, once: { type: "boolean" } });
+  // Once connected, a verifier rides out coordinator restarts like a contributor.
+  const { client, info } = await connect("verify-worker", values, await readKeyFile(requireString("verify-worker", values.key, "--key")), DEFAULT_RETRY);
   await client.checkInAsVerifier();
   await initMcl();
   const curve = await getCurve();
@@ -36,7 +38,7 @@ export async function verifyWorker(argv: string[]): Promise<void> {
         // Expected race: another verifier's verdict on the same contribution came first.
         if (!(err instanceof ClientError && err.code === "STALE_VERIFICATION")) throw err;
       });
-      console.log(`verify-worker: round ${task.round}, chunk ${task.chunk}, position ${task.position}: ${verdict.ok ? "ok" : verdict.code}`);
+      console.log(`verify-worker: round ${task.round}, chunk ${task.chunk + 1}, contributor ${task.position + 1}: ${verdict.ok ? "ok" : verdict.code}`);
     }
   } finally {
     await pool.close();

@@ -33,6 +33,8 @@ export interface ContributorOptions {
   proof?: () => Promise<IdentityProof>;
   /** Told whenever the instruction is to wait (to show a place in the queue, say). */
   onWait?: (instruction: Instruction) => Promise<void> | void;
+  /** How to pass the time when there is nothing to do (default: sleep the poll interval); woken by the live feed, say. */
+  pause?: (instruction: Instruction | null) => Promise<void>;
 }
 
 export type StepResult = "waited" | "locked" | "contributed" | "held" | "moved-on" | "rejoined" | "done";
@@ -100,11 +102,11 @@ export class Contributor {
       const ins = this.instruction;
       if (ins && ins.id !== shown) {
         shown = ins.id;
-        if (ins.kind === "wait") this.options.log?.(`waiting: ${ins.reason}`);
+        if (ins.kind === "wait" && !this.options.onWait) this.options.log?.(`waiting: ${ins.reason}`);
       }
       const did = await this.step();
       if (did === "done") return this.instruction as Instruction;
-      if (did === "waited" || did === "held") await sleep(pollMs);
+      if (did === "waited" || did === "held") await (this.options.pause ? this.options.pause(this.instruction) : sleep(pollMs));
     }
   }
 
@@ -190,7 +192,7 @@ export class Contributor {
     };
     const { parentHash } = await this.api.parent(chunk);
     const parent = await this.api.artifact(parentHash);
-    if (toHex(chunkHash(parent)) !== parentHash) throw new ClientError(0, "BAD_ARTIFACT", `the coordinator sent chunk ${chunk} with the wrong hash`);
+    if (toHex(chunkHash(parent)) !== parentHash) throw new ClientError(0, "BAD_ARTIFACT", `the coordinator sent chunk ${chunk + 1} with the wrong hash`);
     const downloaded = ms();
     const target: ContributionSlot = { params: { ceremonyId: info.ceremonyId, power: info.power, chunkSize: info.chunkSize }, chunkIndex: chunk, round, contributor: position };
     const compute: Compute = this.options.compute ?? ((p, tg, key) => contributeChunk(this.options.ops, this.options.curve, p, tg, key));

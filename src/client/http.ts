@@ -20,6 +20,8 @@ import {
   type CeremonyInfo,
   type IdentityProof,
   type Parent,
+  type QueuePosition,
+  QueuePositionSchema,
   type SiweChallenge,
   SiweChallengeSchema,
   type Status,
@@ -27,8 +29,7 @@ import {
   type Verdict,
 } from "../api/schemas.ts";
 import type { AdminBody } from "../api/service.ts";
-import type { ParticipantKey } from "../auth/keys.ts";
-import { bodyHash, BODY_HASH_HEADER } from "../auth/sign.ts";
+import { bodyHash, BODY_HASH_HEADER, type RequestKey } from "../auth/sign.ts";
 import type { Instruction, VerificationTask } from "../core/views.ts";
 import type { Receipt } from "../transcript/receipt.ts";
 import { ClientError } from "./errors.ts";
@@ -73,7 +74,7 @@ export class CeremonyClient implements ParticipantApi {
 
   constructor(
     url: string,
-    private readonly key: ParticipantKey | null,
+    private readonly key: RequestKey | null,
     retry: RetryPolicy = DEFAULT_RETRY,
     fetchImpl: typeof fetch = fetch,
   ) {
@@ -94,7 +95,7 @@ export class CeremonyClient implements ParticipantApi {
 
   get id(): string {
     if (!this.key) throw new ClientError(0, "NO_KEY", "this request needs a participant key");
-    return this.key.publicKey;
+    return "publicKey" in this.key ? this.key.publicKey : this.key.address.toLowerCase();
   }
 
   private get api(): ReturnType<typeof hc<AppType>> {
@@ -121,6 +122,10 @@ export class CeremonyClient implements ParticipantApi {
   }
   async leave(): Promise<void> {
     await read(await this.api.v1.queue.leave.$post(), OkSchema);
+  }
+  /** This participant's place in the queue, how many rounds are ahead, and an estimated wait. */
+  async queuePosition(): Promise<QueuePosition> {
+    return read(await this.api.v1.queue.position.$get(), QueuePositionSchema);
   }
   async heartbeat(): Promise<Instruction> {
     return (await read(await this.api.v1.heartbeat.$post(), WithInstruction)).instruction;

@@ -7,7 +7,7 @@ import { hc } from "hono/client";
 import type * as v from "valibot";
 import type { AppType } from "../api/app.ts";
 import { CeremonyInfoSchema, EventsSchema, MirrorsStatusSchema, StatementAnswerSchema, type CeremonyInfo, type MirrorRegistration, type MirrorsStatus, type MirrorStatement } from "../api/schemas.ts";
-import type { ParticipantKey } from "../auth/keys.ts";
+import type { RequestKey } from "../auth/sign.ts";
 import { ClientError } from "./errors.ts";
 import { read } from "./http.ts";
 import { ceremonyFetch, DEFAULT_RETRY, type RetryPolicy } from "./transport.ts";
@@ -17,7 +17,7 @@ export class MirrorsClient {
   private readonly signed: ReturnType<typeof hc<AppType>> | null;
   private idOnce: Promise<string> | null = null;
 
-  constructor(url: string, adminKey: ParticipantKey | null = null, retry: RetryPolicy = DEFAULT_RETRY) {
+  constructor(url: string, adminKey: RequestKey | null = null, retry: RetryPolicy = DEFAULT_RETRY) {
     const base = url.replace(/\/+$/, "");
     this.open = hc<AppType>(base, { fetch: ceremonyFetch(null, retry) });
     this.signed = adminKey ? hc<AppType>(base, { fetch: ceremonyFetch({ key: adminKey, ceremony: () => this.ceremonyId() }, retry) }) : null;

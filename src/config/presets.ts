@@ -1,5 +1,6 @@
 /** The three presets: dev (a local ceremony in seconds), test (tiny and fast, for the test suites), production. */
 import type { IdentityKind } from "../core/model.ts";
+import type { LogFormat } from "../lib/log.ts";
 
 export type PresetName = "dev" | "test" | "production";
 
@@ -42,6 +43,13 @@ export interface ServeSettings {
   queueCap: number;
   /** Client addresses from X-Forwarded-For (behind a trusted reverse proxy). */
   trustProxy: boolean;
+  /** Clones and fetches of the transcript served at once, all clients together, and from one address. */
+  gitMaxUploadPacks: number;
+  gitMaxUploadPacksPerClient: number;
+  /** Memory for the cached pack clones are served from (MiB; 0: none). */
+  gitPackCacheMb: number;
+  /** Retry-After of a clone refused GIT_BUSY (s). */
+  gitRetryAfterS: number;
   /** Allowed clock skew for signed requests. */
   signatureWindowMs: number;
   heartbeatTimeoutMs: number;
@@ -65,6 +73,10 @@ export interface ServeSettings {
   mirrorThreshold: number;
   /** open: a mirror's registration admits it (dev); admin: an admin admits it (admin admit-mirror). */
   mirrorAdmission: "open" | "admin";
+  /** Log lines as text or JSON. */
+  logFormat: LogFormat;
+  /** Bearer token GET /metrics asks for; empty: public. */
+  metricsToken: string;
 }
 
 /** What every preset shares. */
@@ -86,6 +98,12 @@ const COMMON = {
   externalThresholdBytes: 16 * 1024 * 1024,
   trustProxy: false,
   mirrorThreshold: 0,
+  gitMaxUploadPacks: 32,
+  gitMaxUploadPacksPerClient: 4,
+  gitPackCacheMb: 256,
+  gitRetryAfterS: 5,
+  logFormat: "text",
+  metricsToken: "",
 } satisfies Partial<ServeSettings>;
 
 /** No admission limits: a local load test measures the server, not the limiter. */

@@ -6,13 +6,14 @@ import * as v from "valibot";
 import { readFile } from "node:fs/promises";
 import { PRESETS, type PresetName, type ServeSettings } from "./presets.ts";
 import { hexSchema } from "../lib/hex.ts";
+import { LOG_FORMATS } from "../lib/log.ts";
+import { AdminIdSchema } from "../auth/ethereum.ts";
 
 type Key = Exclude<keyof ServeSettings, "preset">;
 
 const intIn = (min: number, max: number) => v.pipe(v.unknown(), v.transform(Number), v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 const floatIn = (min: number, max: number) => v.pipe(v.unknown(), v.transform(Number), v.number(), v.finite(), v.minValue(min), v.maxValue(max));
 const booleanText = v.pipe(v.unknown(), v.transform((x) => (x === "true" || x === true ? true : x === "false" || x === false ? false : x)), v.boolean());
-const hexKey = hexSchema(32, "admin keys are 64 lowercase hex characters");
 
 /** A comma-separated env var, a repeated flag or a config array: a list. */
 const listOf = (item: v.GenericSchema<unknown, unknown>) => v.pipe(v.unknown(), v.transform((x) => (typeof x === "string" ? x.split(",").filter(Boolean) : x)), v.array(item));
@@ -41,8 +42,8 @@ export const SERVE_OPTIONS: Record<Key, ServeOption> = {
   admins: {
     flag: "--admin",
     env: "CEREMONY_ADMINS",
-    help: "admin public key (hex); repeat the flag, or comma-separate in the env var",
-    schema: listOf(hexKey),
+    help: "admin: an ed25519 public key (hex) or an Ethereum address (0x…; signs with admin --eth-key); repeat the flag, or comma-separate in the env var",
+    schema: listOf(AdminIdSchema),
     repeatable: true,
   },
   verifierKeys: {
@@ -95,6 +96,20 @@ export const SERVE_OPTIONS: Record<Key, ServeOption> = {
     help: "take the client address from X-Forwarded-For (only behind a reverse proxy you run) (true/false)",
     schema: booleanText,
   },
+  gitMaxUploadPacks: {
+    flag: "--git-max-upload-packs",
+    env: "CEREMONY_GIT_MAX_UPLOAD_PACKS",
+    help: "clones and fetches of the transcript served at once; more are refused GIT_BUSY (503, Retry-After)",
+    schema: intIn(1, 10_000),
+  },
+  gitMaxUploadPacksPerClient: {
+    flag: "--git-max-upload-packs-per-client",
+    env: "CEREMONY_GIT_MAX_UPLOAD_PACKS_PER_CLIENT",
+    help: "clones and fetches served at once to one client address",
+    schema: intIn(1, 10_000),
+  },
+  gitPackCacheMb: { flag: "--git-pack-cache-mb", env: "CEREMONY_GIT_PACK_CACHE_MB", help: "memory for the cached pack clones are served from (MiB; 0: none)", schema: intIn(0, 65_536) },
+  gitRetryAfterS: { flag: "--git-retry-after-s", env: "CEREMONY_GIT_RETRY_AFTER_S", help: "Retry-After of a clone refused GIT_BUSY (seconds)", schema: intIn(0, 3600) },
   signatureWindowMs: { flag: "--signature-window-ms", env: "CEREMONY_SIGNATURE_WINDOW_MS", help: "allowed clock skew of signed requests", schema: intIn(1_000, 3_600_000) },
   heartbeatTimeoutMs: { flag: "--heartbeat-timeout-ms", env: "CEREMONY_HEARTBEAT_TIMEOUT_MS", help: "a silent round contributor is dropped after this long", schema: intIn(1_000, 86_400_000) },
   lockTimeoutMs: { flag: "--lock-timeout-ms", env: "CEREMONY_LOCK_TIMEOUT_MS", help: "a chunk held this long without an upload drops its holder", schema: intIn(1_000, 86_400_000) },
@@ -139,6 +154,13 @@ export const SERVE_OPTIONS: Record<Key, ServeOption> = {
     env: "CEREMONY_MIRROR_ADMISSION",
     help: "open: a mirror's registration admits it; admin: an admin admits it (admin admit-mirror)",
     schema: v.picklist(["open", "admin"]),
+  },
+  logFormat: { flag: "--log-format", env: "CEREMONY_LOG_FORMAT", help: "log lines as text (time, level, message, key=value) or json (one object a line)", schema: v.picklist(LOG_FORMATS) },
+  metricsToken: {
+    flag: "--metrics-token",
+    env: "CEREMONY_METRICS_TOKEN",
+    help: "GET /metrics asks for Authorization: Bearer TOKEN (empty: /metrics is public; prefer the env var or config file to keep it out of ps)",
+    schema: v.string(),
   },
 };
 

@@ -50,7 +50,7 @@ function roundOf(state: Open, number: number): Round | DomainError {
 }
 
 function chunkRefusal(state: Open, k: number): DomainError | null {
-  if (!Number.isInteger(k) || k < 0 || k >= state.settings.numChunks) return refuse("CHUNK_OUT_OF_RANGE", `chunk ${k} is not in 0..${state.settings.numChunks - 1}`);
+  if (!Number.isInteger(k) || k < 0 || k >= state.settings.numChunks) return refuse("CHUNK_OUT_OF_RANGE", `chunk index ${k} is not in 0..${state.settings.numChunks - 1}`);
   return null;
 }
 
@@ -119,10 +119,10 @@ function recordedRefusal(state: Open, e: Of<"ContributionRecorded">): DomainErro
   if (round instanceof DomainError) return round;
   const bad = chunkRefusal(state, e.chunk);
   if (bad) return bad;
-  if (round.contributors[e.position] !== e.contributor) return refuse("NOT_IN_ROUND", `position ${e.position} is not this contributor's`);
+  if (round.contributors[e.position] !== e.contributor) return refuse("NOT_IN_ROUND", `contributor ${e.position + 1} of the round is not this participant`);
   const chunk = round.chunks[e.chunk];
-  if (chunk?.lock?.holder !== e.contributor) return refuse("LOCK_NOT_HELD", `chunk ${e.chunk} is not locked by this participant`);
-  if (chunk.contributions.length !== e.position) return refuse("INVALID_COMMAND", `chunk ${e.chunk} expects position ${chunk.contributions.length} next`);
+  if (chunk?.lock?.holder !== e.contributor) return refuse("LOCK_NOT_HELD", `chunk ${e.chunk + 1} is not locked by this participant`);
+  if (chunk.contributions.length !== e.position) return refuse("INVALID_COMMAND", `chunk ${e.chunk + 1} expects contributor ${chunk.contributions.length + 1} next`);
   return null;
 }
 
@@ -162,7 +162,7 @@ function droppedRefusal(state: Open, e: Of<"ParticipantDropped">): DomainError |
 function replacedRefusal(state: Open, e: Of<"ContributorReplaced">): DomainError | null {
   const round = roundOf(state, e.round);
   if (round instanceof DomainError) return round;
-  if (round.contributors[e.position] !== e.dropped) return refuse("NOT_IN_ROUND", `position ${e.position} is not the dropped participant's`);
+  if (round.contributors[e.position] !== e.dropped) return refuse("NOT_IN_ROUND", `contributor ${e.position + 1} of the round is not the dropped participant`);
   if (!isReplacement(state, e.replacement) || round.contributors.includes(e.replacement)) {
     return refuse("UNKNOWN_PARTICIPANT", `${e.replacement.slice(0, 16)}… is not a free replacement contributor`);
   }

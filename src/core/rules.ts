@@ -38,17 +38,17 @@ export function lockRefusal(state: Open, round: Round, participant: ParticipantI
   const j = positionIn(round, participant);
   if (j < 0) return refuse("NOT_IN_ROUND", `participant is not a contributor of round ${round.number}`);
   const chunk = round.chunks[k];
-  if (!chunk) return refuse("CHUNK_OUT_OF_RANGE", `chunk ${k} is not in 0..${state.settings.numChunks - 1}`);
-  if (chunk.contributions.length > j) return refuse("ALREADY_CONTRIBUTED", `chunk ${k} already has this participant's contribution`);
-  if (chunk.lock) return refuse("CHUNK_LOCKED", `chunk ${k} is locked by another participant`);
+  if (!chunk) return refuse("CHUNK_OUT_OF_RANGE", `chunk index ${k} is not in 0..${state.settings.numChunks - 1}`);
+  if (chunk.contributions.length > j) return refuse("ALREADY_CONTRIBUTED", `chunk ${k + 1} already has this participant's contribution`);
+  if (chunk.lock) return refuse("CHUNK_LOCKED", `chunk ${k + 1} is locked by another participant`);
   if (chunk.contributions.length < j || (j > 0 && !chunk.contributions[j - 1]?.verified)) {
-    return refuse("NOT_YOUR_TURN", `chunk ${k} waits for the verified contribution of position ${j - 1}`);
+    return refuse("NOT_YOUR_TURN", `chunk ${k + 1} waits for the verified contribution of contributor ${j}`);
   }
   // Chunks go in order for each contributor (chunk k's check needs chunk k−1's last point), but several may be
   // in hand at once, up to the lock limit: chunk k may be locked once chunk k−1 is uploaded or locked by the same.
   const before = round.chunks[k - 1];
   if (k > 0 && before && before.contributions.length <= j && before.lock?.holder !== participant) {
-    return refuse("NOT_YOUR_TURN", `lock or contribute to chunk ${k - 1} first`);
+    return refuse("NOT_YOUR_TURN", `lock or contribute to chunk ${k} first`);
   }
   const held = round.chunks.filter((c) => c.lock?.holder === participant).length;
   if (held >= state.settings.lockLimit) return refuse("LOCK_LIMIT_REACHED", `a participant may hold ${state.settings.lockLimit} lock(s) at once`);
@@ -130,14 +130,14 @@ export function timeoutDrop(state: Open, now: number, lastSeen: Record<Participa
   }
   for (const [k, c] of round.chunks.entries()) {
     if (c.lock && !isReplacement(state, c.lock.holder) && now - from(c.lock.since) > s.lockTimeoutMs) {
-      return dropEvents(state, c.lock.holder, `too slow: held chunk ${k} for ${secs(now - from(c.lock.since))} s`, s.coordinator);
+      return dropEvents(state, c.lock.holder, `too slow: held chunk ${k + 1} for ${secs(now - from(c.lock.since))} s`, s.coordinator);
     }
   }
   for (const [j, p] of round.contributors.entries()) {
     if (isReplacement(state, p)) continue;
     const k = onTurn(state, round, j);
     const since = from(round.turnSince[j] ?? round.startedAt);
-    if (k !== null && now - since > s.turnTimeoutMs) return dropEvents(state, p, `stalled: did not lock chunk ${k} for ${secs(now - since)} s`, s.coordinator);
+    if (k !== null && now - since > s.turnTimeoutMs) return dropEvents(state, p, `stalled: did not lock chunk ${k + 1} for ${secs(now - since)} s`, s.coordinator);
   }
   return [];
 }

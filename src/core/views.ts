@@ -1,33 +1,42 @@
 /** Read models derived from the state: a participant's next instruction, the verifier's work list, the public status. */
 import { lockRefusal, parentOf, readyToVerify, roundComplete } from "./rules.ts";
 import { currentRound, dropsOf, isBanned, isQueued, queueHead, queueLength } from "./state.ts";
-import type { CeremonyState, ParticipantId, Round } from "./model.ts";
+import type { Beacon, CeremonyState, ParticipantId, Round } from "./model.ts";
 
 export type Instruction =
-  | { id: string; kind: "wait"; reason: string }
+  | { id: string; kind: "wait"; reason: string; stage: WaitStage }
   | { id: string; kind: "lock"; round: number; chunk: number }
   | { id: string; kind: "contribute"; round: number; chunk: number; position: number; challenge: string }
-  | { id: string; kind: "done"; reason: string };
+  | { id: string; kind: "done"; reason: string; outcome: Outcome };
+
+/**
+ * Where a waiting participant stands: before the ceremony starts, in the queue, in a round with work still to do,
+ * in a round with every upload made (only verification and the others remain), or nowhere (not queued).
+ */
+export type WaitStage = "setup" | "queue" | "round" | "uploaded" | "none";
+
+/** How a participant's part ended: only "contributed" is a success (the CLI exits non-zero on the others). */
+export type Outcome = "contributed" | "banned" | "dropped" | "finalized";
 
 /**
  * What a contributor should do now, in O(1) of the queue. The id changes whenever the instruction does, so clients
  * can acknowledge it. A queued participant's place (1-based) comes from the shell's queue index when it has one.
  */
 export function instructionFor(state: CeremonyState, participant: ParticipantId, place?: number): Instruction {
-  if (state.phase === "setup") return { id: "setup", kind: "wait", reason: "the ceremony has not started" };
-  if (isBanned(state, participant)) return { id: "banned", kind: "done", reason: "this participant is banned" };
+  if (state.phase === "setup") return { id: "setup", kind: "wait", reason: "the ceremony has not started", stage: "setup" };
+  if (isBanned(state, participant)) return { id: "banned", kind: "done", reason: "this participant is banned", outcome: "banned" };
   const round = currentRound(state);
   if (round?.contributors.includes(participant)) return inRound(state, round, participant);
   const done = state.contributedIn.get(participant);
-  if (done !== undefined) return { id: `done:${done}`, kind: "done", reason: `contributed to round ${done}` };
+  if (done !== undefined) return { id: `done:${done}`, kind: "done", reason: `contributed to round ${done}`, outcome: "contributed" };
   const queued = isQueued(state, participant);
   if (dropsOf(state, participant) > 0 && !queued) {
-    return { id: `dropped:${dropsOf(state, participant)}`, kind: "done", reason: "dropped from the ceremony (too slow, silent or failing); join again to retry" };
+    return { id: `dropped:${dropsOf(state, participant)}`, kind: "done", reason: "dropped from the ceremony (too slow, silent, failing or stopped); join again to retry", outcome: "dropped" };
   }
-  if (state.phase === "finalized") return { id: "finalized", kind: "done", reason: "the ceremony is finalized" };
+  if (state.phase === "finalized") return { id: "finalized", kind: "done", reason: "the ceremony is finalized", outcome: "finalized" };
   const n = queueLength(state);
-  if (queued) return { id: `queued:${state.lastRound}`, kind: "wait", reason: place !== undefined ? `queued at position ${place} of ${n}` : `queued (${n} waiting)` };
-  return { id: "unknown", kind: "wait", reason: "not in the queue: join it first" };
+  if (queued) return { id: `queued:${state.lastRound}`, kind: "wait", reason: place !== undefined ? `queued at place ${place} of ${n}` : `queued (${n} waiting)`, stage: "queue" };
+  return { id: "unknown", kind: "wait", reason: "not in the queue: join it first", stage: "none" };
 }
 
 function inRound(state: Exclude<CeremonyState, { phase: "setup" }>, round: Round, participant: ParticipantId): Instruction {
@@ -40,10 +49,10 @@ function inRound(state: Exclude<CeremonyState, { phase: "setup" }>, round: Round
   const next = round.chunks.findIndex((c) => c.contributions.length <= j);
   if (next < 0) {
     const verified = round.chunks.every((c) => c.contributions[j]?.verified);
-    return { id: `${round.number}:finishing`, kind: "wait", reason: verified ? "all chunks verified; waiting for the round to end" : "waiting for verification of the uploads" };
+    return { id: `${round.number}:finishing`, kind: "wait", reason: verified ? "all chunks verified; waiting for the round to end" : "waiting for verification of the uploads", stage: "uploaded" };
   }
   if (!lockRefusal(state, round, participant, next)) return { id: `${round.number}:lock:${next}`, kind: "lock", round: round.number, chunk: next };
-  return { id: `${round.number}:wait:${next}`, kind: "wait", reason: `chunk ${next} waits for the previous contributor` };
+  return { id: `${round.number}:wait:${next}`, kind: "wait", reason: `chunk ${next + 1} of ${round.chunks.length} waits for the previous contributor`, stage: "round" };
 }
 
 export interface VerificationTask {
@@ -127,6 +136,8 @@ export interface StatusView {
     complete: boolean;
   };
   finalHash: string | null;
+  /** The random beacon applied at finalization (from the moment it is requested). */
+  beacon: Beacon | null;
 }
 
 /** How much of the queue the status shows. */
@@ -149,6 +160,7 @@ export function statusView(state: CeremonyState): StatusView {
       dropped: 0,
       round: null,
       finalHash: null,
+      beacon: null,
     };
   }
   const round = currentRound(state);
@@ -183,5 +195,6 @@ export function statusView(state: CeremonyState): StatusView {
         }
       : null,
     finalHash: state.phase === "finalized" ? state.finalHash : null,
+    beacon: state.phase === "finalized" || state.phase === "finalizing" ? state.beacon : null,
   };
 }

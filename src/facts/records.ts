@@ -27,7 +27,7 @@ export async function ceremonyRecords(state: Base, params: CeremonyParams, sourc
     const contributions: RoundContribution[] = [];
     for (let j = 0; j < r.contributors.length; j++) {
       const { record, publicKey } = await chunk0Record(source, params, r.chunk0[j] ?? "");
-      if (!publicKey) throw new Error(`round ${r.number}: chunk 0 of position ${j + 1} has no public key`);
+      if (!publicKey) throw new Error(`round ${r.number}: chunk 1 of contributor ${j + 1} has no public key`);
       contributions.push({ challenge: fromHex(r.challenges[j] ?? ""), publicKey, record, name: `round ${r.number} contributor ${j + 1}` });
     }
     out.push(...roundRecords(contributions, fromHex(r.aggregateChallenge)));

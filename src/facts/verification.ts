@@ -45,7 +45,7 @@ async function recordOf(source: ArtifactSource, params: CeremonyParams, hash: st
 
 async function lastTauG1Of(source: ArtifactSource, params: CeremonyParams, hash: string, k: number): Promise<Uint8Array> {
   const d = decodeChunk(await fetchChecked(source, hash), params, k);
-  if (!d.ok) throw new Error(`chunk ${k} artifact ${hash.slice(0, 16)}… is unreadable: ${d.message}`);
+  if (!d.ok) throw new Error(`chunk ${k + 1} artifact ${hash.slice(0, 16)}… is unreadable: ${d.message}`);
   const tau = d.chunk.sections.tauG1;
   return tau.slice(tau.length - G1_SIZE);
 }
@@ -65,7 +65,7 @@ export async function runVerificationTask(
     if (!task.previousRecordChunk) throw new Error("a chunk 0 task must name the previous record's chunk");
     prevRecord = (await recordOf(source, params, task.previousRecordChunk)).record;
   } else {
-    if (!task.ownChunk0 || !task.ownPreviousChunk) throw new Error(`a chunk ${task.chunk} task must name the contributor's chunks 0 and ${task.chunk - 1}`);
+    if (!task.ownChunk0 || !task.ownPreviousChunk) throw new Error(`a task for chunk ${task.chunk + 1} must name the contributor's chunks 1 and ${task.chunk}`);
     const first = await recordOf(source, params, task.ownChunk0);
     if (!first.publicKey) throw new Error("the contributor's chunk 0 has no public key");
     prevRecord = first.record;

@@ -3,17 +3,15 @@
  * are sorted lists that gain an entry or two per commit, so "copy the common prefix, insert the middle, copy the common
  * suffix" captures almost all of it, and costs one pass over the bytes.
  */
+import { commonPrefix, commonSuffix } from "./bytes.ts";
 
 const MAX_INSERT = 0x7f;
 const MAX_COPY = 0x10000;
 
 /** The delta that turns `base` into `target`, or null when it would not be much smaller than `target` itself. */
 export function encodeDelta(base: Uint8Array, target: Uint8Array): Uint8Array | null {
-  const limit = Math.min(base.length, target.length);
-  let prefix = 0;
-  while (prefix < limit && base[prefix] === target[prefix]) prefix++;
-  let suffix = 0;
-  while (suffix < limit - prefix && base[base.length - 1 - suffix] === target[target.length - 1 - suffix]) suffix++;
+  const prefix = commonPrefix(base, target);
+  const suffix = commonSuffix(base, target, Math.min(base.length, target.length) - prefix);
 
   const middleEnd = target.length - suffix;
   if (middleEnd - prefix > target.length / 2) return null;

@@ -59,15 +59,27 @@ async function readCapped(stream: ReadableStream<Uint8Array>, max: number): Prom
   }
 }
 
-/** A pull-driven stream: the next piece is made only when the client has taken the previous one. */
-export function streamOf(pieces: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
+/**
+ * A pull-driven stream: the next piece is made only when the client has taken the previous one. `onClose` runs once the
+ * stream ends, fails or is cancelled (the client went away), before the generator is returned.
+ */
+export function streamOf(pieces: AsyncGenerator<Uint8Array>, onClose: () => void = () => undefined): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const { done, value } = await pieces.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await pieces.next();
+      } catch (error) {
+        onClose();
+        throw error;
+      }
+      if (next.done === true) {
+        onClose();
+        controller.close();
+      } else controller.enqueue(next.value);
     },
     async cancel() {
+      onClose();
       await pieces.return(undefined);
     },
   });

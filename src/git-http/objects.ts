@@ -1,6 +1,7 @@
 /**
- * Read access to the transcript repository for the git server: the branch tip, raw objects, and parsed commits and
- * trees. Objects are immutable, so parsed commits are kept for the life of the server and trees in a bounded cache.
+ * Read access to the transcript repository for the git server: the branch tip, raw objects, and parsed commits.
+ * Objects are immutable, so parsed commits are kept for the life of the server and recently read objects in a
+ * bounded cache.
  */
 import * as fs from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -27,27 +28,23 @@ export interface CommitLinks {
   parents: string[];
 }
 
-export interface TreeEntry {
-  /** "tree", "blob", or "commit" for a submodule link (an object of another repository). */
-  type: "tree" | "blob" | "commit";
-  oid: string;
-}
-
-/** Entries by name (decoded as latin1, so any byte string maps to a distinct key), in the tree's order. */
-export type ParsedTree = ReadonlyMap<string, TreeEntry>;
-
 export const OID_PATTERN = /^[0-9a-f]{40}$/;
 export const SERVED_BRANCH = "refs/heads/main";
 
-/** Keeps trees up to this many entries in all: the walk revisits a parent's trees right after its child's. */
-const TREE_CACHE_ENTRIES = 200_000;
+/**
+ * Recently read objects up to this many bytes in all, each at most RECENT_MAX_OBJECT: a walk reads a parent's trees
+ * right after its child's, and a pack's writer reads what the walk has just read.
+ */
+const RECENT_BYTES = 32 * 1024 * 1024;
+const RECENT_MAX_OBJECT = 256 * 1024;
 
 export class RepoReader {
   /** isomorphic-git's cache (pack indexes, if the repository has packs). */
   private readonly gitCache = {};
   private readonly commits = new Map<string, CommitLinks>();
-  private readonly trees = new Map<string, ParsedTree>();
-  private treeEntries = 0;
+  private readonly recent = new Map<string, RawObject>();
+  private readonly reading = new Map<string, Promise<RawObject>>();
+  private recentBytes = 0;
 
   constructor(readonly dir: string) {}
 
@@ -71,20 +68,32 @@ export class RepoReader {
     return oid;
   }
 
-  /**
-   * The object's content, checked against its id. Loose objects (all that isomorphic-git writes) are read directly;
-   * packed ones (a repository restored from a clone) through isomorphic-git.
-   */
+  /** The object's content, checked against its id; recently read ones come from memory. */
   async read(oid: string): Promise<RawObject> {
-    if (!OID_PATTERN.test(oid)) throw new Error(`not an object id: ${JSON.stringify(oid)}`);
-    const loose = await readFile(join(this.gitdir, "objects", oid.slice(0, 2), oid.slice(2))).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return null;
-      throw error;
-    });
-    if (loose !== null) return unwrapLoose(oid, loose.length <= INFLATE_IN_PLACE ? inflateSync(loose) : await inflateAsync(loose));
-    const result = await git.readObject({ fs, dir: this.dir, oid, format: "content", cache: this.gitCache });
-    if (result.format !== "content") throw new Error(`object ${oid}: unexpected format ${result.format}`);
-    return { type: result.type, content: result.object };
+    const known = this.recent.get(oid);
+    if (known !== undefined) {
+      // Map order is insertion order: re-inserting makes this the most recently used.
+      this.recent.delete(oid);
+      this.recent.set(oid, known);
+      return known;
+    }
+    // Concurrent walks often want the same tree at once: one read serves them all.
+    let reading = this.reading.get(oid);
+    if (reading === undefined) {
+      reading = this.readStored(oid).finally(() => this.reading.delete(oid));
+      this.reading.set(oid, reading);
+    }
+    const object = await reading;
+    if (object.content.length <= RECENT_MAX_OBJECT && !this.recent.has(oid)) {
+      this.recent.set(oid, object);
+      this.recentBytes += object.content.length;
+      for (const [old, evicted] of this.recent) {
+        if (this.recentBytes <= RECENT_BYTES) break;
+        this.recent.delete(old);
+        this.recentBytes -= evicted.content.length;
+      }
+    }
+    return object;
   }
 
   async commit(oid: string): Promise<CommitLinks> {
@@ -95,29 +104,26 @@ export class RepoReader {
     return parsed;
   }
 
-  async tree(oid: string): Promise<ParsedTree> {
-    const known = this.trees.get(oid);
-    if (known) {
-      // Map order is insertion order: re-inserting makes this the most recently used.
-      this.trees.delete(oid);
-      this.trees.set(oid, known);
-      return known;
-    }
-    const parsed = parseTree(oid, await this.readTyped(oid, "tree"));
-    this.trees.set(oid, parsed);
-    this.treeEntries += parsed.size;
-    for (const [old, tree] of this.trees) {
-      if (this.treeEntries <= TREE_CACHE_ENTRIES || old === oid) break;
-      this.trees.delete(old);
-      this.treeEntries -= tree.size;
-    }
-    return parsed;
-  }
-
-  private async readTyped(oid: string, type: ObjectType): Promise<Uint8Array> {
+  async readTyped(oid: string, type: ObjectType): Promise<Uint8Array> {
     const object = await this.read(oid);
     if (object.type !== type) throw new Error(`object ${oid} is a ${object.type}, not a ${type}`);
     return object.content;
+  }
+
+  /**
+   * Loose objects (all that the transcript writer writes) are read directly; packed ones (a repository restored from
+   * a clone) through isomorphic-git.
+   */
+  private async readStored(oid: string): Promise<RawObject> {
+    if (!OID_PATTERN.test(oid)) throw new Error(`not an object id: ${JSON.stringify(oid)}`);
+    const loose = await readFile(join(this.gitdir, "objects", oid.slice(0, 2), oid.slice(2))).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return null;
+      throw error;
+    });
+    if (loose !== null) return unwrapLoose(oid, loose.length <= INFLATE_IN_PLACE ? inflateSync(loose) : await inflateAsync(loose));
+    const result = await git.readObject({ fs, dir: this.dir, oid, format: "content", cache: this.gitCache });
+    if (result.format !== "content") throw new Error(`object ${oid}: unexpected format ${result.format}`);
+    return { type: result.type, content: result.object };
   }
 }
 
@@ -145,21 +151,4 @@ function parseCommit(oid: string, content: Uint8Array): CommitLinks {
     throw new Error(`commit ${oid} is malformed`);
   }
   return { tree, parents };
-}
-
-function parseTree(oid: string, content: Uint8Array): ParsedTree {
-  const bytes = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
-  const entries = new Map<string, TreeEntry>();
-  let at = 0;
-  while (at < bytes.length) {
-    const space = bytes.indexOf(0x20, at);
-    const nul = bytes.indexOf(0x00, space + 1);
-    if (space < 0 || nul < 0 || nul + 21 > bytes.length) throw new Error(`tree ${oid} is malformed`);
-    const mode = bytes.toString("latin1", at, space);
-    const name = bytes.toString("latin1", space + 1, nul);
-    const entryOid = bytes.toString("hex", nul + 1, nul + 21);
-    entries.set(name, { type: mode === "40000" ? "tree" : mode === "160000" ? "commit" : "blob", oid: entryOid });
-    at = nul + 21;
-  }
-  return entries;
 }

@@ -7,6 +7,7 @@
  */
 import type { Curve } from "ffjavascript";
 import { join } from "node:path";
+import type { Readiness } from "../api/operations.ts";
 import type { ParticipantKey } from "../auth/keys.ts";
 import type { CeremonyEvent, CeremonyState, Command, Settings } from "../core/model.ts";
 import { getCurve } from "../crypto/curve.ts";
@@ -24,14 +25,17 @@ import type { EffectPort } from "./effects/port.ts";
 import { ReplacementContributor } from "./effects/replacements.ts";
 import { Ticker } from "./effects/tick.ts";
 import { Verification } from "./effects/verification.ts";
-import { printable } from "../lib/text.ts";
+import { toLogger, type Logger, type LogSink } from "../lib/log.ts";
+import { redact } from "../transcript/backup.ts";
 import { openAdmission, type Admission } from "./admission.ts";
 import { LiveFeed } from "./live.ts";
+import { CoordinatorMetrics } from "./metrics.ts";
+import { Narrator } from "./narrator.ts";
 import { RoundPace } from "./pace.ts";
 import { Presence } from "./presence.ts";
 import { QueueIndex } from "./queue-index.ts";
 import type { LoggedEvent } from "../store/event-log.ts";
-import { CoordinatorService } from "./service.ts";
+import { CoordinatorService, MAX_TRANSCRIPT_BACKLOG } from "./service.ts";
 import { Certification, type CertificationSettings } from "./certification/certification.ts";
 import { PublishedIndex } from "./certification/published.ts";
 import { openCeremony } from "./startup.ts";
@@ -58,21 +62,32 @@ export interface CoordinatorOptions {
   /** Certified mirrors (with a transcript only): how they are admitted, and the threshold. Default: admins admit, ⌈2n/3⌉. */
   mirrors?: CertificationSettings;
   now?: () => number;
-  log?: (line: string) => void;
+  /** The log: a Logger (levels, fields), or a function taking one line (tests). */
+  log?: LogSink;
+  /**
+   * prom-client's default process metrics (CPU, memory, event loop) beside the coordinator's own; default false: they
+   * watch the whole process and cannot be stopped, so only `serve` (one coordinator a process) turns them on.
+   */
+  processMetrics?: boolean;
 }
 
 export class Coordinator {
   readonly presence: Presence;
   readonly service: CoordinatorService;
   readonly finalPath: string;
+  readonly metrics: CoordinatorMetrics;
+  readonly log: Logger;
   /** Resolves with the first fatal failure (never resolves on a clean stop). */
   readonly failed: Promise<{ what: string; error: unknown }>;
   private fail: (f: { what: string; error: unknown }) => void = () => undefined;
+  private failure: { what: string; error: unknown } | null = null;
+  private started = false;
   private readonly verification: Verification;
   private readonly ticker: Ticker;
   private replacements: ReplacementContributor[] = [];
   private transcriptService: TranscriptService | null = null;
   private certificationService: Certification | null = null;
+  private readonly narrator: Narrator;
   private loops: Promise<void>[] = [];
   private stopping = false;
 
@@ -82,12 +97,21 @@ export class Coordinator {
     private readonly curve: Curve,
     private readonly options: CoordinatorOptions,
     projections: { queue: QueueIndex; pace: RoundPace; live: LiveFeed; presence: Presence },
+    observed: { metrics: CoordinatorMetrics; log: Logger; narrator: Narrator },
   ) {
     this.presence = projections.presence;
+    this.metrics = observed.metrics;
+    this.log = observed.log;
+    this.narrator = observed.narrator;
     this.finalPath = join(options.dataDir, "final.ptau");
     this.failed = new Promise((resolve) => (this.fail = resolve));
     const base = this.effectPort();
-    this.verification = new Verification({ ...base, ops: options.ops, coordinator: options.coordinatorKey.publicKey });
+    this.verification = new Verification({
+      ...base,
+      ops: options.ops,
+      coordinator: options.coordinatorKey.publicKey,
+      timed: (seconds, ok) => this.metrics.verified(seconds, ok),
+    });
     this.ticker = new Ticker({ ...base, presence: this.presence, fatal: (what, err) => this.fatal(what, err) }, options.tickMs);
     this.service = new CoordinatorService({
       ...base,
@@ -101,6 +125,7 @@ export class Coordinator {
       artifacts: this.artifacts,
       coordinatorKey: options.coordinatorKey.publicKey,
       finalPath: this.finalPath,
+      uploaded: (bytes) => this.metrics.uploaded(bytes),
     });
   }
 
@@ -120,9 +145,9 @@ export class Coordinator {
     return this.certificationService;
   }
 
-  /** One line of the log; whatever a participant or verifier put into it cannot start another. */
+  /** One line of the log (made printable there: whatever a participant or verifier put into it cannot start another). */
   say(line: string): void {
-    this.options.log?.(printable(line));
+    this.log.info(line);
   }
 
   static async open(options: CoordinatorOptions): Promise<Coordinator> {
@@ -134,11 +159,24 @@ export class Coordinator {
     const pace = new RoundPace();
     const live = new LiveFeed();
     const presence = new Presence();
-    // Certification follows the log from the first event (its epochs); its port reaches the coordinator once it exists.
-    let coordinator: Coordinator | null = null;
+    const log = toLogger(options.log);
+    const narrator = new Narrator(log, () => queue.length);
+    // The metrics read the coordinator at each scrape and certification reaches it through its port: it exists once
+    // the log is open.
+    let current: Coordinator | null = null;
+    const metrics = new CoordinatorMetrics(
+      {
+        state: () => current?.state() ?? { phase: "setup" },
+        queueLength: () => queue.length,
+        transcriptLag: () => (current?.transcriptService ? current.transcriptService.status(current.commands.seq).lag : null),
+      },
+      { processMetrics: options.processMetrics ?? false },
+    );
+    metrics.backupRemotes((options.transcript?.remotes ?? []).map(redact));
+    // Certification follows the log from the first event (its epochs).
     const reach = (): Coordinator => {
-      if (!coordinator) throw new Error("the coordinator is still opening");
-      return coordinator;
+      if (!current) throw new Error("the coordinator is still opening");
+      return current;
     };
     const certification = options.transcript
       ? new Certification(
@@ -153,16 +191,18 @@ export class Coordinator {
           options.mirrors ?? { admitOnRegistration: false, threshold: 0 },
         )
       : null;
-    const follow = (e: LoggedEvent<CeremonyEvent>): void => {
+    const follow = (e: LoggedEvent<CeremonyEvent>, replayed: boolean): void => {
       certification?.follow(e);
       if (e.event.type === "ParticipantLeftQueue" || e.event.type === "ParticipantDropped") presence.forget(e.event.participant);
       queue.apply(e.event);
       pace.apply(e.event, Date.parse(e.time));
       live.committed([e], queue.length);
+      if (!replayed) narrator.committed(e.event);
     };
-    const opened = await openCeremony(options, curve, artifacts, (err) => failedEarly?.(err), follow);
-    const c = new Coordinator(opened.commands, artifacts, curve, options, { queue, pace, live, presence });
-    coordinator = c;
+    const observer = { committed: (s: number) => metrics.committed(s), backupFailed: (r: string) => metrics.backupFailed(r) };
+    const opened = await openCeremony(options, curve, artifacts, (err) => failedEarly?.(err), follow, observer);
+    const c = new Coordinator(opened.commands, artifacts, curve, options, { queue, pace, live, presence }, { metrics, log, narrator });
+    current = c;
     failedEarly = (err) => c.fatal("event log", err);
     c.transcriptService = opened.transcript;
     if (certification && opened.transcript) {
@@ -190,6 +230,7 @@ export class Coordinator {
 
   /** Starts the tick and the effect loops. */
   start(): void {
+    this.started = true;
     this.ticker.start();
     const host = { changed: (ms: number) => this.commands.changed(ms), stopping: () => this.stopping, fatal: (what: string, err: unknown) => this.fatal(what, err) };
     for (const r of this.replacements) this.loops.push(runLoop(host, "replacement contributor", () => r.step()));
@@ -225,8 +266,26 @@ export class Coordinator {
   fatal(what: string, error: unknown): void {
     if (this.stopping) return;
     this.stopping = true;
-    this.say(`fatal: ${what} failed: ${error instanceof Error ? error.message : String(error)}; stopping (a restart replays the log)`);
+    this.failure = { what, error };
+    this.log.error(`fatal: ${what} failed: ${error instanceof Error ? error.message : String(error)}; stopping (a restart replays the log)`, { what });
     this.fail({ what, error });
+  }
+
+  /**
+   * Ready for traffic: the log replayed (done before open() returns) and the loops started, no fatal failure, not
+   * stopping, and the transcript keeping up (its commits succeed and it owes fewer events than make joins wait).
+   */
+  readiness(): Readiness {
+    if (this.failure) {
+      const { what, error } = this.failure;
+      return { ready: false, reason: `${what} failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    if (this.stopping) return { ready: false, reason: "shutting down" };
+    if (!this.started) return { ready: false, reason: "starting" };
+    const t = this.transcriptService?.status(this.commands.seq);
+    if (t?.lastError) return { ready: false, reason: `transcript commits are failing (retrying): ${t.lastError}` };
+    if (t && t.lag >= MAX_TRANSCRIPT_BACKLOG) return { ready: false, reason: `the transcript is ${t.lag} events behind the log` };
+    return { ready: true };
   }
 
   /** The update tick, now (tests drive it with a controllable clock). */
@@ -254,6 +313,7 @@ export class Coordinator {
     await this.ticker.stop();
     for (const r of this.replacements) r.close();
     await this.commands.close();
+    this.narrator.flush();
     await Promise.all(this.loops);
     await this.certificationService?.flush();
     await this.transcriptService?.close();

@@ -30,7 +30,7 @@ import type { Presence } from "./presence.ts";
 import type { QueueIndex } from "./queue-index.ts";
 
 /** Events the transcript may owe before joins wait for it (about five seconds of its work). */
-const MAX_TRANSCRIPT_BACKLOG = 50_000;
+export const MAX_TRANSCRIPT_BACKLOG = 50_000;
 
 export interface ServicePort {
   admission: Admission;
@@ -52,6 +52,8 @@ export interface ServicePort {
   certification(): Certification | null;
   coordinatorKey: ParticipantId;
   finalPath: string;
+  /** Told the size of each upload received in full: the upload metric. */
+  uploaded?: (bytes: number) => void;
 }
 
 export class CoordinatorService implements CeremonyService {
@@ -68,7 +70,7 @@ export class CoordinatorService implements CeremonyService {
   }
 
   private chunk(k: number): number {
-    if (!Number.isInteger(k) || k < 0 || k >= this.settings().numChunks) throw new ApiError("NOT_FOUND", `no chunk ${k}`);
+    if (!Number.isInteger(k) || k < 0 || k >= this.settings().numChunks) throw new ApiError("NOT_FOUND", `no chunk index ${k} (indexes run from 0 to ${this.settings().numChunks - 1})`);
     return k;
   }
 
@@ -91,8 +93,8 @@ export class CoordinatorService implements CeremonyService {
 
   info(): CeremonyInfo {
     const s = this.settings();
-    const { ceremonyId, power, chunkSize, numChunks, contributorsPerRound, lockLimit } = s;
-    return { ceremonyId, curve: "bn128", power, chunkSize, numChunks, contributorsPerRound, lockLimit, coordinatorKey: this.port.coordinatorKey };
+    const { ceremonyId, power, chunkSize, numChunks, contributorsPerRound, lockLimit, heartbeatTimeoutMs } = s;
+    return { ceremonyId, curve: "bn128", power, chunkSize, numChunks, contributorsPerRound, lockLimit, heartbeatTimeoutMs, coordinatorKey: this.port.coordinatorKey };
   }
 
   private statusCache: { key: string; status: Status; json: string; etag: string } | null = null;
@@ -142,7 +144,7 @@ export class CoordinatorService implements CeremonyService {
     if (role === "verifier") {
       this.verifier(participant);
       this.seen(participant);
-      return { id: "verifier", kind: "wait", reason: "a trusted verifier: fetch tasks from /v1/verifications/next" };
+      return { id: "verifier", kind: "wait", reason: "a trusted verifier: fetch tasks from /v1/verifications/next", stage: "none" };
     }
     if (this.port.queueCap > 0 && this.port.queue.length >= this.port.queueCap) {
       throw Object.assign(new ApiError("QUEUE_FULL", `the queue is full (${this.port.queueCap} waiting); retry later`), { retryAfterMs: 60_000 });
@@ -212,7 +214,7 @@ export class CoordinatorService implements CeremonyService {
     const j = round ? positionIn(round, participant) : -1;
     if (s.phase === "setup" || !round || j < 0) throw refuse("NOT_IN_ROUND", "not a contributor of the current round");
     const parentHash = parentOf(s, round, k, j);
-    if (!parentHash) throw new ApiError("NOT_READY", `chunk ${k} has no state for position ${j} yet`);
+    if (!parentHash) throw new ApiError("NOT_READY", `chunk ${k + 1} has no state for contributor ${j + 1} yet`);
     return { round: round.number, chunk: k, position: j, parentHash };
   }
 
@@ -221,10 +223,11 @@ export class CoordinatorService implements CeremonyService {
     const k = this.chunk(chunk);
     // Refuse before reading a byte unless this participant holds the lock on this chunk.
     const round = currentRound(this.port.state());
-    if (!round || round.chunks[k]?.lock?.holder !== participant) throw refuse("LOCK_NOT_HELD", `chunk ${k} is not locked by this participant`);
+    if (!round || round.chunks[k]?.lock?.holder !== participant) throw refuse("LOCK_NOT_HELD", `chunk ${k + 1} is not locked by this participant`);
     const size = chunkFileSize(chunkLayout(this.settings(), k), true);
     const stream = body instanceof Uint8Array ? new Blob([body]).stream() : body;
     const stored = await this.port.artifacts.put(checkedBodyStream(stream, declaredHash, size), { maxBytes: size, exactBytes: size });
+    this.port.uploaded?.(size);
     this.assertDecodes(await this.port.artifacts.get(stored.hash), participant, k);
     await this.port.execute({ type: "RecordContribution", now: this.port.now(), participant, chunk: k, hash: stored.hash });
     return { hash: stored.hash, instruction: this.heartbeat(participant) };
@@ -246,11 +249,11 @@ export class CoordinatorService implements CeremonyService {
       : d.chunk.header.round !== round.number
         ? `the header names round ${d.chunk.header.round}, not ${round.number}`
         : d.chunk.header.contributor !== j
-          ? `the header names position ${d.chunk.header.contributor}, not ${j}`
+          ? `the header names contributor ${d.chunk.header.contributor + 1}, not ${j + 1}`
           : parent === null || toHex(d.chunk.header.parentHash) !== parent
             ? "the header names another parent than the chunk this position builds on"
             : null;
-    if (why) throw new ApiError("MALFORMED_CHUNK", `the upload is not a chunk file for round ${round.number}, chunk ${k}, position ${j}: ${why}`);
+    if (why) throw new ApiError("MALFORMED_CHUNK", `the upload is not a chunk file for round ${round.number}, chunk ${k + 1}, contributor ${j + 1}: ${why}`);
   }
 
   nextTask(verifier: ParticipantId): VerificationTask | null {

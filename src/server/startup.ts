@@ -13,7 +13,8 @@ import { firstChallengeHash, initialChunk } from "../crypto/initial.ts";
 import { numChunks, type CeremonyParams } from "../crypto/params.ts";
 import type { ArtifactStore } from "../store/artifact-store.ts";
 import type { LoggedEvent } from "../store/event-log.ts";
-import { TranscriptService } from "../transcript/service.ts";
+import { toLogger } from "../lib/log.ts";
+import { TranscriptService, type TranscriptObserver } from "../transcript/service.ts";
 import { CommandHandler } from "./commands.ts";
 import type { CoordinatorOptions } from "./coordinator.ts";
 
@@ -45,31 +46,33 @@ async function initialize(options: CoordinatorOptions, curve: Curve, artifacts: 
 }
 
 /**
- * Opens the ceremony. `follow` sees every logged event in order, replayed ones first, then each as it is committed:
- * the shell's projections (the queue index, the round pace) are built from it.
+ * Opens the ceremony. `follow` sees every logged event in order, replayed ones first (`replayed` true), then each as
+ * it is committed: the shell's projections (the queue index, the round pace) and the log's lines are built from it.
  */
 export async function openCeremony(
   options: CoordinatorOptions,
   curve: Curve,
   artifacts: ArtifactStore,
   onFatal: (err: unknown) => void,
-  follow: (entry: LoggedEvent<CeremonyEvent>) => void,
+  follow: (entry: LoggedEvent<CeremonyEvent>, replayed: boolean) => void,
+  observer?: TranscriptObserver,
 ): Promise<Opened> {
-  const say = (line: string): void => options.log?.(line);
+  const log = toLogger(options.log);
+  const say = (line: string): void => log.info(line);
   const now = (): number => (options.now ?? Date.now)();
   const { commands, repaired, events } = await CommandHandler.open(join(options.dataDir, "events.jsonl"), onFatal);
   // Every append from here on is also kept for the transcript's catch-up, until the transcript takes them itself.
   const pending: LoggedEvent<CeremonyEvent>[] = [...events];
-  for (const e of events) follow(e);
+  for (const e of events) follow(e, true);
   let transcript: TranscriptService | null = null;
   commands.onCommit((entries, state) => {
-    for (const e of entries) follow(e);
+    for (const e of entries) follow(e, false);
     if (transcript) transcript.committed(entries, state);
     else pending.push(...entries);
   });
-  if (repaired) say(`event log: dropped a torn tail of ${repaired.droppedBytes} bytes`);
+  if (repaired) log.warn(`event log: dropped a torn tail of ${repaired.droppedBytes} bytes (an append cut short by a crash)`, { droppedBytes: repaired.droppedBytes });
   if (commands.state.phase === "setup") await initialize(options, curve, artifacts, commands, say);
-  else say(`resumed from ${events.length} events (phase ${commands.state.phase})`);
+  else log.info(`restarted: resumed from ${events.length} events (phase ${commands.state.phase})`, { events: events.length, phase: commands.state.phase });
 
   await registerTrusted(options, commands, now);
   if (options.transcript) {
@@ -81,7 +84,8 @@ export async function openCeremony(
       coordinatorKey: options.coordinatorKey,
       artifacts,
       settings: options.transcript,
-      log: say,
+      log,
+      ...(observer ? { observer } : {}),
     });
     const caught = await opened.catchUp(pending);
     if (caught > 0) say(`transcript: committed ${caught} event(s) it was missing`);

@@ -6,6 +6,7 @@ import { CronJob } from "cron";
 import * as fs from "node:fs";
 import git from "isomorphic-git";
 import http from "isomorphic-git/http/node";
+import { toLogger, type Logger, type LogSink } from "../lib/log.ts";
 import { retry, RetriesExhausted } from "../lib/retry.ts";
 import { SerialQueue } from "../lib/serial.ts";
 
@@ -26,7 +27,10 @@ export interface BackupOptions {
   attempts?: number;
   backoffMs?: number;
   now?: () => Date;
-  log?: (line: string) => void;
+  /** Each failed attempt is a warning; a push that failed every attempt is an error. */
+  log?: LogSink;
+  /** Told of each push that failed every attempt (the remote's redacted URL): the failure metric. */
+  failed?: (remote: string) => void;
 }
 
 /** Hides credentials given in a remote URL (https://user:token@host/…) from logs and status. */
@@ -38,8 +42,10 @@ export class TranscriptBackup {
   private readonly statuses: RemoteStatus[];
   private readonly pushes = new SerialQueue();
   private job: CronJob | null = null;
+  private readonly log: Logger;
 
   constructor(private readonly options: BackupOptions) {
+    this.log = toLogger(options.log);
     this.statuses = options.remotes.map((url) => ({ url, lastAttempt: null, lastSuccess: null, lastError: null, consecutiveFailures: 0, pushedCommit: null }));
   }
 
@@ -60,9 +66,17 @@ export class TranscriptBackup {
     const now = this.options.now ?? (() => new Date());
     const backoffMs = this.options.backoffMs ?? 1000;
     const failed = (err: unknown, attempt: number): void => {
-      s.lastError = err instanceof Error ? err.message : String(err);
+      s.lastError = redact(err instanceof Error ? err.message : String(err));
       s.consecutiveFailures++;
-      this.options.log?.(`backup: push to ${redact(s.url)} failed (attempt ${attempt}/${attempts}): ${s.lastError}`);
+      const last = attempt >= attempts;
+      const fields = { remote: redact(s.url), consecutiveFailures: s.consecutiveFailures };
+      const line = `backup: push to ${redact(s.url)} failed (attempt ${attempt}/${attempts}): ${s.lastError}${last ? "; the transcript is not backed up there until a later push succeeds" : ""}`;
+      if (last) {
+        this.log.error(line, fields);
+        this.options.failed?.(redact(s.url));
+      } else {
+        this.log.warn(line, fields);
+      }
     };
     try {
       await retry(
@@ -75,7 +89,7 @@ export class TranscriptBackup {
           s.lastError = null;
           s.consecutiveFailures = 0;
           s.pushedCommit = head;
-          this.options.log?.(`backup: pushed ${head.slice(0, 12)} to ${redact(s.url)} (${reason})`);
+          this.log.info(`backup: pushed ${head.slice(0, 12)} to ${redact(s.url)} (${reason})`, { remote: redact(s.url) });
         },
         { initialMs: backoffMs, maxMs: backoffMs * 2 ** attempts, attempts, onRetry: failed },
       );

@@ -39,13 +39,13 @@ export function lineFor(event: CeremonyEvent): string {
     case "RoundStarted":
       return `round ${event.round} started with ${plural(event.contributors.length, "contributor")}`;
     case "ChunkLocked":
-      return `round ${event.round}, chunk ${event.chunk}: locked by ${short(event.participant)}`;
+      return `round ${event.round}, chunk ${event.chunk + 1}: locked by ${short(event.participant)}`;
     case "ContributionRecorded":
-      return `${at(event)}: contribution ${event.position} by ${short(event.contributor)} uploaded (${short(event.hash)})`;
+      return `${at(event)}: contributor ${event.position + 1} (${short(event.contributor)}) uploaded (${short(event.hash)})`;
     case "ContributionVerified":
-      return `${at(event)}: contribution ${event.position} (${short(event.hash)}) verified by ${short(event.verifier)}`;
+      return `${at(event)}: contribution of contributor ${event.position + 1} (${short(event.hash)}) verified by ${short(event.verifier)}`;
     case "ContributionRejected":
-      return `${at(event)}: contribution ${event.position} (${short(event.hash)}) rejected by ${short(event.verifier)}: ${oneLine(event.code)}`;
+      return `${at(event)}: contribution of contributor ${event.position + 1} (${short(event.hash)}) rejected by ${short(event.verifier)}: ${oneLine(event.code)}`;
     case "RoundAggregated":
       return `round ${event.round} aggregated`;
     case "FinalizationRequested":
@@ -63,7 +63,7 @@ export function lineFor(event: CeremonyEvent): string {
     case "ReplacementRegistered":
       return `replacement contributor ${short(event.participant)} registered`;
     case "ContributorReplaced":
-      return `round ${event.round}: position ${event.position + 1} taken over by replacement ${short(event.replacement)} from ${short(event.dropped)}`;
+      return `round ${event.round}: contributor ${event.position + 1} taken over by replacement ${short(event.replacement)} from ${short(event.dropped)}`;
     case "MirrorRegistered":
       return `mirror ${short(event.mirror)} registered (${oneLine(event.url)})`;
     case "MirrorAdmitted":
@@ -125,7 +125,7 @@ function weight(event: CeremonyEvent): number {
 }
 
 function at(event: { round: number; chunk: number }): string {
-  return `round ${event.round}, chunk ${event.chunk}`;
+  return `round ${event.round}, chunk ${event.chunk + 1}`;
 }
 
 /** A key or hash as its first 8 hex digits and an ellipsis. */

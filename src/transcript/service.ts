@@ -4,9 +4,8 @@
  * committed when it is aggregated, then the transcript is pushed to the backup remotes; the final .ptau is
  * committed after finalization. Git trouble never blocks the ceremony: it is retried and shown in status.
  */
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import * as v from "valibot";
 import type { ParticipantKey } from "../auth/keys.ts";
 import { evolve } from "../core/evolve.ts";
 import { parentOf } from "../core/rules.ts";
@@ -14,14 +13,14 @@ import { currentRound, initialState } from "../core/state.ts";
 import type { CeremonyEvent, CeremonyState, ParticipantId } from "../core/model.ts";
 import type { LoggedEvent } from "../store/event-log.ts";
 import { checksumOf } from "../store/event-line.ts";
-import { readJson, writeJsonAtomic } from "../store/json-file.ts";
 import type { ArtifactStore } from "../store/artifact-store.ts";
 import { TranscriptBackup, type RemoteStatus } from "./backup.ts";
 import { TRANSCRIPT_README } from "./readme.generated.ts";
-import { ReceiptSchema, signReceipt, type Receipt } from "./receipt.ts";
+import { signReceipt, type Receipt } from "./receipt.ts";
+import { ReceiptStore } from "./receipt-store.ts";
 import { TranscriptWriter } from "./writer.ts";
+import { toLogger, type Logger, type LogSink } from "../lib/log.ts";
 import { retry } from "../lib/retry.ts";
-import { isErrnoCode } from "../store/durable.ts";
 
 export interface TranscriptSettings {
   /** Artifacts above this size go to the external store (served at /v1/artifacts/:hash); git holds a ref. */
@@ -50,6 +49,12 @@ export interface PublishedCommit {
   kind: "events" | "files" | "certificate";
 }
 
+/** What the transcript reports for the metrics: each commit's duration, each backup push that failed every attempt. */
+export interface TranscriptObserver {
+  committed(seconds: number): void;
+  backupFailed(remote: string): void;
+}
+
 /** Committed entries and the state right after them; `message` names a batch of queue events in one line. */
 type Snapshot = { state: CeremonyState; entries: LoggedEvent<CeremonyEvent>[]; message?: string };
 
@@ -58,18 +63,6 @@ const QUEUE_EVENTS: ReadonlySet<CeremonyEvent["type"]> = new Set(["ParticipantQu
 const queueOnly = (s: Snapshot): boolean => s.entries.every((e) => QUEUE_EVENTS.has(e.event.type));
 /** Most queue events one commit holds. */
 const MAX_BATCH_EVENTS = 20_000;
-
-const ReceiptList = v.array(ReceiptSchema);
-
-/** The names in a folder; none when it does not exist yet. Any other error propagates. */
-async function readdirOrNone(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (err) {
-    if (isErrnoCode(err, "ENOENT")) return [];
-    throw err;
-  }
-}
 
 export class TranscriptService {
   /** Commits to make, in order, and how many events they hold; drained by one loop. */
@@ -81,15 +74,20 @@ export class TranscriptService {
   private headOid: string | null = null;
   private readonly backup: TranscriptBackup;
   private readonly published: Array<(commit: PublishedCommit) => void> = [];
+  private readonly receipts: ReceiptStore;
+  private readonly log: Logger;
 
   private constructor(
     readonly writer: TranscriptWriter,
-    private readonly dataDir: string,
+    dataDir: string,
     private readonly coordinatorKey: ParticipantKey,
     settings: TranscriptSettings,
-    private readonly log: (line: string) => void,
+    log: LogSink,
+    private readonly observer: TranscriptObserver | undefined,
   ) {
-    this.backup = new TranscriptBackup({ dir: join(dataDir, "transcript"), remotes: settings.remotes, log });
+    this.log = toLogger(log);
+    this.backup = new TranscriptBackup({ dir: join(dataDir, "transcript"), remotes: settings.remotes, log, ...(observer ? { failed: (r: string) => observer.backupFailed(r) } : {}) });
+    this.receipts = new ReceiptStore(dataDir);
   }
 
   static async open(options: {
@@ -98,7 +96,8 @@ export class TranscriptService {
     coordinatorKey: ParticipantKey;
     artifacts: ArtifactStore;
     settings: TranscriptSettings;
-    log: (line: string) => void;
+    log: LogSink;
+    observer?: TranscriptObserver;
   }): Promise<TranscriptService> {
     const s = options.state;
     if (s.phase === "setup") throw new Error("the transcript opens after initialization");
@@ -120,8 +119,11 @@ export class TranscriptService {
       externalUrl: (h) => `${options.settings.publicUrl().replace(/\/+$/, "")}/v1/artifacts/${h}`,
       fsync: options.settings.fsync,
     });
-    const t = new TranscriptService(writer, options.dataDir, options.coordinatorKey, options.settings, options.log);
+    const t = new TranscriptService(writer, options.dataDir, options.coordinatorKey, options.settings, options.log, options.observer);
     t.headOid = await writer.head();
+    // Finishes a receipt prune a crash cut short (the catch-up redoes the rest in order).
+    const round = currentRound(s);
+    if (round) await t.receipts.reconcile(round.number, s);
     t.backup.schedule(options.settings.backupCron);
     return t;
   }
@@ -218,20 +220,29 @@ export class TranscriptService {
       maxMs: 30_000,
       onRetry: (err, attempt) => {
         this.lastError = err instanceof Error ? err.message : String(err);
-        this.log(`transcript: commit of seq ${snap.entries[0]?.seq} failed (attempt ${attempt}): ${this.lastError}`);
+        this.log.warn(`transcript: commit of seq ${snap.entries[0]?.seq} failed (attempt ${attempt}): ${this.lastError}; retrying`, { seq: snap.entries[0]?.seq, attempt });
       },
     });
+    if (this.lastError !== null) this.log.info(`transcript: commits resumed at seq ${snap.entries[0]?.seq}`, { seq: snap.entries[0]?.seq });
     this.lastError = null;
   }
 
-  private async commitNow({ state, entries, message }: Snapshot): Promise<void> {
+  private async commitNow(snap: Snapshot): Promise<void> {
+    const started = performance.now();
+    await this.commitEntries(snap);
+    this.observer?.committed((performance.now() - started) / 1000);
+  }
+
+  private async commitEntries({ state, entries, message }: Snapshot): Promise<void> {
     const logged = entries.map((e) => ({ ...e, checksum: checksumOf(e) }));
     const oid = await this.writer.commitEvents(logged, message);
     this.publish(oid, "events");
     for (const { event } of entries) {
       if (event.type === "ContributionVerified") await this.saveReceipt(event, state, oid);
+      if (event.type === "ParticipantDropped" && event.discarded) await this.receipts.discard(new Set(event.discarded.map((d) => d.hash)));
+      if (event.type === "RoundRestarted") await this.receipts.reconcile(event.round, state);
       if (event.type === "RoundAggregated") {
-        const files = await this.roundReceiptFiles(event.round);
+        const files = await this.receipts.roundFiles(event.round);
         if (files.length > 0) this.publish(await this.writer.commitFiles(files, `round ${event.round}: receipts`), "files");
         void this.backup.pushAll(`round ${event.round} aggregated`);
       }
@@ -243,10 +254,6 @@ export class TranscriptService {
     await this.idle();
     this.publish(await this.writer.commitFiles([{ path: "final/final.ptau", artifactHash }], "final .ptau published"), "files");
     await this.backup.pushAll("ceremony finalized");
-  }
-
-  private receiptPath(round: number, participant: ParticipantId): string {
-    return join(this.dataDir, "receipts", String(round), `${participant}.json`);
   }
 
   /** Signs and stores the receipt of a verification; `state` is the state right after its append (round still current). */
@@ -268,37 +275,12 @@ export class TranscriptService {
       parentHash,
       commit,
     });
-    const path = this.receiptPath(event.round, participant);
-    const others = (await this.receiptsAt(path)).filter((r) => !(r.chunk === receipt.chunk && r.position === receipt.position));
-    await mkdir(join(this.dataDir, "receipts", String(event.round)), { recursive: true });
-    await writeJsonAtomic(path, [...others, receipt].sort((a, b) => a.chunk - b.chunk));
+    await this.receipts.save(receipt);
   }
 
-  private async receiptsAt(path: string): Promise<Receipt[]> {
-    try {
-      return await readJson(path, ReceiptList);
-    } catch (err) {
-      if (isErrnoCode(err, "ENOENT")) return [];
-      throw err;
-    }
-  }
-
-  private async roundReceiptFiles(round: number): Promise<Array<{ path: string; bytes: Uint8Array }>> {
-    const dir = join(this.dataDir, "receipts", String(round));
-    const names = await readdirOrNone(dir);
-    const files: Array<{ path: string; bytes: Uint8Array }> = [];
-    for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
-      files.push({ path: `receipts/${round}/${name}`, bytes: new Uint8Array(await readFile(join(dir, name))) });
-    }
-    return files;
-  }
-
-  /** Every receipt of a participant, all rounds. */
-  async receiptsOf(participant: ParticipantId): Promise<Receipt[]> {
-    const rounds = await readdirOrNone(join(this.dataDir, "receipts"));
-    const out: Receipt[] = [];
-    for (const r of rounds.sort((a, b) => Number(a) - Number(b))) out.push(...(await this.receiptsAt(this.receiptPath(Number(r), participant))));
-    return out;
+  /** Every receipt of a participant that names a contribution still in the result, all rounds. */
+  receiptsOf(participant: ParticipantId): Promise<Receipt[]> {
+    return this.receipts.of(participant);
   }
 
   status(logSeq: number): TranscriptStatus {

@@ -2,6 +2,7 @@
 import { createPublicKey, verify as nodeVerify } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { generateKeyPair } from "../../src/auth/keys.ts";
+import { parseEthKeyFile } from "../../src/identity/eth-key-file.ts";
 import { ReplayGuard } from "../../src/auth/replay.ts";
 import { type AuthResult, bodyHash, type HeaderSource, canonicalMessage, canonicalPath, signRequest, verifyRequest, type VerifyInput } from "../../src/auth/sign.ts";
 
@@ -92,9 +93,9 @@ describe("signRequest and verifyRequest", () => {
 
   it("refuses malformed headers: AUTH_MALFORMED", () => {
     const cases: [string, string, RegExp][] = [
-      ["x-ceremony-key", alice.publicKey.toUpperCase(), /x-ceremony-key: an ed25519 public key must be 64 lowercase hex digits/],
+      ["x-ceremony-key", alice.publicKey.toUpperCase(), /x-ceremony-key: must be an ed25519 public key \(64 lowercase hex digits\) or an Ethereum address/],
       ["x-ceremony-key", alice.publicKey.slice(2), /x-ceremony-key/],
-      ["x-ceremony-signature", "zz".repeat(64), /x-ceremony-signature: an ed25519 signature must be 128/],
+      ["x-ceremony-signature", "zz".repeat(64), /x-ceremony-signature: must be an ed25519 signature \(128 lowercase hex digits\) or an Ethereum one/],
       ["x-ceremony-nonce", "ab".repeat(15), /x-ceremony-nonce: must be 16 to 64 bytes/],
       ["x-ceremony-nonce", "ab".repeat(65), /x-ceremony-nonce/],
       ["x-ceremony-nonce", "ab".repeat(16) + "a", /x-ceremony-nonce/],
@@ -173,5 +174,25 @@ describe("signRequest and verifyRequest", () => {
     expect(verify(signed(), {}, quota).ok).toBe(true);
     expectFailure(verify(signed(), {}, quota), "AUTH_RATE_LIMITED", /more than 1 requests from this key/);
     expect(verify(signed({}, mallory), {}, quota).ok).toBe(true);
+  });
+});
+
+describe("Ethereum admins' signatures", () => {
+  const eth = parseEthKeyFile("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318", "test key");
+  const admins = (guard = new ReplayGuard()) => ({ windowMs: guard.windowMs, ethereum: true, guardFor: () => guard });
+
+  it("verify where the policy takes them, under the lowercase address; nowhere else", () => {
+    const headers = signRequest(eth, { ...request, now: NOW });
+    expect(headers["x-ceremony-key"]).toBe(eth.address.toLowerCase());
+    expect(headers["x-ceremony-signature"]).toMatch(/^0x[0-9a-f]{130}$/);
+    expect(verifyRequest({ ...request, headers, now: NOW }, admins())).toEqual({ ok: true, participant: eth.address.toLowerCase() });
+    expectFailure(verify(headers), "AUTH_MALFORMED", /Ethereum addresses may sign admin requests only/);
+  });
+  it("pair a key with a signature of its own kind", () => {
+    const ethHeaders = signRequest(eth, { ...request, now: NOW });
+    const mixed = { ...signed(), "x-ceremony-signature": ethHeaders["x-ceremony-signature"] ?? "" };
+    expectFailure(verifyRequest({ ...request, headers: mixed, now: NOW }, admins()), "AUTH_MALFORMED", /an ed25519 key goes with an ed25519 signature/);
+    const upper = { ...ethHeaders, "x-ceremony-key": eth.address };
+    expectFailure(verifyRequest({ ...request, headers: upper, now: NOW }, admins()), "AUTH_MALFORMED", /x-ceremony-key/);
   });
 });

@@ -229,7 +229,7 @@ describe("views", () => {
       [1, 0, null, "alice0", "alice0"],
     ]);
     // The place comes from the shell's queue index (server/queue-index.ts), so the view stays O(1) of the queue.
-    expect(instructionFor(fold([initialized, queued("carol")]), "carol", 1)).toMatchObject({ kind: "wait", reason: "queued at position 1 of 1" });
+    expect(instructionFor(fold([initialized, queued("carol")]), "carol", 1)).toMatchObject({ kind: "wait", reason: "queued at place 1 of 1" });
     expect(instructionFor(fold([initialized, queued("carol")]), "carol")).toMatchObject({ kind: "wait", reason: "queued (1 waiting)" });
   });
   it("five contributors per round are supported", () => {

@@ -36,7 +36,7 @@ describe("timeouts", () => {
     const s = given(...withReplacement, lock("alice", 0))
       .when(tick(slow, { alice: slow, bob: slow }))
       .then([
-        { type: "ParticipantDropped", participant: "alice", reason: expect.stringContaining("too slow: held chunk 0") as unknown as string, by: "coord" },
+        { type: "ParticipantDropped", participant: "alice", reason: expect.stringContaining("too slow: held chunk 1") as unknown as string, by: "coord" },
         { type: "ContributorReplaced", round: 1, position: 0, dropped: "alice", replacement: "r" },
       ]);
     expect(s.phase === "running" && s.round.contributors).toEqual(["r", "bob"]);
@@ -126,7 +126,7 @@ describe("no stalls by a participant", () => {
     given(...running)
       .when(tick(late, all(late)))
       .then([
-        { type: "ParticipantDropped", participant: "alice", reason: `stalled: did not lock chunk 0 for ${Math.round((turn + 1) / 1000)} s`, by: "coord" },
+        { type: "ParticipantDropped", participant: "alice", reason: `stalled: did not lock chunk 1 for ${Math.round((turn + 1) / 1000)} s`, by: "coord" },
         { type: "RoundRestarted", round: 1, reason: expect.stringContaining("stalled") as unknown as string, requeued: ["bob"], by: "coord" },
       ]);
   });
@@ -136,7 +136,7 @@ describe("no stalls by a participant", () => {
     // Long after the uploads, nothing is verified yet: bob is waiting, not stalling; alice stalls on chunk 2.
     const t2 = t1 + 3 * turn;
     const stalled = given(...uploaded).when(tick(t2, all(t2))).then([
-      { type: "ParticipantDropped", participant: "alice", reason: expect.stringContaining("stalled: did not lock chunk 2") as unknown as string, by: "coord", discarded: expect.any(Array) as unknown as [] },
+      { type: "ParticipantDropped", participant: "alice", reason: expect.stringContaining("stalled: did not lock chunk 3") as unknown as string, by: "coord", discarded: expect.any(Array) as unknown as [] },
       { type: "RoundRestarted", round: 1, reason: expect.stringContaining("stalled") as unknown as string, requeued: ["bob"], by: "coord" },
     ]);
     expect(stalled.phase).toBe("waiting");
@@ -147,7 +147,7 @@ describe("no stalls by a participant", () => {
     given(...verifiedAt)
       .when(tick(t3 + turn + 1, { alice: t3 + turn + 1, bob: t3 + turn + 1 }))
       .then([
-        { type: "ParticipantDropped", participant: "bob", reason: expect.stringContaining("stalled: did not lock chunk 0") as unknown as string, by: "coord" },
+        { type: "ParticipantDropped", participant: "bob", reason: expect.stringContaining("stalled: did not lock chunk 1") as unknown as string, by: "coord" },
         { type: "RoundRestarted", round: 1, reason: expect.stringContaining("stalled") as unknown as string, requeued: ["alice"], by: "coord" },
       ]);
   });
@@ -160,7 +160,7 @@ describe("the coordinator's own downtime", () => {
     const at = (t: number) => ({ type: "Tick" as const, now: t, lastSeen: { alice: t, bob: t }, upSince: restarted });
     given(...running).when(at(restarted + turn)).then([]);
     given(...running).when(at(restarted + turn + 1)).then([
-      { type: "ParticipantDropped", participant: "alice", reason: expect.stringContaining("stalled: did not lock chunk 0") as unknown as string, by: "coord" },
+      { type: "ParticipantDropped", participant: "alice", reason: expect.stringContaining("stalled: did not lock chunk 1") as unknown as string, by: "coord" },
       { type: "RoundRestarted", round: 1, reason: expect.stringContaining("stalled") as unknown as string, requeued: ["bob"], by: "coord" },
     ]);
     const locked = [...running, lock("alice", 0)];

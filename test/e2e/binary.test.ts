@@ -38,7 +38,8 @@ describe("compiled binary, dev preset", () => {
   });
 
   it("three contributors complete round 1; transcript cloned, verified, restored; round 2; finalize; snarkjs verifies", async () => {
-    const three = await Promise.all([1, 2, 3].map((i) => contribute(c, "--entropy", `contributor ${i}`, "--poll-ms", "100").done));
+    for (const i of [1, 2, 3]) await writeFile(join(c.dir, `entropy-${i}`), `contributor ${i}: ${Math.random()}`);
+    const three = await Promise.all([1, 2, 3].map((i) => contribute(c, "--entropy-file", `entropy-${i}`, "--poll-ms", "100").done));
     for (const r of three) {
       expect(r.code, r.out).toBe(0);
       expect(r.out).toMatch(/signed receipt\(s\) saved/);

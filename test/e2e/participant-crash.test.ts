@@ -27,10 +27,10 @@ afterAll(async () => {
 });
 
 it("drops a contributor killed mid-round and finishes the round with a replacement", async () => {
-  const victim = contribute(c, "--entropy", "victim", "--poll-ms", "50");
-  const survivor = contribute(c, "--entropy", "survivor", "--poll-ms", "50");
+  const victim = contribute(c, "--poll-ms", "50");
+  const survivor = contribute(c, "--poll-ms", "50");
   // Killed the moment it reports its first upload (polling could let it finish every chunk on a fast machine).
-  victim.process.stdout?.on("data", (d: Buffer) => {
+  victim.process.stderr?.on("data", (d: Buffer) => {
     if (d.toString().includes("uploaded")) victim.process.kill("SIGKILL");
   });
   await until("the victim's first upload", () => victim.output().includes("uploaded"));

@@ -16,6 +16,7 @@ import { createGitServer } from "../../src/git-http/server.ts";
 import { MAX_UPLOAD_PACK_REQUEST } from "../../src/git-http/http.ts";
 import { eventPath } from "../../src/transcript/layout.ts";
 import { serveOnLoopback, type NodeHttpServer } from "../helpers/node-http.ts";
+import { pkt, runGit, type GitResult } from "./helpers.ts";
 
 const execFileAsync = promisify(execFile);
 const author = { name: "ceremony", email: "ceremony@localhost" };
@@ -62,32 +63,9 @@ function artifact(bytes: Uint8Array): [string, Uint8Array] {
   return [`artifacts/${hash.slice(0, 2)}/${hash.slice(2, 4)}/${hash}.chunk`, bytes];
 }
 
-interface GitResult {
-  stdout: string;
-  stderr: string;
-}
-
-/** The git CLI with a clean HOME and no prompts; rejects with stderr on failure. */
-async function gitCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<GitResult> {
-  const env = {
-    PATH: process.env.PATH ?? "",
-    HOME: home,
-    GIT_TERMINAL_PROMPT: "0",
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_AUTHOR_NAME: "tester",
-    GIT_AUTHOR_EMAIL: "tester@localhost",
-    GIT_COMMITTER_NAME: "tester",
-    GIT_COMMITTER_EMAIL: "tester@localhost",
-    LANG: "C",
-    ...options.env,
-  };
-  try {
-    const { stdout, stderr } = await execFileAsync("git", args, { cwd: options.cwd ?? root, env, maxBuffer: 64 << 20, encoding: "utf8" });
-    return { stdout, stderr };
-  } catch (error) {
-    const e = error as { stderr?: string; message: string };
-    throw new Error(`git ${args.join(" ")} failed: ${e.stderr ?? e.message}`);
-  }
+/** The git CLI with a clean HOME and no prompts, in `root` unless told; rejects with stderr on failure. */
+function gitCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<GitResult> {
+  return runGit(home, args, { cwd: options.cwd ?? root, ...(options.env === undefined ? {} : { env: options.env }) });
 }
 
 async function gitCliFails(args: string[], cwd?: string): Promise<string> {
@@ -307,10 +285,6 @@ describe("git server: protocol edges", () => {
       headers: { "Content-Type": "application/x-git-upload-pack-request", ...headers },
       body,
     });
-  }
-
-  function pkt(line: string): string {
-    return (line.length + 4).toString(16).padStart(4, "0") + line;
   }
 
   it("answers a gzipped request without side-band with NAK and a pack git accepts", async () => {

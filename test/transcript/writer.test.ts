@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -14,6 +15,8 @@ import {
   type TranscriptOptions,
 } from "../../src/transcript/writer.ts";
 import { useTempDirs } from "../store/temp-dirs.ts";
+import { createGitServer } from "../../src/git-http/server.ts";
+import { serveOnLoopback } from "../helpers/node-http.ts";
 import { DEFAULT_FAULT_SETTINGS, OPEN_ADMISSION } from "../../src/core/model.ts";
 
 const README = await readFile(new URL("../../transcript/README.md", import.meta.url), "utf8");
@@ -22,6 +25,7 @@ const ALICE = "4d1f77a5".repeat(8);
 const BOB = "b0b0b0b0".repeat(8);
 const VERIFIER = "7e7e7e7e".repeat(8);
 
+const execFileAsync = promisify(execFile);
 const blake2b = (bytes: Uint8Array) => createHash("blake2b512").update(bytes).digest("hex");
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
@@ -106,11 +110,26 @@ describe("transcript writer", () => {
     const { dir, options, git } = await setup({ packEvery: 60 });
     const writer = await TranscriptWriter.open(options);
     const next = logOf();
-    await writer.commitEvents(next({ type: "CeremonyInitialized", settings, accumulator: [], challenge: "00".repeat(64) }));
-    for (let i = 0; i < 120; i++) {
-      const who = i.toString(16).padStart(64, "0");
-      await writer.commitEvents(next({ type: "ParticipantQueued", participant: who, at: i }));
-      if (i % 40 === 39) git("-C", dir, "fsck", "--full", "--strict");
+    // The coordinator's git server reads the same repository while objects move from loose into packs.
+    const server = await serveOnLoopback(createGitServer({ repoDir: dir }).fetch);
+    const overHttp = join(await tempDir(), "over-http");
+    // Asynchronously: the server answers from this same process.
+    const home = await tempDir();
+    const gitAsync = (...args: string[]) => execFileAsync("git", args, { env: { PATH: process.env.PATH ?? "", HOME: home, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1" } });
+    try {
+      await writer.commitEvents(next({ type: "CeremonyInitialized", settings, accumulator: [], challenge: "00".repeat(64) }));
+      for (let i = 0; i < 120; i++) {
+        const who = i.toString(16).padStart(64, "0");
+        await writer.commitEvents(next({ type: "ParticipantQueued", participant: who, at: i }));
+        if (i % 40 === 39) git("-C", dir, "fsck", "--full", "--strict");
+        if (i === 69) await gitAsync("clone", "--quiet", `${server.url}/transcript.git`, overHttp);
+      }
+      expect(git("-C", overHttp, "rev-list", "--count", "HEAD").trim()).toBe("72");
+      await gitAsync("-C", overHttp, "pull", "--quiet", "--ff-only");
+      git("-C", overHttp, "fsck", "--full", "--strict");
+      expect(git("-C", overHttp, "rev-list", "--count", "HEAD").trim()).toBe("122");
+    } finally {
+      await server.close();
     }
     const packs = (await readdir(join(dir, ".git", "objects", "pack"))).filter((f) => f.endsWith(".pack"));
     expect(packs.length).toBeGreaterThanOrEqual(2);
@@ -200,7 +219,7 @@ describe("transcript writer", () => {
     const subjects = git("-C", dir, "log", "--reverse", "--format=%s").trim().split("\n");
     expect(subjects[1]).toBe("ceremony test-ceremony initialized: 2^8 powers in 4 chunks");
     expect(subjects[5]).toBe("round 1 started with 2 contributors (+1 more event)");
-    expect(subjects[6]).toMatch(/^round 1, chunk 0: contribution 0 by 4d1f77a5… uploaded \([0-9a-f]{8}…\)$/);
+    expect(subjects[6]).toMatch(/^round 1, chunk 1: contributor 1 \(4d1f77a5…\) uploaded \([0-9a-f]{8}…\)$/);
     expect(subjects.at(-1)).toBe("round 1 aggregated (+1 more event)");
     // Commit times come from the events, so the history is reproducible.
     expect(git("-C", dir, "log", "-1", "--format=%cI")).toBe(`${entries.at(-1)?.time.replace(".000Z", "+00:00")}\n`);
@@ -366,14 +385,14 @@ describe("messageFor", () => {
   it("names one event per line, and a command's most telling event first", () => {
     const hash = "9a".repeat(64);
     expect(messageFor([{ type: "ContributionVerified", round: 3, chunk: 7, position: 2, verifier: ALICE, hash, at: 0 }])).toBe(
-      "round 3, chunk 7: contribution 2 (9a9a9a9a…) verified by 4d1f77a5…",
+      "round 3, chunk 8: contribution of contributor 3 (9a9a9a9a…) verified by 4d1f77a5…",
     );
     expect(messageFor([{ type: "RoundStarted", round: 2, contributors: [ALICE, BOB, ALICE, BOB, ALICE], startedAt: 0 }])).toBe(
       "round 2 started with 5 contributors",
     );
     expect(messageFor([{ type: "CeremonyFinalized", hash }])).toBe("ceremony finalized (9a9a9a9a…)");
     expect(messageFor([{ type: "ContributionRejected", round: 1, chunk: 0, position: 0, verifier: BOB, hash, code: "BAD_POINT", at: 0 }])).toBe(
-      "round 1, chunk 0: contribution 0 (9a9a9a9a…) rejected by b0b0b0b0…: BAD_POINT",
+      "round 1, chunk 1: contribution of contributor 1 (9a9a9a9a…) rejected by b0b0b0b0…: BAD_POINT",
     );
     expect(messageFor([{ type: "ParticipantBanned", participant: BOB, by: ALICE, reason: "spam\nround 9 aggregated" }])).toBe(
       "participant b0b0b0b0… banned by 4d1f77a5…: spam round 9 aggregated",
@@ -383,6 +402,6 @@ describe("messageFor", () => {
         { type: "ContributionVerified", round: 1, chunk: 3, position: 1, verifier: ALICE, hash, at: 0 },
         { type: "RoundAggregated", round: 1, accumulator: [], challenge: hash },
       ]),
-    ).toBe("round 1 aggregated (+1 more event)\n\nround 1, chunk 3: contribution 1 (9a9a9a9a…) verified by 4d1f77a5…\nround 1 aggregated");
+    ).toBe("round 1 aggregated (+1 more event)\n\nround 1, chunk 4: contribution of contributor 2 (9a9a9a9a…) verified by 4d1f77a5…\nround 1 aggregated");
   });
 });

@@ -10,6 +10,5 @@ export async function aggregateIfComplete(port: EffectPort): Promise<boolean> {
   if (!round || !roundComplete(round)) return false;
   const challenge = await aggregateChallenge(port.curve, port.params(), round, port.artifacts);
   await port.execute({ type: "AggregateRound", now: port.now(), round: round.number, challenge });
-  port.say(`round ${round.number} aggregated`);
   return true;
 }

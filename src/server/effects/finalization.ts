@@ -32,6 +32,6 @@ export async function finalizeIfReady(port: FinalizationPort): Promise<boolean> 
   const { hash } = await port.artifacts.put(createReadStream(port.finalPath), { maxBytes: size, exactBytes: size });
   await port.execute({ type: "RecordFinal", now: port.now(), hash });
   await port.published(hash);
-  port.say(`finalized: ${port.finalPath} (${hash.slice(0, 16)}…)`);
+  port.say(`final .ptau written to ${port.finalPath} (${hash.slice(0, 16)}…)`);
   return true;
 }

@@ -26,7 +26,7 @@ export class ReplacementContributor {
   async step(): Promise<boolean> {
     const did = await this.contributor.step();
     const last = this.contributor.uploads.at(-1);
-    if (did === "contributed" && last) this.say(`replacement ${this.id.slice(0, 8)}…: round ${last.round}, chunk ${last.chunk} contributed`);
+    if (did === "contributed" && last) this.say(`replacement ${this.id.slice(0, 8)}…: round ${last.round}, chunk ${last.chunk + 1} contributed`);
     return did === "locked" || did === "contributed";
   }
 
