@@ -1,9 +1,9 @@
 /** Commands: what someone asks of the ceremony. They carry the time and the facts the shell established (hashes, verdicts, a verified identity); the core adds none. */
 import type { MirrorFault } from "./events.ts";
-import type { Beacon, Chunk0Facts, MirrorKey, ParticipantId, Role, Settings, SignedStatement } from "./model.ts";
+import type { Beacon, Chunk0Facts, ImportedPtau, MirrorKey, ParticipantId, Role, Settings, SignedStatement } from "./model.ts";
 
 export type Command =
-  | { type: "Initialize"; now: number; settings: Settings; accumulator: string[]; challenge: string }
+  | { type: "Initialize"; now: number; settings: Settings; accumulator: string[]; challenge: string; imported?: ImportedPtau }
   | {
       type: "JoinQueue";
       now: number;
@@ -51,6 +51,8 @@ export type Command =
   /** A coordinator-owned replacement contributor (only the coordinator registers them). */
   | { type: "RegisterReplacement"; now: number; actor: ParticipantId; participant: ParticipantId }
   | { type: "RemoveAdmin"; now: number; actor: ParticipantId; participant: ParticipantId }
+  /** When the queue opens and closes (the operator's schedule, carried out by the coordinator; null: no such moment). */
+  | { type: "ScheduleQueue"; now: number; actor: ParticipantId; opensAt: number | null; closesAt: number | null }
   /** Invitation tokens an admin minted, by hash. */
   | { type: "IssueInvitations"; now: number; actor: ParticipantId; hashes: string[] }
   /**

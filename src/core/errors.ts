@@ -35,6 +35,7 @@ export const DOMAIN_ERROR_CODES = [
   "NO_AGGREGATED_ROUND",
   "BEACON_INVALID",
   "MIRROR_FAULTY",
+  "QUEUE_NOT_OPEN",
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 

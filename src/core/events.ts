@@ -1,8 +1,15 @@
 /** Events: past-tense facts; the log, and the transcript, are a sequence of these. */
-import type { Beacon, MirrorKey, ParticipantId, Settings, SignedStatement } from "./model.ts";
+import type { Beacon, ImportedPtau, MirrorKey, ParticipantId, Settings, SignedStatement } from "./model.ts";
 
 export type CeremonyEvent =
-  | { type: "CeremonyInitialized"; settings: Settings; accumulator: string[]; challenge: string }
+  | {
+      type: "CeremonyInitialized";
+      settings: Settings;
+      accumulator: string[];
+      challenge: string;
+      /** Started from an existing .ptau: its hash and its contribution records (absent: from the generators). */
+      imported?: ImportedPtau;
+    }
   | {
       type: "ParticipantQueued";
       participant: ParticipantId;
@@ -56,7 +63,13 @@ export type CeremonyEvent =
   /** Follows every membership change in the same command: the members and threshold certificates of this epoch need. */
   | { type: "EpochStarted"; epoch: number; members: MirrorKey[]; threshold: number }
   /** Evidence against a mirror: a statement no published commit bears out, or two for one sequence number. */
-  | { type: "MirrorMisbehaved"; mirror: MirrorKey; code: MirrorFault; statements: SignedStatement[]; by: ParticipantId };
+  | { type: "MirrorMisbehaved"; mirror: MirrorKey; code: MirrorFault; statements: SignedStatement[]; by: ParticipantId }
+  /** The queue's schedule as of `at`: joins are accepted from opensAt until closesAt (null: no such moment). */
+  | { type: "QueueScheduled"; opensAt: number | null; closesAt: number | null; at: number; by: ParticipantId }
+  /** The schedule's opening time passed (the tick saw it at `at`). */
+  | { type: "QueueOpened"; at: number }
+  /** The schedule's closing time passed: no more joins; those already queued still get their rounds. */
+  | { type: "QueueClosed"; at: number };
 
 /** FALSE_STATEMENT: it signed a commit, tree, sequence number or epoch the coordinator never published together. EQUIVOCATION: two different trees for one sequence number, one of them never published. */
 export type MirrorFault = "FALSE_STATEMENT" | "EQUIVOCATION";

@@ -2,7 +2,7 @@
 import { Map as ImmutableMap, OrderedMap, Set as ImmutableSet } from "immutable";
 import type { Base, CeremonyEvent, CeremonyState, ChunkProgress, ParticipantId, Round } from "./model.ts";
 import { evolveMirrors, NO_MIRRORS } from "./mirrors.ts";
-import { nextChunkOf } from "./rules.ts";
+import { nextChunkOf, queueStatusAt } from "./rules.ts";
 import { currentRound, identityOf, initialState, keyIdentity } from "./state.ts";
 
 function base(state: CeremonyState): Base {
@@ -10,7 +10,11 @@ function base(state: CeremonyState): Base {
   const { phase: _, ...rest } = state;
   const { settings, admins, front, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops } = rest;
   const { acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations, mirrors } = rest;
-  return { settings, admins, front, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops, acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations, mirrors };
+  const { queueStatus, schedule, imported } = rest;
+  return {
+    settings, admins, front, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops,
+    acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations, queueStatus, schedule, imported, mirrors,
+  };
 }
 
 /** The same state with some of its shared fields replaced. */
@@ -95,13 +99,16 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         replacements: [],
         failures: {},
         drops: ImmutableMap(),
-        acceptedKeys: ImmutableSet(),
+        acceptedKeys: ImmutableSet(event.imported?.keyIds ?? []),
         identityOf: ImmutableMap(),
         holders: ImmutableMap(),
         contributions: ImmutableMap(),
         contributedIn: ImmutableMap(),
         invitations: ImmutableSet(),
         mirrors: NO_MIRRORS,
+        queueStatus: "open",
+        schedule: { opensAt: null, closesAt: null },
+        imported: event.imported ?? null,
       };
     case "ParticipantQueued": {
       const b = base(state);
@@ -235,6 +242,14 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
     case "EpochStarted":
     case "MirrorMisbehaved":
       return withBase(state, { mirrors: evolveMirrors(base(state).mirrors, event) });
+    case "QueueScheduled": {
+      const schedule = { opensAt: event.opensAt, closesAt: event.closesAt };
+      return withBase(state, { schedule, queueStatus: queueStatusAt(schedule, event.at) });
+    }
+    case "QueueOpened":
+      return withBase(state, { queueStatus: "open" });
+    case "QueueClosed":
+      return withBase(state, { queueStatus: "closed" });
     default: {
       const never: never = event;
       throw new Error(`unknown event ${JSON.stringify(never)}`);

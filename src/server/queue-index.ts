@@ -140,6 +140,9 @@ export class QueueIndex {
       case "MirrorRetired":
       case "EpochStarted":
       case "MirrorMisbehaved":
+      case "QueueScheduled":
+      case "QueueOpened":
+      case "QueueClosed":
         return; // nobody moves in the queue
       default: {
         const never: never = event;

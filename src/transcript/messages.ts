@@ -20,7 +20,8 @@ export function lineFor(event: CeremonyEvent): string {
   switch (event.type) {
     case "CeremonyInitialized": {
       const { ceremonyId, power, numChunks } = event.settings;
-      return `ceremony ${oneLine(ceremonyId)} initialized: 2^${power} powers in ${numChunks} chunks`;
+      const from = event.imported ? `, imported from a .ptau (${short(event.imported.file)}) with ${plural(event.imported.contributions, "contribution")}` : "";
+      return `ceremony ${oneLine(ceremonyId)} initialized: 2^${power} powers in ${numChunks} chunks${from}`;
     }
     case "ParticipantQueued":
       return `participant ${short(event.participant)} joined the queue`;
@@ -74,6 +75,12 @@ export function lineFor(event: CeremonyEvent): string {
       return `mirror epoch ${event.epoch}: ${plural(event.members.length, "member")}, certificates need ${event.threshold}`;
     case "MirrorMisbehaved":
       return `mirror ${short(event.mirror)} recorded misbehaving: ${event.code}`;
+    case "QueueScheduled":
+      return `queue scheduled by ${short(event.by)}: opens ${moment(event.opensAt)}, closes ${moment(event.closesAt)}`;
+    case "QueueOpened":
+      return "queue opened (scheduled)";
+    case "QueueClosed":
+      return "queue closed (scheduled); those queued still contribute";
     default: {
       const unknown: never = event;
       throw new TypeError(`no message for event ${JSON.stringify(unknown)}`);
@@ -113,10 +120,14 @@ function weight(event: CeremonyEvent): number {
     case "MirrorAdmitted":
     case "MirrorRetired":
     case "EpochStarted":
+    case "QueueScheduled":
       return 1;
     case "MirrorRegistered":
     case "MirrorMisbehaved":
       return 2;
+    case "QueueOpened":
+    case "QueueClosed":
+      return 3;
     default: {
       const unknown: never = event;
       throw new TypeError(`no weight for event ${JSON.stringify(unknown)}`);
@@ -131,6 +142,10 @@ function at(event: { round: number; chunk: number }): string {
 /** A key or hash as its first 8 hex digits and an ellipsis. */
 function short(hex: ParticipantId): string {
   return hex.length > 8 ? `${oneLine(hex.slice(0, 8))}…` : oneLine(hex);
+}
+
+function moment(ms: number | null): string {
+  return ms === null ? "any time" : new Date(ms).toISOString();
 }
 
 function plural(n: number, noun: string): string {
