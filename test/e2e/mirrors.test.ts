@@ -49,7 +49,6 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await writeFile("/tmp/wt-mirror-serve.log", running.map((r) => r.output()).join("\n=====\n")); // DEBUG
   // Each process is asked to stop, then killed if it has not within 15 s.
   await Promise.all(
     running.map(async (r) => {

@@ -31,7 +31,7 @@ beforeAll(async () => {
     verifiers: 0,
     coordinatorKey: generateKeyPair(),
     ops: await LocalOps.create(),
-    transcript: { externalThresholdBytes: 1 << 30, publicUrl: () => api.url, remotes: [], backupCron: "0 0 0 1 1 *", fsync: false },
+    transcript: { externalThresholdBytes: 1 << 30, publicUrl: () => api?.url ?? "", remotes: [], backupCron: "0 0 0 1 1 *", fsync: false },
     mirrors: { admitOnRegistration: false, threshold: 2 },
   });
   api = await serveOnLoopback(createApp(coord.service, { replay: new ReplayGuard(), transcriptRepo: join(root, "data", "transcript") }).fetch);

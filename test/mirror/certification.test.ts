@@ -103,7 +103,7 @@ beforeAll(async () => {
     verifiers: 1,
     coordinatorKey: generateKeyPair(),
     ops,
-    transcript: { externalThresholdBytes: 1 << 30, publicUrl: () => api.url, remotes: [], backupCron: "0 0 0 1 1 *", fsync: false },
+    transcript: { externalThresholdBytes: 1 << 30, publicUrl: () => api?.url ?? "", remotes: [], backupCron: "0 0 0 1 1 *", fsync: false },
     mirrors: { admitOnRegistration: true, threshold: 0 },
   });
   coord.start();
