@@ -4,6 +4,7 @@
  * (a wasm build of another library) answers the same TaskRequests here.
  */
 import "./buffer-global.ts";
+import { LocalOps } from "../crypto/ops.ts";
 import { runTask, type TaskRequest } from "../crypto/tasks.ts";
 
 interface WorkerScope {
@@ -19,4 +20,6 @@ scope.onmessage = (e) => {
     (err: unknown) => scope.postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) }),
   );
 };
+// Ready once the engines are loaded, so the first chunk's time is the chunk's, not the engines' start.
+await LocalOps.create();
 scope.postMessage({ ready: true });

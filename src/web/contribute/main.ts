@@ -83,6 +83,7 @@ async function start(info: CeremonyInfo, e: SubmitEvent): Promise<void> {
   byId("progress").hidden = false;
   byId<HTMLProgressElement>("bar").max = info.numChunks;
   chunkRows(info);
+  text("participant-key", key.publicKey);
   byId("state").focus();
   try {
     const receipts = await s.run(mixed, proof);
