@@ -54,6 +54,7 @@ describe("browser pages, served by the binary", () => {
     expect(await statusPage.page.textContent("#phase")).toBe("waiting");
     const info = (await (await fetch(`${c.url}/v1/ceremony`)).json()) as { numChunks: number; ceremonyId: string };
     expect(await statusPage.page.textContent("#ceremony-id")).toBe(info.ceremonyId);
+    expect(await statusPage.page.textContent("#clone")).toBe(`git clone ${c.url}/transcript.git`);
 
     const contrib = await open("/contribute");
     await contrib.page.getByRole("button", { name: "Contribute" }).click();
@@ -65,6 +66,8 @@ describe("browser pages, served by the binary", () => {
     await until("the round on the status page", async () => (await cells(statusPage.page)).length === info.numChunks * 3, 60_000);
     const round = (await status(c)).round as { contributors: string[] } | null;
     expect(round?.contributors).toContain(browserKey);
+    expect(await statusPage.page.textContent("#round-summary")).toMatch(/^Round 1:/);
+    await statusPage.page.screenshot({ path: join(out, "status-page-round.png"), fullPage: true });
     const seen = new Set<string>();
     await until("every cell verified", async () => {
       const states = await cells(statusPage.page);
@@ -75,7 +78,6 @@ describe("browser pages, served by the binary", () => {
       expect(await statusPage.page.textContent("#rounds")).toBe("1");
     });
     expect([...seen].some((s) => s === "locked" || s === "uploaded" || s === "waiting")).toBe(true);
-    await statusPage.page.screenshot({ path: join(out, "status-page-round.png"), fullPage: true });
 
     // The browser ends with its receipt: shown, downloadable, and valid against the transcript.
     await contrib.page.locator("#result").waitFor({ state: "visible", timeout: 120_000 });

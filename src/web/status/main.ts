@@ -74,7 +74,7 @@ function renderStatus(s: Status): void {
   final.hidden = !s.finalHash;
   if (s.finalHash) text("final-hash", s.finalHash);
   const t = s.transcript;
-  text("clone", t ? `git clone ${t.clone}` : "no transcript");
+  text("clone", t ? `git clone ${new URL(t.clone, location.origin).href}` : "no transcript");
   text("head", t?.head ?? "—");
   const backups = t?.backups ?? [];
   text(
