@@ -196,7 +196,6 @@ async function serveLocked({ settings, explicit, data, restoreFrom, server, ws }
   server.handle(coordinator.readOnly ? readOnly(app.fetch) : app.fetch);
   listening = server.url;
   log.info(`listening on ${server.url}; transcript: git clone ${settings.publicUrl || server.url}/transcript.git${coordinator.readOnly ? " (read-only: finalized)" : ""}`, { url: server.url });
-  if (settings.preset === "production" && !settings.metricsToken) log.warn("GET /metrics is public: set --metrics-token (or CEREMONY_METRICS_TOKEN), or block /metrics at the reverse proxy");
 
   const fatal = await new Promise<{ what: string; error: unknown } | null>((resolveStop) => {
     const stop = (signal: string): void => {
