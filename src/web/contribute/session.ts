@@ -89,11 +89,14 @@ export class BrowserSession {
     const pool = this.pool;
     const live = (this.live = new LiveFollower(this.origin, pageFetch).start());
     let seen = live.received;
-    const inRoundCap = Math.max(POLL_MS, Math.min(10_000, Math.floor(this.info.heartbeatTimeoutMs / 3)));
+    // As the CLI: no wait, queued or not, outlasts a third of the heartbeat timeout, even if a wake-up were missed.
+    const heartbeatCap = Math.max(POLL_MS, Math.floor(this.info.heartbeatTimeoutMs / 3));
+    const inRoundCap = Math.min(10_000, heartbeatCap);
+    const queueCap = Math.min(QUEUE_WAIT_CAP_MS, heartbeatCap);
     const pause = async (ins: Instruction | null): Promise<void> => {
       await sleep(POLL_MS);
       const queued = ins?.kind === "wait" && ins.stage === "queue";
-      await live.next(queued ? QUEUE_WAIT_CAP_MS : inRoundCap, queued ? movesTheQueue : (m) => m.kind !== "lobby", seen);
+      await live.next((queued ? queueCap : inRoundCap) - POLL_MS, queued ? movesTheQueue : (m) => m.kind !== "lobby", seen);
       seen = live.received;
     };
     const compute: Compute = async (parent, target, roundKey) => {
@@ -116,7 +119,10 @@ export class BrowserSession {
       ...(proof ? { proof } : {}),
       onWait: (ins) => (ins.kind === "wait" ? this.onWait(ins) : undefined),
       pause,
+      keepAliveMs: heartbeatCap,
     }));
+    // Joining only once the feed is open: the round that starts on this join wakes it.
+    await live.ready(3_000);
     this.view.stage("Joining the queue…");
     const done = await contributor.run(POLL_MS);
     if (done.kind !== "done") throw new Error(`stopped on ${done.kind}`);

@@ -86,13 +86,32 @@ function renderStatus(s: Status): void {
   renderGrid(s);
 }
 
-/** Reads the receipts of contributors whose contributions still lack one, when the transcript moved. */
+const RECEIPTS_EVERY_MS = 2_000;
+let receiptsReadAt = 0;
+let receiptsTimer: ReturnType<typeof setTimeout> | null = null;
+
+/**
+ * Reads the receipts of contributors whose contributions still lack one: when the transcript moved, or every few
+ * seconds while some are missing (a receipt is signed after its commit, so it may come after the last event).
+ */
 async function refreshReceipts(s: Status): Promise<void> {
   const head = s.transcript?.head ?? null;
-  if (head === lastHead) return;
-  lastHead = head;
   const lacking = new Set(memory.contributions.filter((c) => c.contributor && !receiptOf(receipts.get(c.contributor), c)).map((c) => c.contributor as string));
+  if (lacking.size === 0) return;
+  if (head === lastHead && Date.now() - receiptsReadAt < RECEIPTS_EVERY_MS) {
+    receiptsTimer ??= setTimeout(() => {
+      receiptsTimer = null;
+      refresh();
+    }, RECEIPTS_EVERY_MS);
+    return;
+  }
+  lastHead = head;
+  receiptsReadAt = Date.now();
   for (const who of [...lacking].slice(0, 20)) receipts.set(who, (await getJson(`/v1/receipts/${who}`, ReceiptsSchema)).receipts);
+  receiptsTimer ??= setTimeout(() => {
+    receiptsTimer = null;
+    refresh();
+  }, RECEIPTS_EVERY_MS);
 }
 
 let reading: Promise<void> | null = null;
