@@ -16,6 +16,7 @@ import { ApiError, handleError } from "./errors.ts";
 import { RateLimited, RateLimiter, type Rate } from "./limits.ts";
 import { sseRoute, wsRoute } from "./live.ts";
 import { openApiDocument } from "./openapi.ts";
+import { webRoutes, type WebAssets } from "./web.ts";
 import { metricsAnswer, readinessAnswer, timeRequests, type Operations } from "./operations.ts";
 import type { UpgradeWebSocket } from "hono/ws";
 import { requireSignature, requireSignatureStreaming, type AuthVariables, type StreamingAuthVariables } from "./middleware.ts";
@@ -42,6 +43,8 @@ export interface AppOptions {
   operations?: Operations;
   /** Where internal errors go (default: stderr). */
   log?: Logger;
+  /** The status page, the browser contributor and the API docs (/, /contribute, /docs, /web/*); omitted, none. */
+  web?: WebAssets;
 }
 
 export interface AdmissionLimits {
@@ -200,6 +203,7 @@ export function createApp(service: CeremonyService, options: AppOptions) {
     .post("/v1/mirrors/statements", perAddress, body(MirrorStatementBody), async (c) => c.json(await service.submitStatement(c.req.valid("json"))))
     .post("/v1/admin/mirrors/admit", ...signedByAdmin, body(MirrorBody), async (c) => c.json({ events: await service.mirrorAdmin(c.get("participant"), "admit", c.req.valid("json")) }))
     .post("/v1/admin/mirrors/retire", ...signedByAdmin, body(MirrorBody), async (c) => c.json({ events: await service.mirrorAdmin(c.get("participant"), "retire", c.req.valid("json")) }));
+  if (options.web) app.route("/", webRoutes(options.web));
   if (options.upgradeWebSocket) app.get("/v1/ws", wsRoute(service.live, options.upgradeWebSocket));
   if (options.transcriptRepo) {
     const log = options.log;
