@@ -5,8 +5,8 @@ import type { CeremonyEvent } from "./model.ts";
 const id = v.string();
 const hex = v.pipe(v.string(), v.regex(/^[0-9a-f]*$/));
 const int = v.pipe(v.number(), v.integer(), v.minValue(0));
-const beacon = v.object({ hash: hex, numIterationsExp: int });
-const settings = v.object({
+export const beaconSchema = v.object({ hash: hex, numIterationsExp: int });
+export const settingsSchema = v.object({
   ceremonyId: hex,
   power: int,
   chunkSize: int,
@@ -27,7 +27,7 @@ const settings = v.object({
 const trust = <T extends string>(type: T) => v.object({ type: v.literal(type), participant: id, by: id });
 
 const EventSchema = v.variant("type", [
-  v.object({ type: v.literal("CeremonyInitialized"), settings, accumulator: v.array(hex), challenge: hex }),
+  v.object({ type: v.literal("CeremonyInitialized"), settings: settingsSchema, accumulator: v.array(hex), challenge: hex }),
   v.object({ type: v.literal("ParticipantQueued"), participant: id, at: int, identity: v.optional(v.string()) }),
   trust("VerifierAdded"),
   trust("VerifierRemoved"),
@@ -51,7 +51,7 @@ const EventSchema = v.variant("type", [
   }),
   v.object({ type: v.literal("ContributionRejected"), round: int, chunk: int, position: int, verifier: id, hash: hex, code: v.string(), at: int }),
   v.object({ type: v.literal("RoundAggregated"), round: int, accumulator: v.array(hex), challenge: hex }),
-  v.object({ type: v.literal("FinalizationRequested"), beacon, by: id }),
+  v.object({ type: v.literal("FinalizationRequested"), beacon: beaconSchema, by: id }),
   v.object({ type: v.literal("CeremonyFinalized"), hash: hex }),
   v.object({
     type: v.literal("ParticipantDropped"),

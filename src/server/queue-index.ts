@@ -101,6 +101,13 @@ export class QueueIndex {
     this.count--;
   }
 
+  /** Starts from a queue as it stands (a saved state's): `front` first, then `queue`, each in order. Only on an empty index. */
+  seed(front: ParticipantId[], queue: Iterable<ParticipantId>): void {
+    if (this.length > 0 || this.bySlot.length > 1) throw new Error("only an empty queue index can be seeded");
+    this.front = [...front];
+    for (const p of queue) this.enqueue(p);
+  }
+
   /** Follows one committed event (the same order as the core's queue). */
   apply(event: CeremonyEvent): void {
     switch (event.type) {
