@@ -11,11 +11,18 @@ import type { Base, CeremonyState } from "./model.ts";
 const int = v.pipe(v.number(), v.integer(), v.minValue(0));
 const str = v.string();
 const strings = v.array(str);
-const pairs = <T extends v.GenericSchema>(value: T) =>
+/** Arrays of a million, checked in one loop each and not copied (the queue). */
+const many = <T>(what: string, is: (x: unknown) => x is T) => v.custom<T[]>((x) => Array.isArray(x) && x.every(is), `an array of ${what}`);
+const isString = (x: unknown): x is string => typeof x === "string";
+const isCount = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
+const manyStrings = many("strings", isString);
+const pairs = <T>(values: v.GenericSchema<unknown, T[]>) =>
   v.pipe(
-    v.object({ keys: strings, values: v.array(value) }),
+    v.object({ keys: manyStrings, values }),
     v.check((p) => p.keys.length === p.values.length, "keys and values differ in length"),
   );
+const countPairs = pairs(many("counts", isCount));
+const stringPairs = pairs(manyStrings);
 
 const contribution = v.object({ contributor: str, hash: str, verified: v.boolean(), verifier: v.optional(str) });
 const round = v.object({
@@ -31,23 +38,23 @@ const summary = v.object({ number: int, contributors: strings, challenges: strin
 const base = {
   settings: settingsSchema,
   admins: strings,
-  front: pairs(int),
-  queue: pairs(int),
+  front: countPairs,
+  queue: countPairs,
   verifiers: strings,
-  banned: strings,
+  banned: manyStrings,
   lastRound: int,
   accumulator: strings,
   challenge: str,
   completedRounds: v.array(summary),
   replacements: strings,
   failures: v.record(str, int),
-  drops: pairs(int),
-  acceptedKeys: strings,
-  identityOf: pairs(str),
-  holders: pairs(str),
-  contributions: pairs(int),
-  contributedIn: pairs(int),
-  invitations: strings,
+  drops: countPairs,
+  acceptedKeys: manyStrings,
+  identityOf: stringPairs,
+  holders: stringPairs,
+  contributions: countPairs,
+  contributedIn: countPairs,
+  invitations: manyStrings,
 };
 
 const StateJson = v.variant("phase", [
