@@ -5,7 +5,7 @@
  */
 import { Map as ImmutableMap, OrderedMap, Set as ImmutableSet } from "immutable";
 import * as v from "valibot";
-import { beaconSchema, settingsSchema } from "./event-schema.ts";
+import { beaconSchema, importedSchema, settingsSchema } from "./event-schema.ts";
 import type { Base, CeremonyState } from "./model.ts";
 
 const int = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -55,6 +55,9 @@ const base = {
   contributions: countPairs,
   contributedIn: countPairs,
   invitations: manyStrings,
+  queueStatus: v.picklist(["scheduled", "open", "closed"]),
+  schedule: v.object({ opensAt: v.nullable(int), closesAt: v.nullable(int) }),
+  imported: v.nullable(importedSchema),
 };
 
 const StateJson = v.variant("phase", [

@@ -3,7 +3,7 @@
  * there. A state saved with a head (a snapshot) stands for exactly those bytes: at start-up the log is checked to
  * still begin with them, byte for byte, before only what follows is replayed.
  */
-import type { FileHandle } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { blake2b512Stream, type Blake2b512Stream } from "../adapters/bun/blake2b.ts";
 import { decodeLine } from "./event-line.ts";
 
@@ -62,5 +62,27 @@ async function lineBefore(handle: FileHandle, end: number): Promise<Uint8Array |
     const previous = bytes.lastIndexOf(NEWLINE, bytes.length - 2);
     if (previous >= 0 || start === 0) return bytes.subarray(previous + 1, bytes.length - 1);
     window *= 4;
+  }
+}
+
+/** The time of the log's first line (its first event's: when the ceremony was initialized), or null for an empty log. */
+export async function firstLineTime(path: string): Promise<string | null> {
+  const handle = await open(path, "r");
+  try {
+    const chunks: Buffer[] = [];
+    for (let at = 0; ; ) {
+      const chunk = Buffer.alloc(64 << 10);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, at);
+      const newline = chunk.subarray(0, bytesRead).indexOf(NEWLINE);
+      chunks.push(chunk.subarray(0, newline >= 0 ? newline : bytesRead));
+      if (newline >= 0) break;
+      if (bytesRead === 0) return null;
+      at += bytesRead;
+    }
+    const decoded = decodeLine(Buffer.concat(chunks));
+    if (!decoded.ok) throw new Error(`${path}: the first line does not decode (${decoded.reason})`);
+    return decoded.line.time;
+  } finally {
+    await handle.close();
   }
 }
