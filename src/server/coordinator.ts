@@ -21,7 +21,7 @@ import type { CeremonyParams } from "../crypto/params.ts";
 import type { ChunkStorage } from "../crypto/rounds.ts";
 import { ArtifactStore } from "../store/artifact-store.ts";
 import type { TranscriptService, TranscriptSettings } from "../transcript/service.ts";
-import { CommandHandler } from "./commands.ts";
+import { CommandHandler, saveSnapshot } from "./commands.ts";
 import { aggregateIfComplete } from "./effects/aggregation.ts";
 import { finalizeIfReady } from "./effects/finalization.ts";
 import { runLoop } from "./effects/loop.ts";
@@ -42,7 +42,7 @@ import type { LoggedEvent } from "../store/event-log.ts";
 import { CoordinatorService, MAX_TRANSCRIPT_BACKLOG } from "./service.ts";
 import { Certification, type CertificationSettings } from "./certification/certification.ts";
 import { PublishedIndex } from "./certification/published.ts";
-import { openCeremony } from "./startup.ts";
+import { openCeremony, snapshotPath } from "./startup.ts";
 
 export interface CoordinatorOptions {
   dataDir: string;
@@ -105,6 +105,7 @@ export class Coordinator {
   private transcriptService: TranscriptService | null = null;
   private certificationService: Certification | null = null;
   private readonly narrator: Narrator;
+  private readonly pace: RoundPace;
   private loops: Promise<void>[] = [];
   private stopping = false;
 
@@ -118,6 +119,7 @@ export class Coordinator {
     initializedAt: number,
   ) {
     this.presence = projections.presence;
+    this.pace = projections.pace;
     this.metrics = observed.metrics;
     this.log = observed.log;
     this.narrator = observed.narrator;
@@ -227,8 +229,12 @@ export class Coordinator {
       live.committed([e], queue.length);
       if (!replayed) narrator.committed(e.event);
     };
+    const resume = (state: CeremonyState, shell: unknown): void => {
+      if (state.phase !== "setup") queue.seed([...state.front.keys()], state.queue.keys());
+      pace.restore((shell as { pace?: unknown } | null)?.pace);
+    };
     const observer = { committed: (s: number) => metrics.committed(s), backupFailed: (r: string) => metrics.backupFailed(r) };
-    const opened = await openCeremony(options, curve, artifacts, (err) => failedEarly?.(err), follow, observer);
+    const opened = await openCeremony(options, curve, artifacts, (err) => failedEarly?.(err), { resume, follow }, observer);
     const c = new Coordinator(opened.commands, artifacts, curve, options, { queue, pace, live, presence }, { metrics, log, narrator }, opened.initializedAt);
     current = c;
     failedEarly = (err) => c.fatal("event log", err);
@@ -335,16 +341,25 @@ export class Coordinator {
     return this.commands.state;
   }
 
-  /** Stops the tick and the loops, lets in-flight commands finish, closes the log. */
+  /**
+   * Stops the tick and the loops, lets in-flight commands finish, closes the log; then saves a snapshot, so that the
+   * next start-up replays only what comes after it, unless the transcript is behind it (its catch-up needs the log).
+   */
   async close(): Promise<void> {
     this.stopping = true;
     this.service.live.close();
     await this.ticker.stop();
     for (const r of this.replacements) r.close();
-    await this.commands.close();
+    const saved = await this.commands.close();
     this.narrator.flush();
     await Promise.all(this.loops);
     await this.certificationService?.flush();
     await this.transcriptService?.close();
+    if (saved === null || (this.transcriptService && this.transcriptService.committedSeq < saved.head.seq)) return;
+    try {
+      await saveSnapshot(snapshotPath(this.options.dataDir), saved, { pace: this.pace.save() });
+    } catch (err) {
+      this.log.warn(`snapshot not saved (the next start-up replays the whole log): ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 }

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ParticipantKey } from "../auth/keys.ts";
-import { evolve } from "../core/evolve.ts";
+import { evolve, fold } from "../core/evolve.ts";
 import { parentOf } from "../core/rules.ts";
 import { currentRound, initialState } from "../core/state.ts";
 import type { CeremonyEvent, CeremonyState, ParticipantId } from "../core/model.ts";
@@ -148,13 +148,20 @@ export class TranscriptService {
     return this.headOid ?? "";
   }
 
-  /** Commits entries the log has but the transcript lacks (after a crash), each with its state, batched as usual. */
-  async catchUp(entries: LoggedEvent<CeremonyEvent>[]): Promise<number> {
-    let state = initialState();
+  /**
+   * Commits entries the log has but the transcript lacks (after a crash), each with its state, batched as usual.
+   * `start` is the state before the first of `entries`; those the transcript has are folded at once.
+   */
+  async catchUp(entries: LoggedEvent<CeremonyEvent>[], start: CeremonyState = initialState()): Promise<number> {
+    const had = entries.findIndex((e) => e.seq > this.writer.lastSeq);
+    const done = had === -1 ? entries.length : had;
+    let state = fold(
+      entries.slice(0, done).map((e) => e.event),
+      start,
+    );
     let count = 0;
-    for (const e of entries) {
+    for (const e of entries.slice(done)) {
       state = evolve(state, e.event);
-      if (e.seq <= this.writer.lastSeq) continue;
       this.committed([e], state);
       count++;
     }
@@ -285,6 +292,11 @@ export class TranscriptService {
   /** Every receipt of a participant that names a contribution still in the result, all rounds. */
   receiptsOf(participant: ParticipantId): Promise<Receipt[]> {
     return this.receipts.of(participant);
+  }
+
+  /** The seq of the last event committed to the transcript. */
+  get committedSeq(): number {
+    return this.writer.lastSeq;
   }
 
   status(logSeq: number): TranscriptStatus {
