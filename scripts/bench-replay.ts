@@ -1,6 +1,7 @@
 /**
  * Start-up replay: how long the coordinator takes to read, check and fold an event log of N events (a lobby that
- * joined and left), and the memory it holds then.
+ * joined and left), and the memory it holds then: first the whole log, then from the snapshot a clean shutdown
+ * saves (checked against the log's bytes, then the tail replayed: here none).
  *
  *   bun scripts/bench-replay.ts [--events 1000000]
  */
@@ -9,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_FAULT_SETTINGS, OPEN_ADMISSION, type CeremonyEvent } from "../src/core/model.ts";
-import { CommandHandler } from "../src/server/commands.ts";
+import { CommandHandler, saveSnapshot } from "../src/server/commands.ts";
 import { QueueIndex } from "../src/server/queue-index.ts";
 import { EventLog } from "../src/store/event-log.ts";
 
@@ -38,16 +39,38 @@ try {
   const size = (await stat(path)).size;
   console.log(`wrote ${total} events (${(size / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
+  const snapshot = join(dir, "snapshot.json");
+  const cpu = (since: NodeJS.CpuUsage): string => {
+    const c = process.cpuUsage(since);
+    return `${((c.user + c.system) / 1e6).toFixed(2)} s CPU`;
+  };
   const rss0 = process.memoryUsage().rss;
-  const t1 = performance.now();
-  const { commands, events } = await CommandHandler.open(path, () => undefined);
+  let t1 = performance.now();
+  let c1 = process.cpuUsage();
+  const { commands, events } = await CommandHandler.open(path, () => undefined, { snapshot });
   const index = new QueueIndex();
   for (const e of events) index.apply(e.event);
-  const seconds = (performance.now() - t1) / 1000;
+  let seconds = (performance.now() - t1) / 1000;
   const s = commands.state;
   const queued = s.phase === "setup" ? 0 : s.queue.size;
-  console.log(`replayed ${events.length} events in ${seconds.toFixed(2)} s (${Math.round(events.length / seconds)} events/s); ${queued} queued, index ${index.length}; RSS +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MiB`);
-  await commands.close();
+  console.log(`replayed ${events.length} events in ${seconds.toFixed(2)} s, ${cpu(c1)} (${Math.round(events.length / seconds)} events/s); ${queued} queued, index ${index.length}; RSS +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MiB`);
+  const saved = await commands.close();
+  if (!saved) throw new Error("the log failed");
+  t1 = performance.now();
+  await saveSnapshot(snapshot, saved, { pace: null });
+  console.log(`saved the snapshot (${((await stat(snapshot)).size / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t1) / 1000).toFixed(2)} s`);
+
+  t1 = performance.now();
+  c1 = process.cpuUsage();
+  const resumed = await CommandHandler.open(path, () => undefined, { snapshot });
+  if (!resumed.resumed) throw new Error(`the snapshot was not used: ${resumed.snapshotIgnored}`);
+  const state = resumed.commands.state;
+  const seeded = new QueueIndex();
+  if (state.phase !== "setup") seeded.seed([...state.front.keys()], state.queue.keys());
+  for (const e of resumed.events) seeded.apply(e.event);
+  seconds = (performance.now() - t1) / 1000;
+  console.log(`started from the snapshot at seq ${resumed.resumed.seq} (+${resumed.events.length} events) in ${seconds.toFixed(2)} s, ${cpu(c1)}; index ${seeded.length}`);
+  await resumed.commands.close();
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -6,13 +6,12 @@
  * round at once, and says so.
  */
 import { writeFile } from "node:fs/promises";
-import type { LiveMessage } from "../api/schemas.ts";
 import type { Receipt } from "../transcript/receipt.ts";
 import { generateKeyPair, readKeyFile, type ParticipantKey } from "../auth/keys.ts";
 import { Contributor } from "../client/contributor.ts";
 import type { CeremonyClient } from "../client/http.ts";
 import { ethereumProof, tokenProof } from "../client/identity.ts";
-import { LiveFollower } from "../client/live.ts";
+import { LiveFollower, movesTheQueue } from "../client/live.ts";
 import type { Instruction } from "../core/views.ts";
 import { closeCurve, getCurve } from "../crypto/curve.ts";
 import { initMcl } from "../crypto/mcl.ts";
@@ -42,10 +41,6 @@ ${CONNECT_HELP}`;
 
 /** A queued participant asks again at least this often (its place and the estimate move with the lobby). */
 const QUEUE_WAIT_CAP_MS = 15_000;
-
-/** What can change a queued participant's lot (thousands wait: the others' uploads must not wake them all). */
-const QUEUE_MOVERS: ReadonlySet<string> = new Set(["RoundStarted", "RoundRestarted", "RoundAggregated", "FinalizationRequested", "CeremonyFinalized", "ParticipantBanned"]);
-const movesTheQueue = (m: LiveMessage): boolean => m.kind === "reset" || (m.kind === "event" && QUEUE_MOVERS.has(m.event.type));
 
 const OUTCOME_CODES = { banned: "BANNED", dropped: "DROPPED", finalized: "FINALIZED" } as const;
 
@@ -85,13 +80,17 @@ export async function contribute(argv: string[]): Promise<void> {
   // Waits end when the coordinator publishes something (a round starts, a chunk is verified…), not on a timer; the
   // caps keep a round contributor checking in well within the heartbeat timeout.
   const live = new LiveFollower(url).start();
-  const inRoundCap = Math.max(pollMs, Math.min(10_000, Math.floor(info.heartbeatTimeoutMs / 3)));
+  // A queued participant may be drawn into a round at any moment, from when on its silence counts: no wait, queued
+  // or not, outlasts a third of the heartbeat timeout, even if a wake-up were missed.
+  const heartbeatCap = Math.max(pollMs, Math.floor(info.heartbeatTimeoutMs / 3));
+  const inRoundCap = Math.min(10_000, heartbeatCap);
+  const queueCap = Math.min(QUEUE_WAIT_CAP_MS, heartbeatCap);
   let seen = live.received;
   const pause = async (ins: Instruction | null): Promise<void> => {
     await sleep(pollMs);
     const queued = ins?.kind === "wait" && ins.stage === "queue";
     // Queued, the feed wakes us when a round starts; without the feed (reconnecting) we check in as often as in a round.
-    const cap = queued && live.connected ? QUEUE_WAIT_CAP_MS : inRoundCap;
+    const cap = queued && live.connected ? queueCap : inRoundCap;
     await live.next(cap - pollMs, queued ? movesTheQueue : (m) => m.kind !== "lobby", seen);
     seen = live.received;
   };
@@ -103,7 +102,10 @@ export async function contribute(argv: string[]): Promise<void> {
     log: show,
     onWait: (ins) => (ins.kind === "wait" ? progress.onWait(ins) : undefined),
     pause,
+    keepAliveMs: heartbeatCap,
   });
+  // Joining only once the feed is open: the round that starts on this join wakes it.
+  await live.ready(3_000);
   const interrupted = onInterrupt(contributor, show);
   try {
     const done = await Promise.race([contributor.run(pollMs), interrupted]);

@@ -60,11 +60,12 @@ export async function checkConfiguration(settings: ServeSettings, restoreFrom: s
 export function productionWarnings(settings: ServeSettings): string[] {
   if (settings.preset !== "production") return [];
   const warnings: string[] = [];
-  if (settings.publicUrl === "") warnings.push("warning: no --public-url: transcript refs, Sign-In with Ethereum and the transcript's README will name the listening address");
-  if (settings.backupRemotes.length === 0) warnings.push("warning: no --backup-remote: the transcript, the ceremony's only backup, lives on this disk alone");
+  if (settings.publicUrl === "") warnings.push("no --public-url: transcript refs, Sign-In with Ethereum and the transcript's README will name the listening address");
+  if (settings.backupRemotes.length === 0) warnings.push("no --backup-remote: the transcript, the ceremony's only backup, lives on this disk alone");
   if (settings.tlsCert === "" && !settings.trustProxy) {
-    warnings.push("warning: plain HTTP: give --tls-cert and --tls-key, or run behind a TLS reverse proxy with --trust-proxy true");
+    warnings.push("plain HTTP: give --tls-cert and --tls-key, or run behind a TLS reverse proxy with --trust-proxy true");
   }
+  if (settings.metricsToken === "") warnings.push("GET /metrics is public: set --metrics-token (or CEREMONY_METRICS_TOKEN), or block /metrics at the reverse proxy");
   return warnings;
 }
 

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { ensureKeyFile, readKeyFile, type ParticipantKey } from "../auth/keys.ts";
 import { ReplayGuard } from "../auth/replay.ts";
 import { bunClientAddress, bunWebSockets, listen, ListenError, type BoundServer } from "../adapters/bun/http.ts";
+import { bunWebAssets } from "../adapters/bun/web-assets.ts";
 import type { ServeSettings } from "../config/presets.ts";
 import { loadServeConfig, serveHelp, SERVE_OPTIONS, ConfigError } from "../config/serve.ts";
 import { FolderLocked, lockFolder } from "../store/folder-lock.ts";
@@ -171,6 +172,7 @@ async function serveLocked({ settings, explicit, data, restoreFrom, server, ws }
       clock,
       log,
       processMetrics: true,
+      mirrors: { admitOnRegistration: settings.mirrorAdmission === "open", threshold: settings.mirrorThreshold },
     });
   } catch (err) {
     await pool.close();
@@ -196,15 +198,13 @@ async function serveLocked({ settings, explicit, data, restoreFrom, server, ws }
       log: say,
     },
     upgradeWebSocket: ws.upgradeWebSocket,
+    web: bunWebAssets(),
     operations: { readiness: () => coordinator.readiness(), metrics: coordinator.metrics, metricsToken: settings.metricsToken },
-    // Signed requests' timestamps are other machines' clocks: compared with the steady clock as read, never moved.
-    now: clock.external,
     log,
   });
   server.handle(coordinator.readOnly ? readOnly(app.fetch) : app.fetch);
   listening = server.url;
   log.info(`listening on ${server.url}; transcript: git clone ${settings.publicUrl || server.url}/transcript.git${coordinator.readOnly ? " (read-only: finalized)" : ""}`, { url: server.url });
-  if (settings.preset === "production" && !settings.metricsToken) log.warn("GET /metrics is public: set --metrics-token (or CEREMONY_METRICS_TOKEN), or block /metrics at the reverse proxy");
 
   const fatal = await new Promise<{ what: string; error: unknown } | null>((resolveStop) => {
     const stop = (signal: string): void => {

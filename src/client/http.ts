@@ -39,10 +39,10 @@ import { ceremonyFetch, DEFAULT_RETRY, type RetryPolicy } from "./transport.ts";
 const ErrorBody = v.object({ error: v.object({ code: v.string(), message: v.string() }) });
 
 /** What the client reads of an answer (hc's typed responses are Responses narrowed by the route). */
-type Answer = Pick<Response, "ok" | "status" | "text" | "arrayBuffer">;
+export type Answer = Pick<Response, "ok" | "status" | "text" | "arrayBuffer">;
 
 /** The answer's JSON, checked against `schema`; an error answer throws its code. */
-async function read<S extends v.GenericSchema>(res: Answer, schema: S): Promise<v.InferOutput<S>> {
+export async function read<S extends v.GenericSchema>(res: Answer, schema: S): Promise<v.InferOutput<S>> {
   const text = await res.text();
   let json: unknown = null;
   try {
@@ -149,7 +149,7 @@ export class CeremonyClient implements ParticipantApi {
   /** Uploads a contribution: the signature covers the body's hash, sent before the body. */
   async upload(chunk: number, bytes: Uint8Array): Promise<Uploaded> {
     const headers = { "content-type": "application/octet-stream", [BODY_HASH_HEADER]: bodyHash(bytes) };
-    return read(await this.api.v1.chunks[":k"].contribution.$post(k(chunk), { headers, init: { body: bytes } }), UploadedSchema);
+    return read(await this.api.v1.chunks[":k"].contribution.$post(k(chunk), { headers, init: { body: bytes as Uint8Array<ArrayBuffer> } }), UploadedSchema);
   }
   async nextTask(): Promise<VerificationTask | null> {
     const res = await this.api.v1.verifications.next.$get();

@@ -5,8 +5,8 @@ import type { CeremonyEvent } from "./model.ts";
 const id = v.string();
 const hex = v.pipe(v.string(), v.regex(/^[0-9a-f]*$/));
 const int = v.pipe(v.number(), v.integer(), v.minValue(0));
-const beacon = v.object({ hash: hex, numIterationsExp: int });
-const settings = v.object({
+export const beaconSchema = v.object({ hash: hex, numIterationsExp: int });
+export const settingsSchema = v.object({
   ceremonyId: hex,
   power: int,
   chunkSize: int,
@@ -25,11 +25,11 @@ const settings = v.object({
   contributionsPerIdentity: int,
 });
 const moment = v.nullable(int);
-const imported = v.object({ file: hex, records: hex, contributions: int, keyIds: v.array(hex) });
+export const importedSchema = v.object({ file: hex, records: hex, contributions: int, keyIds: v.array(hex) });
 const trust = <T extends string>(type: T) => v.object({ type: v.literal(type), participant: id, by: id });
 
 const EventSchema = v.variant("type", [
-  v.object({ type: v.literal("CeremonyInitialized"), settings, accumulator: v.array(hex), challenge: hex, imported: v.optional(imported) }),
+  v.object({ type: v.literal("CeremonyInitialized"), settings: settingsSchema, accumulator: v.array(hex), challenge: hex, imported: v.optional(importedSchema) }),
   v.object({ type: v.literal("ParticipantQueued"), participant: id, at: int, identity: v.optional(v.string()) }),
   trust("VerifierAdded"),
   trust("VerifierRemoved"),
@@ -53,7 +53,7 @@ const EventSchema = v.variant("type", [
   }),
   v.object({ type: v.literal("ContributionRejected"), round: int, chunk: int, position: int, verifier: id, hash: hex, code: v.string(), at: int }),
   v.object({ type: v.literal("RoundAggregated"), round: int, accumulator: v.array(hex), challenge: hex }),
-  v.object({ type: v.literal("FinalizationRequested"), beacon, by: id }),
+  v.object({ type: v.literal("FinalizationRequested"), beacon: beaconSchema, by: id }),
   v.object({ type: v.literal("CeremonyFinalized"), hash: hex }),
   v.object({
     type: v.literal("ParticipantDropped"),
@@ -67,12 +67,44 @@ const EventSchema = v.variant("type", [
   v.object({ type: v.literal("ParticipantBanned"), participant: id, reason: v.string(), by: id }),
   v.object({ type: v.literal("ParticipantUnbanned"), participant: id, by: id }),
   v.object({ type: v.literal("RoundRestarted"), round: int, reason: v.string(), requeued: v.array(id), by: id }),
+  v.object({ type: v.literal("MirrorRegistered"), mirror: hex, url: v.string(), pop: hex, signature: hex, at: int }),
+  v.object({ type: v.literal("MirrorAdmitted"), mirror: hex, by: id }),
+  v.object({ type: v.literal("MirrorRetired"), mirror: hex, reason: v.string(), by: id }),
+  v.object({ type: v.literal("EpochStarted"), epoch: int, members: v.array(hex), threshold: int }),
+  v.object({
+    type: v.literal("MirrorMisbehaved"),
+    mirror: hex,
+    code: v.picklist(["FALSE_STATEMENT", "EQUIVOCATION"]),
+    statements: v.array(v.object({ message: hex, signature: hex })),
+    by: id,
+  }),
   v.object({ type: v.literal("QueueScheduled"), opensAt: moment, closesAt: moment, at: int, by: id }),
   v.object({ type: v.literal("QueueOpened"), at: int }),
   v.object({ type: v.literal("QueueClosed"), at: int }),
 ]);
 
+/**
+ * The lobby's events (most of a long log, checked at every start) by hand, answering exactly what the schema
+ * answers (the same object, keys in the schema's order; tested against it on random and mutated inputs); undefined
+ * leaves the input to the schema.
+ */
+export function lobbyEvent(input: unknown): CeremonyEvent | undefined {
+  if (!input || typeof input !== "object") return undefined;
+  const o = input as Record<string, unknown>;
+  const { type, participant } = o;
+  if (typeof participant !== "string") return undefined;
+  if (type === "ParticipantLeftQueue") return { type, participant };
+  if (type !== "ParticipantQueued") return undefined;
+  const { at } = o;
+  if (typeof at !== "number" || !Number.isInteger(at) || at < 0) return undefined;
+  if (!("identity" in o)) return { type, participant, at };
+  const { identity } = o;
+  return identity === undefined || typeof identity === "string" ? { type, participant, at, identity } : undefined;
+}
+
 export function parseEvent(input: unknown): CeremonyEvent {
+  const lobby = lobbyEvent(input);
+  if (lobby) return lobby;
   const r = v.safeParse(EventSchema, input);
   if (!r.success) throw new Error(`invalid event: ${v.summarize(r.issues)}`);
   return r.output satisfies CeremonyEvent;

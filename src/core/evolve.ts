@@ -1,6 +1,7 @@
 /** evolve(state, event) -> state: applies one fact. Pure; never refuses (decide already did); never mutates its input. */
 import { Map as ImmutableMap, OrderedMap, Set as ImmutableSet } from "immutable";
 import type { Base, CeremonyEvent, CeremonyState, ChunkProgress, ParticipantId, Round } from "./model.ts";
+import { evolveMirrors, NO_MIRRORS } from "./mirrors.ts";
 import { nextChunkOf, queueStatusAt } from "./rules.ts";
 import { currentRound, identityOf, initialState, keyIdentity } from "./state.ts";
 
@@ -8,11 +9,11 @@ function base(state: CeremonyState): Base {
   if (state.phase === "setup") throw new Error("event applied before CeremonyInitialized");
   const { phase: _, ...rest } = state;
   const { settings, admins, front, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops } = rest;
-  const { acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations } = rest;
+  const { acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations, mirrors } = rest;
   const { queueStatus, schedule, imported } = rest;
   return {
     settings, admins, front, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops,
-    acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations, queueStatus, schedule, imported,
+    acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations, queueStatus, schedule, imported, mirrors,
   };
 }
 
@@ -104,6 +105,7 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         contributions: ImmutableMap(),
         contributedIn: ImmutableMap(),
         invitations: ImmutableSet(),
+        mirrors: NO_MIRRORS,
         queueStatus: "open",
         schedule: { opensAt: null, closesAt: null },
         imported: event.imported ?? null,
@@ -234,6 +236,12 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
       const released = release(b, round.contributors.filter((p) => !event.requeued.includes(p)));
       return withRound(withBase(state, { front: carried.merge(b.front.deleteAll(event.requeued)), queue: b.queue.deleteAll(event.requeued), ...released }), null);
     }
+    case "MirrorRegistered":
+    case "MirrorAdmitted":
+    case "MirrorRetired":
+    case "EpochStarted":
+    case "MirrorMisbehaved":
+      return withBase(state, { mirrors: evolveMirrors(base(state).mirrors, event) });
     case "QueueScheduled": {
       const schedule = { opensAt: event.opensAt, closesAt: event.closesAt };
       return withBase(state, { schedule, queueStatus: queueStatusAt(schedule, event.at) });
@@ -249,20 +257,22 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
   }
 }
 
+type LobbyEvent = Extract<CeremonyEvent, { type: "ParticipantQueued" | "ParticipantLeftQueue" }>;
+
 /**
- * Applies events in order. The same as evolve one by one, faster for a long log: a run of joins (the bulk of a
- * lobby's log) is applied with the collections mutated in place while the run lasts (immutable.js transients),
- * which no one else can see.
+ * Applies events in order. The same as evolve one by one, faster for a long log: a run of joins and leaves (the
+ * bulk of a lobby's log) is applied with the collections mutated in place while the run lasts (immutable.js
+ * transients), which no one else can see.
  */
 export function fold(events: Iterable<CeremonyEvent>, from: CeremonyState = initialState()): CeremonyState {
   let s = from;
-  let run: Array<Extract<CeremonyEvent, { type: "ParticipantQueued" }>> = [];
+  let run: LobbyEvent[] = [];
   const flush = (): void => {
-    if (run.length > 0) s = joinAll(s, run);
+    if (run.length > 0) s = lobbyRun(s, run);
     run = [];
   };
   for (const e of events) {
-    if (e.type === "ParticipantQueued" && s.phase !== "setup") run.push(e);
+    if ((e.type === "ParticipantQueued" || e.type === "ParticipantLeftQueue") && s.phase !== "setup") run.push(e);
     else {
       flush();
       s = evolve(s, e);
@@ -272,19 +282,27 @@ export function fold(events: Iterable<CeremonyEvent>, from: CeremonyState = init
   return s;
 }
 
-/** Many ParticipantQueued events at once, exactly as evolve applies them one by one. */
-function joinAll(state: CeremonyState, joins: Array<Extract<CeremonyEvent, { type: "ParticipantQueued" }>>): CeremonyState {
+/** Many ParticipantQueued and ParticipantLeftQueue events at once, exactly as evolve applies them one by one. */
+function lobbyRun(state: CeremonyState, events: LobbyEvent[]): CeremonyState {
   const b = base(state);
-  const queue = b.queue.withMutations((q) => {
-    for (const e of joins) q.set(e.participant, e.at);
-  });
-  const named = joins.filter((e) => e.identity !== undefined);
-  if (named.length === 0) return withBase(state, { queue });
-  const identityOf = b.identityOf.withMutations((m) => {
-    for (const e of named) m.set(e.participant, e.identity as string);
-  });
-  const holders = b.holders.withMutations((m) => {
-    for (const e of named) m.set(e.identity as string, e.participant);
-  });
-  return withBase(state, { queue, identityOf, holders });
+  const front = b.front.asMutable();
+  const queue = b.queue.asMutable();
+  const identityOf = b.identityOf.asMutable();
+  const holders = b.holders.asMutable();
+  for (const e of events) {
+    if (e.type === "ParticipantQueued") {
+      queue.set(e.participant, e.at);
+      if (e.identity === undefined) continue;
+      identityOf.set(e.participant, e.identity);
+      holders.set(e.identity, e.participant);
+    } else {
+      // As dequeue and release do for one participant.
+      front.delete(e.participant);
+      queue.delete(e.participant);
+      const id = identityOf.get(e.participant);
+      identityOf.delete(e.participant);
+      if (id !== undefined) holders.delete(id);
+    }
+  }
+  return withBase(state, { front: front.asImmutable(), queue: queue.asImmutable(), identityOf: identityOf.asImmutable(), holders: holders.asImmutable() });
 }

@@ -12,7 +12,10 @@ import { decide } from "../core/decide.ts";
 import { evolve, fold } from "../core/evolve.ts";
 import type { CeremonyEvent, CeremonyState, Command } from "../core/model.ts";
 import { parseEvent } from "../core/event-schema.ts";
-import { DiskFull, EventLog, type LoggedEvent } from "../store/event-log.ts";
+import { decodeState, encodeState } from "../core/state-codec.ts";
+import { initialState } from "../core/state.ts";
+import { DiskFull, EventLog, type LogHead, type LoggedEvent } from "../store/event-log.ts";
+import { readSnapshot, writeSnapshot } from "../store/snapshot.ts";
 
 /** Called, in order, with the entries of each committed command and the state right after it (after fsync). */
 export type CommitListener = (entries: LoggedEvent<CeremonyEvent>[], state: CeremonyState) => void;
@@ -39,16 +42,27 @@ export class CommandHandler {
     private readonly log: EventLog<CeremonyEvent>,
     events: LoggedEvent<CeremonyEvent>[],
     private readonly onFatal: (err: unknown) => void,
+    from: CeremonyState,
   ) {
-    this.stateNow = fold(events.map((e) => e.event));
+    this.stateNow = fold(
+      events.map((e) => e.event),
+      from,
+    );
   }
 
-  static async open(
-    path: string,
-    onFatal: (err: unknown) => void,
-  ): Promise<{ commands: CommandHandler; repaired: null | { droppedBytes: number }; events: LoggedEvent<CeremonyEvent>[] }> {
-    const { log, events, repaired } = await EventLog.open<CeremonyEvent>(path, { validate: parseEvent });
-    return { commands: new CommandHandler(log, events, onFatal), repaired, events };
+  /**
+   * Opens the log at `path` and folds it. With `snapshot` (a file), starts from the state saved there and replays
+   * only the log's tail, when the log still begins with exactly the bytes the snapshot was taken after; any other
+   * snapshot is ignored (`snapshotIgnored` says why) and the whole log is replayed.
+   */
+  static async open(path: string, onFatal: (err: unknown) => void, options: { snapshot?: string } = {}): Promise<OpenedCommands> {
+    const saved = options.snapshot === undefined ? null : await loadSnapshot(options.snapshot);
+    const after = saved && "head" in saved ? saved.head : undefined;
+    const { log, events, repaired, afterRefused } = await EventLog.open<CeremonyEvent>(path, { validate: parseEvent, ...(after ? { after } : {}) });
+    const resumed = saved && "head" in saved && afterRefused === null ? saved : null;
+    const snapshotIgnored = saved && "ignored" in saved ? saved.ignored : afterRefused && `the log does not begin with what it was taken after: ${afterRefused}`;
+    const commands = new CommandHandler(log, events, onFatal, resumed?.state ?? initialState());
+    return { commands, repaired, events, resumed: resumed && { seq: resumed.head.seq, state: resumed.state, shell: resumed.shell }, snapshotIgnored };
   }
 
   onCommit(listener: CommitListener): void {
@@ -144,11 +158,43 @@ export class CommandHandler {
     for (const f of w) f();
   }
 
-  /** Refuses new commands, lets pending ones finish, closes the log. */
-  async close(): Promise<void> {
+  /**
+   * Refuses new commands, lets pending ones finish, closes the log. Answers what a snapshot taken now would hold:
+   * the log's head and the state after it (null when the log failed, so nothing is vouched for).
+   */
+  async close(): Promise<{ head: LogHead; state: CeremonyState } | null> {
     this.closed = true;
-    await this.writing;
+    while (this.writing) await this.writing;
     this.notify();
+    const saved = this.failed === null ? { head: this.log.head, state: this.stateNow } : null;
     await this.log.close();
+    return saved;
   }
+}
+
+export interface OpenedCommands {
+  commands: CommandHandler;
+  repaired: null | { droppedBytes: number };
+  /** The events replayed: after the snapshot's when one was used, else all. */
+  events: LoggedEvent<CeremonyEvent>[];
+  /** The snapshot used: its seq, the state it held (the one before `events`), and the shell's part. */
+  resumed: { seq: number; state: CeremonyState; shell: unknown } | null;
+  /** Why a snapshot was there but not used. */
+  snapshotIgnored: string | null;
+}
+
+/** A snapshot's head and decoded state, or why it is not used (null: there is none). */
+async function loadSnapshot(path: string): Promise<{ head: LogHead; state: CeremonyState; shell: unknown } | { ignored: string } | null> {
+  const read = await readSnapshot(path);
+  if (read === null || "ignored" in read) return read;
+  try {
+    return { head: read.snapshot.head, state: decodeState(read.snapshot.state), shell: read.snapshot.shell };
+  } catch (error) {
+    return { ignored: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Saves what `close` answered (the shell adds its part), atomically. */
+export async function saveSnapshot(path: string, saved: { head: LogHead; state: CeremonyState }, shell: unknown): Promise<void> {
+  await writeSnapshot(path, { head: saved.head, state: encodeState(saved.state), shell });
 }

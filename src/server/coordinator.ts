@@ -25,7 +25,7 @@ import type { CeremonyParams } from "../crypto/params.ts";
 import type { ChunkStorage } from "../crypto/rounds.ts";
 import { ArtifactStore } from "../store/artifact-store.ts";
 import type { TranscriptService, TranscriptSettings } from "../transcript/service.ts";
-import { CommandHandler } from "./commands.ts";
+import { CommandHandler, saveSnapshot } from "./commands.ts";
 import { aggregateIfComplete } from "./effects/aggregation.ts";
 import { finalizeIfReady } from "./effects/finalization.ts";
 import { runLoop } from "./effects/loop.ts";
@@ -44,7 +44,9 @@ import { Presence } from "./presence.ts";
 import { QueueIndex } from "./queue-index.ts";
 import type { LoggedEvent } from "../store/event-log.ts";
 import { CoordinatorService, MAX_TRANSCRIPT_BACKLOG } from "./service.ts";
-import { openCeremony } from "./startup.ts";
+import { Certification, type CertificationSettings } from "./certification/certification.ts";
+import { PublishedIndex } from "./certification/published.ts";
+import { openCeremony, snapshotPath } from "./startup.ts";
 
 export interface CoordinatorOptions {
   dataDir: string;
@@ -74,6 +76,8 @@ export interface CoordinatorOptions {
   schedule?: { opensAt?: Moment; closesAt?: Moment; finalizeAt?: Moment; beaconFile?: string };
   /** The git transcript; omitted, no transcript is kept (unit tests of the API). */
   transcript?: TranscriptSettings;
+  /** Certified mirrors (with a transcript only): how they are admitted, and the threshold. Default: admins admit, ⌈2n/3⌉. */
+  mirrors?: CertificationSettings;
   now?: () => number;
   /**
    * The steady clock `now` reads (lib/clock.ts), when it is one: moved past the log's last event at start, and its
@@ -110,7 +114,9 @@ export class Coordinator {
   private readonly finalizeSchedule: FinalizeSchedule;
   private replacements: ReplacementContributor[] = [];
   private transcriptService: TranscriptService | null = null;
+  private certificationService: Certification | null = null;
   private readonly narrator: Narrator;
+  private readonly pace: RoundPace;
   private loops: Promise<void>[] = [];
   private stopping = false;
 
@@ -124,6 +130,7 @@ export class Coordinator {
     initializedAt: number,
   ) {
     this.presence = projections.presence;
+    this.pace = projections.pace;
     this.metrics = observed.metrics;
     this.log = observed.log;
     this.narrator = observed.narrator;
@@ -146,6 +153,7 @@ export class Coordinator {
       queueCap: options.queueCap ?? 0,
       verification: this.verification,
       transcript: () => this.transcriptService,
+      certification: () => this.certificationService,
       artifacts: this.artifacts,
       coordinatorKey: me,
       finalPath: this.finalPath,
@@ -182,8 +190,12 @@ export class Coordinator {
     return this.transcriptService;
   }
 
+  get certification(): Certification | null {
+    return this.certificationService;
+  }
+
   /** One line of the log (made printable there: whatever a participant or verifier put into it cannot start another). */
-  private say(line: string): void {
+  say(line: string): void {
     this.log.info(line);
   }
 
@@ -198,7 +210,8 @@ export class Coordinator {
     const presence = new Presence();
     const log = toLogger(options.log);
     const narrator = new Narrator(log, () => queue.length);
-    // The metrics read the coordinator at each scrape; it exists once the log is open.
+    // The metrics read the coordinator at each scrape and certification reaches it through its port: it exists once
+    // the log is open.
     let current: Coordinator | null = null;
     const metrics = new CoordinatorMetrics(
       {
@@ -209,23 +222,51 @@ export class Coordinator {
       { processMetrics: options.processMetrics ?? false },
     );
     metrics.backupRemotes((options.transcript?.remotes ?? []).map(redact));
+    // Certification follows the log from the first event (its epochs).
+    const reach = (): Coordinator => {
+      if (!current) throw new Error("the coordinator is still opening");
+      return current;
+    };
+    const certification = options.transcript
+      ? new Certification(
+          {
+            state: () => reach().state(),
+            execute: (command) => reach().execute(command),
+            transcript: () => reach().transcript,
+            now: () => reach().now,
+            say: (line) => reach().say(line),
+          },
+          new PublishedIndex(join(options.dataDir, "transcript")),
+          options.mirrors ?? { admitOnRegistration: false, threshold: 0 },
+        )
+      : null;
     const follow = (e: LoggedEvent<CeremonyEvent>, replayed: boolean): void => {
+      certification?.follow(e);
       if (e.event.type === "ParticipantLeftQueue" || e.event.type === "ParticipantDropped") presence.forget(e.event.participant);
       queue.apply(e.event);
       pace.apply(e.event, Date.parse(e.time));
       live.committed([e], queue.length);
       if (!replayed) narrator.committed(e.event);
     };
+    const resume = (state: CeremonyState, shell: unknown): void => {
+      if (state.phase !== "setup") queue.seed([...state.front.keys()], state.queue.keys());
+      pace.restore((shell as { pace?: unknown } | null)?.pace);
+    };
     const observer = {
       committed: (s: number) => metrics.committed(s),
       backupFailed: (r: string) => metrics.backupFailed(r),
       commitFailed: (err: unknown) => current?.disk.report(err),
     };
-    const opened = await openCeremony(options, curve, artifacts, (err) => failedEarly?.(err), follow, observer);
+    const opened = await openCeremony(options, curve, artifacts, (err) => failedEarly?.(err), { resume, follow }, observer);
     const c = new Coordinator(opened.commands, artifacts, curve, options, { queue, pace, live, presence }, { metrics, log, narrator }, opened.initializedAt);
     current = c;
     failedEarly = (err) => c.fatal("event log", err);
     c.transcriptService = opened.transcript;
+    if (certification && opened.transcript) {
+      opened.transcript.onPublished((commit) => certification.committed(commit));
+      await certification.open(await opened.transcript.writer.head());
+      c.certificationService = certification;
+    }
     c.replacements = opened.replacementKeys.map((id) => new ReplacementContributor(c.service, id, options.ops, curve, (l) => c.say(l)));
     for (const p of opened.roundContributors) c.presence.seen(p, c.now);
     return c;
@@ -335,16 +376,26 @@ export class Coordinator {
     return this.commands.state;
   }
 
-  /** Stops the tick and the loops, lets in-flight commands finish, closes the log. */
+  /**
+   * Stops the tick and the loops, lets in-flight commands finish, closes the log; then saves a snapshot, so that the
+   * next start-up replays only what comes after it, unless the transcript is behind it (its catch-up needs the log).
+   */
   async close(): Promise<void> {
     this.stopping = true;
     this.disk.close();
     this.service.live.close();
     await this.ticker.stop();
     for (const r of this.replacements) r.close();
-    await this.commands.close();
+    const saved = await this.commands.close();
     this.narrator.flush();
     await Promise.all(this.loops);
+    await this.certificationService?.flush();
     await this.transcriptService?.close();
+    if (saved === null || (this.transcriptService && this.transcriptService.committedSeq < saved.head.seq)) return;
+    try {
+      await saveSnapshot(snapshotPath(this.options.dataDir), saved, { pace: this.pace.save() });
+    } catch (err) {
+      this.log.warn(`snapshot not saved (the next start-up replays the whole log): ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 }

@@ -2,13 +2,32 @@
  * How long rounds take, from the committed events' times: the average of the last rounds' durations (start to
  * aggregation), which turns a place in the queue into an estimated wait.
  */
+import * as v from "valibot";
 import type { CeremonyEvent } from "../core/model.ts";
 
 const KEPT = 10;
 
+const ms = v.pipe(v.number(), v.minValue(0));
+/** What a snapshot keeps of the pace (the events' times are not in the state). */
+const Saved = v.object({ startedAt: v.nullable(ms), durations: v.pipe(v.array(ms), v.maxLength(KEPT)) });
+
 export class RoundPace {
   private startedAt: number | null = null;
-  private readonly durations: number[] = [];
+  private durations: number[] = [];
+
+  /** What a snapshot keeps: restore() takes it back. */
+  save(): v.InferOutput<typeof Saved> {
+    return { startedAt: this.startedAt, durations: [...this.durations] };
+  }
+
+  /** Takes back what save() gave (from a snapshot); anything else leaves the pace unknown (false). */
+  restore(saved: unknown): boolean {
+    const s = v.safeParse(Saved, saved);
+    if (!s.success) return false;
+    this.startedAt = s.output.startedAt;
+    this.durations = [...s.output.durations];
+    return true;
+  }
 
   /** Follows one committed event and the time it was logged (ms since the epoch). */
   apply(event: CeremonyEvent, loggedAt: number): void {

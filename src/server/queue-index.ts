@@ -20,6 +20,16 @@ class Fenwick {
     for (let i = 1; i < values.length; i++) if (values[i]) this.add(i, values[i] as number);
   }
 
+  /** Sets slots 1..n to 1 on an empty tree, in O(n). */
+  fillOnes(n: number): void {
+    this.grow(n);
+    for (let i = 1; i < this.tree.length; i++) {
+      if (i <= n) this.tree[i] = (this.tree[i] ?? 0) + 1;
+      const parent = i + (i & -i);
+      if (parent < this.tree.length) this.tree[parent] = (this.tree[parent] ?? 0) + (this.tree[i] ?? 0);
+    }
+  }
+
   add(slot: number, delta: number): void {
     this.grow(slot);
     for (let i = slot; i < this.tree.length; i += i & -i) this.tree[i] = (this.tree[i] ?? 0) + delta;
@@ -101,6 +111,18 @@ export class QueueIndex {
     this.count--;
   }
 
+  /** Starts from a queue as it stands (a saved state's): `front` first, then `queue`, each in order. Only on an empty index. */
+  seed(front: ParticipantId[], queue: Iterable<ParticipantId>): void {
+    if (this.length > 0 || this.bySlot.length > 1) throw new Error("only an empty queue index can be seeded");
+    this.front = [...front];
+    for (const p of queue) {
+      this.slotOf.set(p, this.bySlot.length);
+      this.bySlot.push(p);
+    }
+    this.count = this.bySlot.length - 1;
+    this.tree.fillOnes(this.count);
+  }
+
   /** Follows one committed event (the same order as the core's queue). */
   apply(event: CeremonyEvent): void {
     switch (event.type) {
@@ -135,6 +157,11 @@ export class QueueIndex {
       case "ContributorReplaced":
       case "ParticipantBanned":
       case "ParticipantUnbanned":
+      case "MirrorRegistered":
+      case "MirrorAdmitted":
+      case "MirrorRetired":
+      case "EpochStarted":
+      case "MirrorMisbehaved":
       case "QueueScheduled":
       case "QueueOpened":
       case "QueueClosed":

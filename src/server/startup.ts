@@ -6,13 +6,15 @@
 import type { Curve } from "ffjavascript";
 import { join } from "node:path";
 import { ensureKeyFile, type ParticipantKey } from "../auth/keys.ts";
-import type { CeremonyEvent, ImportedPtau, ParticipantId } from "../core/model.ts";
-import { currentRound } from "../core/state.ts";
+import { parseEvent } from "../core/event-schema.ts";
+import type { CeremonyEvent, CeremonyState, ImportedPtau, ParticipantId } from "../core/model.ts";
+import { currentRound, initialState } from "../core/state.ts";
 import { toHex } from "../crypto/hash.ts";
 import { firstChallengeHash, initialChunk } from "../crypto/initial.ts";
 import { numChunks, type CeremonyParams } from "../crypto/params.ts";
 import type { ArtifactStore } from "../store/artifact-store.ts";
-import type { LoggedEvent } from "../store/event-log.ts";
+import { EventLog, type LoggedEvent } from "../store/event-log.ts";
+import { firstLineTime } from "../store/log-head.ts";
 import { toLogger } from "../lib/log.ts";
 import { resolveMoment, type Moment } from "../lib/moment.ts";
 import { TranscriptService, type TranscriptObserver } from "../transcript/service.ts";
@@ -57,28 +59,43 @@ async function initialize(options: CoordinatorOptions, key: ParticipantKey, curv
   say(`initialized ceremony ${ceremonyId.slice(0, 16)}… (power ${params.power}, ${numChunks(params)} chunks of ${params.chunkSize}${from})`);
 }
 
+/** Where the coordinator keeps its event log and its snapshot (the state at clean shutdown, see commands.ts). */
+export const eventLogPath = (dataDir: string): string => join(dataDir, "events.jsonl");
+export const snapshotPath = (dataDir: string): string => join(dataDir, "snapshot.json");
+
+/** The shell's projections of the log: what a snapshot gives them back, and each event after it. */
+export interface Projections {
+  /** The state and the shell's part of the snapshot the start-up resumed from (before any `follow`). */
+  resume(state: CeremonyState, shell: unknown): void;
+  /** Every logged event in order, replayed ones first (`replayed` true), then each as it is committed. */
+  follow(entry: LoggedEvent<CeremonyEvent>, replayed: boolean): void;
+}
+
 /**
- * Opens the ceremony. `follow` sees every logged event in order, replayed ones first (`replayed` true), then each as
- * it is committed: the shell's projections (the queue index, the round pace) and the log's lines are built from it.
+ * Opens the ceremony: from the snapshot and the log's tail when the snapshot fits the log, else from the whole log.
+ * The shell's projections (the queue index, the round pace) and the log's lines are built through `projections`.
  */
 export async function openCeremony(
   options: CoordinatorOptions,
   curve: Curve,
   artifacts: ArtifactStore,
   onFatal: (err: unknown) => void,
-  follow: (entry: LoggedEvent<CeremonyEvent>, replayed: boolean) => void,
+  projections: Projections,
   observer?: TranscriptObserver,
 ): Promise<Opened> {
   const log = toLogger(options.log);
   const say = (line: string): void => log.info(line);
   const now = (): number => (options.now ?? Date.now)();
-  const { commands, repaired, events } = await CommandHandler.open(join(options.dataDir, "events.jsonl"), onFatal);
+  const logPath = eventLogPath(options.dataDir);
+  const { commands, repaired, events, resumed, snapshotIgnored } = await CommandHandler.open(logPath, onFatal, { snapshot: snapshotPath(options.dataDir) });
+  if (snapshotIgnored !== null) log.warn(`snapshot ignored, the whole log replayed: ${snapshotIgnored}`, { reason: snapshotIgnored });
+  if (resumed) projections.resume(resumed.state, resumed.shell);
   // Every append from here on is also kept for the transcript's catch-up, until the transcript takes them itself.
   const pending: LoggedEvent<CeremonyEvent>[] = [...events];
-  for (const e of events) follow(e, true);
+  for (const e of events) projections.follow(e, true);
   let transcript: TranscriptService | null = null;
   commands.onCommit((entries, state) => {
-    for (const e of entries) follow(e, false);
+    for (const e of entries) projections.follow(e, false);
     if (transcript) transcript.committed(entries, state);
     else pending.push(...entries);
   });
@@ -97,13 +114,16 @@ export async function openCeremony(
       if (!options.coordinatorKey && existing.phase !== "finalized") {
         throw new StartupRefusal(`the coordinator's key is missing from ${options.dataDir} (coordinator.key): only a finalized ceremony is served without it`);
       }
-      log.info(`restarted: resumed from ${events.length} events (phase ${existing.phase})`, { events: events.length, phase: existing.phase });
+      if (resumed) log.info(`restarted: resumed from the snapshot at seq ${resumed.seq} and ${events.length} events after it (phase ${existing.phase})`, { snapshotSeq: resumed.seq, events: events.length, phase: existing.phase });
+      else log.info(`restarted: resumed from ${events.length} events (phase ${existing.phase})`, { events: events.length, phase: existing.phase });
     }
-    // A system clock set back while the coordinator was down must not date new events before the old ones.
+    // A system clock set back while the coordinator was down must not date new events before the old ones (the
+    // events replayed after a snapshot; a start from a snapshot alone has none to go by).
     const last = events.at(-1);
     const behind = last ? (options.clock?.notBefore(Date.parse(last.time)) ?? 0) : 0;
     if (behind > 0) log.warn(`the system clock is ${Math.round(behind / 1000)} s behind the log's last event: event times continue from there`, { behindMs: behind });
-    initializedAt = events[0] ? Date.parse(events[0].time) : now();
+    const first = resumed ? await firstLineTime(logPath) : events[0]?.time;
+    initializedAt = first ? Date.parse(first) : now();
 
     await registerTrusted(options, commands, now);
     await applySchedule(options, commands, now, initializedAt, say);
@@ -120,7 +140,9 @@ export async function openCeremony(
         ...(observer ? { observer } : {}),
       });
       transcriptOpened = opened;
-      const caught = await opened.catchUp(pending);
+      const caught = resumed && opened.committedSeq < resumed.seq
+        ? await opened.catchUp([...(await eventsUpTo(logPath, resumed.seq)), ...pending]) // behind the snapshot (a transcript put back): the log once more
+        : await opened.catchUp(pending, resumed?.state ?? initialState());
       if (caught > 0) say(`transcript: committed ${caught} event(s) it was missing`);
       transcript = opened;
       if (s.phase === "finalized") await opened.commitFinal(s.finalHash);
@@ -161,6 +183,13 @@ async function applySchedule(options: CoordinatorOptions, commands: CommandHandl
   if (after.phase === "setup" || (opensAt === null && closesAt === null)) return;
   const when = (ms: number | null): string => (ms === null ? "never" : new Date(ms).toISOString());
   say(`queue ${after.queueStatus}: opens ${opensAt === null ? "now" : when(opensAt)}, closes ${when(closesAt)}`);
+}
+
+/** The log's events up to `seq`, read again (the log is open and repaired already: this only reads). */
+async function eventsUpTo(path: string, seq: number): Promise<LoggedEvent<CeremonyEvent>[]> {
+  const { log, events } = await EventLog.open<CeremonyEvent>(path, { validate: parseEvent });
+  await log.close();
+  return events.filter((e) => e.seq <= seq);
 }
 
 async function replacementKeys(options: CoordinatorOptions): Promise<ParticipantId[]> {

@@ -1,9 +1,11 @@
 /**
  * One line of the event log: `{"seq","time","event","checksum"}` where the checksum is blake2b-512 (hex) over the
  * UTF-8 of the canonical JSON `JSON.stringify({seq, time, event})`, keys in that order. Decoding is strict: a line
- * must re-encode to exactly its own text, so no byte of it can change unnoticed.
+ * must re-encode to exactly its own text, so no byte of it can change unnoticed. `decodeLineStrict` is that
+ * definition; `decodeLine` first tries the fast path (event-line-fast.ts), which reads the common lines in place.
  */
-import { createHash } from "node:crypto";
+import { blake2b512Into } from "../adapters/bun/blake2b.ts";
+import { FastLineReader, type FastLine } from "./event-line-fast.ts";
 
 export interface LoggedEvent<E> {
   seq: number;
@@ -30,7 +32,14 @@ function canonicalOf(entry: LoggedEvent<unknown>): string {
   return JSON.stringify({ seq: entry.seq, time: entry.time, event: entry.event });
 }
 
-const hashHex = (text: string): string => createHash("blake2b512").update(text, "utf8").digest("hex");
+const hashInto = blake2b512Into();
+const digest = new Uint8Array(64);
+const fastReader = new FastLineReader(hashInto);
+
+function hashHex(text: string): string {
+  hashInto([Buffer.from(text, "utf8")], digest);
+  return Buffer.from(digest).toString("hex");
+}
 
 export function checksumOf(entry: LoggedEvent<unknown>): string {
   return hashHex(canonicalOf(entry));
@@ -53,6 +62,19 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Parses one line (without its newline) and checks its shape, checksum and canonical form. Never throws. */
 export function decodeLine(bytes: Uint8Array): DecodedLine {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fast = fastReader.read(buf, 0, buf.length);
+  return fast ? { ok: true, line: eventLineOf(fast, buf) } : decodeLineStrict(bytes);
+}
+
+/** The line the fast path read from `buf`, as the strict decoder gives it. */
+export function eventLineOf(fast: FastLine, buf: Buffer): EventLine {
+  const checksum = buf.toString("latin1", fast.checksumAt, fast.checksumAt + 128);
+  return { seq: fast.seq, time: fast.time, event: fast.event, checksum, ...(fast.more ? { more: true as const } : {}) };
+}
+
+/** The definition: JSON.parse, the shape, the checksum of the re-encoding, and the re-encoding equal to the text. */
+export function decodeLineStrict(bytes: Uint8Array): DecodedLine {
   let text: string;
   let parsed: unknown;
   try {

@@ -6,25 +6,36 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ensureDir, fsyncDir, isErrnoCode, writeAll } from "./durable.ts";
+import { blake2b512Stream, type Blake2b512Stream } from "../adapters/bun/blake2b.ts";
 import { decodeLine, encodeLine, type LoggedEvent } from "./event-line.ts";
 import { asDiskFull, rollBackAppend } from "./disk-full.ts";
-import { replay } from "./event-replay.ts";
+import { replayFile } from "./event-replay.ts";
+import { checkHead, hashPrefix, type LogHead } from "./log-head.ts";
 import { EventLogConflict, EventLogUnavailable } from "./errors.ts";
 import { SerialQueue } from "../lib/serial.ts";
 
 export type { LoggedEvent } from "./event-line.ts";
+export type { LogHead } from "./log-head.ts";
 export { DiskFull, EventLogConflict, EventLogCorrupt, EventLogUnavailable } from "./errors.ts";
 
 export interface EventLogOptions<E> {
   /** Checks each event read back on open and each event before it is appended (so nothing unreadable is written). */
   validate?: (event: unknown) => E;
+  /**
+   * Replay only what follows `after` (a state saved there is the caller's), provided the file still begins with
+   * exactly the bytes `after` stands for (their length and blake2b-512, ending with line `after.seq`); else all.
+   */
+  after?: LogHead;
 }
 
 export interface OpenedEventLog<E> {
   log: EventLog<E>;
+  /** The events after `options.after` when it was used, else all of them. */
   events: LoggedEvent<E>[];
   /** Set when a torn tail was cut off the file. */
   repaired: null | { droppedBytes: number };
+  /** Why `options.after` was not used (the file does not begin with those bytes): `events` are then the whole log. */
+  afterRefused: string | null;
 }
 
 /** An event as it will be stored (its JSON value) and as replay will hand it back (after `validate`). */
@@ -44,22 +55,32 @@ export class EventLog<E> {
     private size: number,
     private seq: number,
     private readonly validate: (event: unknown) => E,
+    /** Every byte of the file so far: the head's digest. */
+    private readonly prefix: Blake2b512Stream,
   ) {}
 
   static async open<E>(path: string, options: EventLogOptions<E> = {}): Promise<OpenedEventLog<E>> {
     const validate = options.validate ?? ((event: unknown) => event as E);
     const handle = await openOrCreate(path);
     try {
-      const bytes = await handle.readFile();
-      const { events, keptBytes } = replay(bytes, path, validate);
+      const { size } = await handle.stat();
+      const checked = options.after ? await checkHead(handle, size, options.after) : null;
+      const from = checked && "stream" in checked ? options.after : undefined;
+      const afterRefused = checked && "refused" in checked ? checked.refused : null;
+      let prefix = checked && "stream" in checked ? checked.stream : blake2b512Stream();
+      const { events, keptBytes, lastSeq, hashedTo } = await replayFile(handle, path, validate, size, prefix, from);
       let repaired: OpenedEventLog<E>["repaired"] = null;
-      if (keptBytes < bytes.length) {
+      if (keptBytes < size) {
         await handle.truncate(keptBytes);
         await handle.sync();
-        repaired = { droppedBytes: bytes.length - keptBytes };
+        repaired = { droppedBytes: size - keptBytes };
       }
-      const lastSeq = events.at(-1)?.seq ?? 0;
-      return { log: new EventLog(path, handle, keptBytes, lastSeq, validate), events, repaired };
+      if (hashedTo !== keptBytes) {
+        prefix = blake2b512Stream(); // it read a torn tail too: hash what was kept again (after a crash only)
+        await hashPrefix(handle, keptBytes, prefix);
+      }
+      const log = new EventLog(path, handle, keptBytes, lastSeq, validate, prefix);
+      return { log, events, repaired, afterRefused };
     } catch (error) {
       await handle.close();
       throw error;
@@ -68,6 +89,11 @@ export class EventLog<E> {
 
   get lastSeq(): number {
     return this.seq;
+  }
+
+  /** The head of what was appended so far (what a state saved now covers): seq, length and digest. */
+  get head(): LogHead {
+    return { seq: this.seq, end: this.size, digest: this.prefix.hex() };
   }
 
   /**
@@ -137,6 +163,7 @@ export class EventLog<E> {
         throw await this.afterFailedWrite(error);
       }
     }
+    this.prefix.update(bytes);
     this.size += bytes.length;
     this.seq = seq;
     return logged;

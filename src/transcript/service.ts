@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ParticipantKey } from "../auth/keys.ts";
-import { evolve } from "../core/evolve.ts";
+import { evolve, fold } from "../core/evolve.ts";
 import { parentOf } from "../core/rules.ts";
 import { currentRound, initialState } from "../core/state.ts";
 import type { CeremonyEvent, CeremonyState, ParticipantId } from "../core/model.ts";
@@ -44,6 +44,13 @@ export interface TranscriptStatus {
   backups: RemoteStatus[];
 }
 
+/** A commit the transcript published: its last event, and what it holds (certificates are never signed in turn). */
+export interface PublishedCommit {
+  oid: string;
+  seq: number;
+  kind: "events" | "files" | "certificate";
+}
+
 /** What the transcript reports for the metrics: each commit's duration, each backup push that failed every attempt. */
 export interface TranscriptObserver {
   committed(seconds: number): void;
@@ -70,6 +77,7 @@ export class TranscriptService {
   private lastError: string | null = null;
   private headOid: string | null = null;
   private readonly backup: TranscriptBackup;
+  private readonly published: Array<(commit: PublishedCommit) => void> = [];
   private readonly receipts: ReceiptStore;
   private readonly log: Logger;
 
@@ -125,13 +133,37 @@ export class TranscriptService {
     return t;
   }
 
-  /** Commits entries the log has but the transcript lacks (after a crash), each with its state, batched as usual. */
-  async catchUp(entries: LoggedEvent<CeremonyEvent>[]): Promise<number> {
-    let state = initialState();
+  /** Called, in order, with every commit once the branch has moved to it. */
+  onPublished(listener: (commit: PublishedCommit) => void): void {
+    this.published.push(listener);
+  }
+
+  private publish(oid: string, kind: PublishedCommit["kind"]): void {
+    if (oid === this.headOid) return;
+    this.headOid = oid;
+    for (const l of this.published) l({ oid, seq: this.writer.lastSeq, kind });
+  }
+
+  /** Commits a certificate (certificates/…) at the tip; its commit is published as one nobody signs. */
+  async commitCertificate(path: string, bytes: Uint8Array, message: string): Promise<string> {
+    this.publish(await this.writer.commitFiles([{ path, bytes }], message), "certificate");
+    return this.headOid ?? "";
+  }
+
+  /**
+   * Commits entries the log has but the transcript lacks (after a crash), each with its state, batched as usual.
+   * `start` is the state before the first of `entries`; those the transcript has are folded at once.
+   */
+  async catchUp(entries: LoggedEvent<CeremonyEvent>[], start: CeremonyState = initialState()): Promise<number> {
+    const had = entries.findIndex((e) => e.seq > this.writer.lastSeq);
+    const done = had === -1 ? entries.length : had;
+    let state = fold(
+      entries.slice(0, done).map((e) => e.event),
+      start,
+    );
     let count = 0;
-    for (const e of entries) {
+    for (const e of entries.slice(done)) {
       state = evolve(state, e.event);
-      if (e.seq <= this.writer.lastSeq) continue;
       this.committed([e], state);
       count++;
     }
@@ -217,14 +249,14 @@ export class TranscriptService {
   private async commitEntries({ state, entries, message }: Snapshot): Promise<void> {
     const logged = entries.map((e) => ({ ...e, checksum: checksumOf(e) }));
     const oid = await this.writer.commitEvents(logged, message);
-    this.headOid = oid;
+    this.publish(oid, "events");
     for (const { event } of entries) {
       if (event.type === "ContributionVerified") await this.saveReceipt(event, state, oid);
       if (event.type === "ParticipantDropped" && event.discarded) await this.receipts.discard(new Set(event.discarded.map((d) => d.hash)));
       if (event.type === "RoundRestarted") await this.receipts.reconcile(event.round, state);
       if (event.type === "RoundAggregated") {
         const files = await this.receipts.roundFiles(event.round);
-        if (files.length > 0) this.headOid = await this.writer.commitFiles(files, `round ${event.round}: receipts`);
+        if (files.length > 0) this.publish(await this.writer.commitFiles(files, `round ${event.round}: receipts`), "files");
         void this.backup.pushAll(`round ${event.round} aggregated`);
       }
     }
@@ -233,7 +265,7 @@ export class TranscriptService {
   /** Commits the final .ptau (stored as an artifact) and pushes. */
   async commitFinal(artifactHash: string): Promise<void> {
     await this.idle();
-    this.headOid = await this.writer.commitFiles([{ path: "final/final.ptau", artifactHash }], "final .ptau published");
+    this.publish(await this.writer.commitFiles([{ path: "final/final.ptau", artifactHash }], "final .ptau published"), "files");
     await this.backup.pushAll("ceremony finalized");
   }
 
@@ -263,6 +295,11 @@ export class TranscriptService {
   /** Every receipt of a participant that names a contribution still in the result, all rounds. */
   receiptsOf(participant: ParticipantId): Promise<Receipt[]> {
     return this.receipts.of(participant);
+  }
+
+  /** The seq of the last event committed to the transcript. */
+  get committedSeq(): number {
+    return this.writer.lastSeq;
   }
 
   status(logSeq: number): TranscriptStatus {

@@ -11,7 +11,9 @@ import { currentRound, queueLength, queueOrder } from "../../src/core/state.ts";
 import type { CeremonyEvent, CeremonyState, Command } from "../../src/core/model.ts";
 import { instructionFor, verificationTasks } from "../../src/core/views.ts";
 import { parseEvent } from "../../src/core/event-schema.ts";
+import { decodeState, encodeState } from "../../src/core/state-codec.ts";
 import { QueueIndex } from "../../src/server/queue-index.ts";
+import { expectSame } from "./random-log.ts";
 import { initialized, now as t0, settings } from "./given.ts";
 
 const PEOPLE = ["p1", "p2", "p3", "p4", "p5"];
@@ -192,6 +194,11 @@ describe("ceremony core under random fault schedules", () => {
         // The log is the state: every event passes the schema the event log enforces, and replay gives the same state.
         for (const e of w.log) parseEvent(JSON.parse(JSON.stringify(e)));
         expect(fold(w.log)).toEqual(w.state);
+        // A snapshot is the state too: through JSON and back, the same state, and the same after the rest of the log.
+        for (const cut of new Set([w.log.length >> 1, Math.floor(w.log.length * 0.9), w.log.length])) {
+          const saved = decodeState(JSON.parse(JSON.stringify(encodeState(fold(w.log.slice(0, cut))))));
+          expectSame(fold(w.log.slice(cut), saved), w.state);
+        }
         if (w.state.phase === "finalized") return;
         expect(finishHonestly(w)).toBeLessThan(400);
       }),

@@ -95,11 +95,12 @@ describe("operating the compiled coordinator", () => {
     expect(msgs.some((m) => m.startsWith("verifier added: "))).toBe(true);
     expect(msgs.at(-1)).toBe("stopped");
 
-    // Restarted with the default text format: a line says it resumed, each line starts with the time and the level.
+    // Restarted with the default text format: a line says it resumed (from the snapshot the clean stop saved), each
+    // line starts with the time and the level.
     await serve();
     await kill(server, "SIGTERM");
     const text = (server?.output() ?? "").trim().split("\n");
     for (const line of text) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (INFO|WARN|ERROR) /);
-    expect(text.some((l) => / INFO restarted: resumed from \d+ events \(phase waiting\) events=\d+ phase=waiting$/.test(l))).toBe(true);
+    expect(text.some((l) => / INFO restarted: resumed from the snapshot at seq \d+ and 0 events after it \(phase waiting\) snapshotSeq=\d+ events=0 phase=waiting$/.test(l))).toBe(true);
   }, 120_000);
 });

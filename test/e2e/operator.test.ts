@@ -54,17 +54,17 @@ describe("serve, as an operator meets it", () => {
     let s: Running | null = null;
     try {
       s = await startServe(bin, dir, ["--preset", "production", "--admin", admin, "--host", "127.0.0.1", "--port", "0", ...small, "--data", join(dir, "prod")]);
-      const warnings = s.output().split("\n").filter((l) => l.startsWith("ceremony: warning:"));
-      expect(warnings).toHaveLength(3);
-      expect(warnings.join("\n")).toMatch(/--public-url[\s\S]*--backup-remote[\s\S]*--tls-cert/);
+      const warnings = s.output().split("\n").filter((l) => / WARN /.test(l));
+      expect(warnings).toHaveLength(4);
+      expect(warnings.join("\n")).toMatch(/--public-url[\s\S]*--backup-remote[\s\S]*--tls-cert[\s\S]*--metrics-token/);
     } finally {
       await kill(s, "SIGTERM");
     }
     // With them, none.
     try {
-      const args = ["--public-url", "https://ceremony.example", "--backup-remote", "https://backup.example/t.git", "--trust-proxy", "true"];
+      const args = ["--public-url", "https://ceremony.example", "--backup-remote", "https://backup.example/t.git", "--trust-proxy", "true", "--metrics-token", "a-token"];
       s = await startServe(bin, dir, ["--preset", "production", "--admin", admin, "--host", "127.0.0.1", "--port", "0", ...small, ...args, "--data", join(dir, "prod")]);
-      expect(s.output()).not.toMatch(/warning:/);
+      expect(s.output()).not.toMatch(/ WARN /);
     } finally {
       await kill(s, "SIGTERM");
     }

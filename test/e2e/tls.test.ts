@@ -49,7 +49,7 @@ describe("HTTPS", () => {
   }, 60_000);
 
   it("contribute, status, admin finalize and verify-transcript work against https:// when the certificate is trusted", async () => {
-    const c = await runBinary(bin, dir, ["contribute", "--coordinator", url(), "--entropy", "over tls", "--poll-ms", "100"], trusting()).done;
+    const c = await runBinary(bin, dir, ["contribute", "--coordinator", url(), "--poll-ms", "100"], trusting()).done;
     expect(c.code, c.out).toBe(0);
     await until("round 1 aggregated", async () => (await status()).lastRound === 1);
     const st = await runBinary(bin, dir, ["status", "--coordinator", url(), "--json"], trusting()).done;

@@ -42,4 +42,21 @@ describe("queue index", () => {
     expect(index.page(0, naive.length)).toEqual(naive);
     expect(index.position("nobody")).toBeNull();
   });
+
+  it("seeded with a queue as it stands (a snapshot's), answers as if it had followed the joins, and goes on", () => {
+    for (const n of [0, 1, 2, 1023, 1024, 1025, 5000]) {
+      const queue = Array.from({ length: n }, (_, i) => `q${i}`);
+      const seeded = new QueueIndex();
+      seeded.seed(["f1", "f2"], queue);
+      const naive = ["f1", "f2", ...queue];
+      expect(seeded.length).toBe(naive.length);
+      expect(seeded.page(0, naive.length + 3)).toEqual(naive);
+      for (const i of [0, 1, 2, n >> 1, n + 1]) if (i < naive.length) expect(seeded.position(naive[i] as string)).toBe(i + 1);
+      seeded.apply({ type: "ParticipantLeftQueue", participant: "q0" });
+      seeded.apply({ type: "ParticipantQueued", participant: "late", at: 1 });
+      const after = naive.filter((p) => p !== "q0").concat("late");
+      expect(seeded.page(0, after.length + 3)).toEqual(after);
+      expect(seeded.position("late")).toBe(after.length);
+    }
+  });
 });
