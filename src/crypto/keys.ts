@@ -7,7 +7,8 @@ import { ChaCha, type Curve, type Elem } from "ffjavascript";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { randomBytes } from "node:crypto";
 import { bytesEqual, hash, newHasher } from "./hash.ts";
-import { checkPoints, g2InSubgroup, pairingProductIsOne } from "./mcl.ts";
+import { checkPoints, g2InSubgroup } from "./engine.ts";
+import { pairingProductIsOne } from "./mcl.ts";
 import { negate } from "./encoding.ts";
 import { G1_SIZE, G2_SIZE, PUBKEY_SIZE } from "./sizes.ts";
 

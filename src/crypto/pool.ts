@@ -8,8 +8,10 @@ import { availableParallelism } from "node:os";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { getCurve } from "./curve.ts";
+import type { EnginePreference } from "./engine.ts";
 import { FR_ORDER, modPow, pointBytes, sumPoints, type CurveOps, type Group, type PointCheck } from "./ops.ts";
 import type { TaskRequest } from "./tasks.ts";
+import type { WorkerOptions } from "./worker.ts";
 
 type Reply = { id: number; ok: true; res: Uint8Array | PointCheck } | { id: number; ok: false; error: string };
 
@@ -21,6 +23,16 @@ interface Slot {
 
 /** Fewer points than this per worker are not worth a message round trip. */
 const MIN_SLICE = 256;
+/**
+ * Per-point work (applyKey, checkPoints) is cut into this many slices per worker, taken from one queue: when another
+ * process slows one core, the other workers take more slices instead of waiting for the slow one at the end.
+ */
+const SLICES_PER_WORKER = 4;
+
+export interface PoolOptions {
+  /** The curve engine of every worker (engine.ts); "auto" by default. */
+  engine?: EnginePreference;
+}
 
 export function workerEntry(): string | URL {
   if (process.versions.bun) {
@@ -42,11 +54,12 @@ export class WorkerPool implements CurveOps {
   private nextId = 1;
   private closed = false;
 
-  constructor(size = availableParallelism()) {
+  constructor(size = availableParallelism(), options: PoolOptions = {}) {
     this.parallelism = Math.max(1, size);
     const entry = workerEntry();
+    const workerData: WorkerOptions = { engine: options.engine ?? "auto" };
     this.slots = Array.from({ length: this.parallelism }, () => {
-      const worker = new Worker(entry);
+      const worker = new Worker(entry, { workerData });
       const ready = new Promise<void>((resolve, reject) => {
         const onReady = (msg: unknown): void => {
           if (typeof msg === "object" && msg !== null && "ready" in msg) {
@@ -104,9 +117,9 @@ export class WorkerPool implements CurveOps {
     }
   }
 
-  /** Contiguous [start, end) point ranges, one per worker. */
-  private slices(n: number): Array<[number, number]> {
-    const parts = Math.max(1, Math.min(this.parallelism, Math.floor(n / MIN_SLICE)));
+  /** Contiguous [start, end) point ranges, `perWorker` per worker, none below MIN_SLICE points. */
+  private slices(n: number, perWorker = 1): Array<[number, number]> {
+    const parts = Math.max(1, Math.min(this.parallelism * perWorker, Math.floor(n / MIN_SLICE)));
     const out: Array<[number, number]> = [];
     for (let i = 0; i < parts; i++) out.push([Math.floor((i * n) / parts), Math.floor(((i + 1) * n) / parts)]);
     return out;
@@ -115,7 +128,7 @@ export class WorkerPool implements CurveOps {
   async applyKey(g: Group, points: Uint8Array, first: bigint, inc: bigint): Promise<Uint8Array> {
     const size = pointBytes(g);
     const parts = await Promise.all(
-      this.slices(points.length / size).map(([a, b]) => {
+      this.slices(points.length / size, SLICES_PER_WORKER).map(([a, b]) => {
         const slice = points.slice(a * size, b * size);
         const f = (first * modPow(inc, BigInt(a))) % FR_ORDER;
         return this.run({ op: "applyKey", g, points: slice, first: f, inc }, [slice.buffer]) as Promise<Uint8Array>;
@@ -132,7 +145,7 @@ export class WorkerPool implements CurveOps {
 
   async checkPoints(g: Group, points: Uint8Array): Promise<PointCheck> {
     const size = pointBytes(g);
-    const ranges = this.slices(points.length / size);
+    const ranges = this.slices(points.length / size, SLICES_PER_WORKER);
     const results = await Promise.all(
       ranges.map(([a, b]) => {
         const slice = points.slice(a * size, b * size);

@@ -1,6 +1,7 @@
-/** The messages a pool worker understands, and how a worker answers them (with LocalOps on its slice). */
-import { LocalOps } from "./ops.ts";
-import type { Group, PointCheck } from "./mcl.ts";
+/** The messages a pool worker understands, and how a worker answers them (with its curve engine on its slice). */
+import { initEngine, type EnginePreference } from "./engine.ts";
+import type { Group, PointCheck } from "./msm/engine-types.ts";
+import { engineApplyKey, engineMsm } from "./ops.ts";
 
 export type TaskRequest =
   | { op: "applyKey"; g: Group; points: Uint8Array; first: bigint; inc: bigint }
@@ -9,18 +10,15 @@ export type TaskRequest =
 
 export type TaskResult<R extends TaskRequest> = R extends { op: "checkPoints" } ? PointCheck : Uint8Array;
 
-let local: Promise<LocalOps> | null = null;
-
-export async function runTask(req: TaskRequest): Promise<Uint8Array | PointCheck> {
-  local ??= LocalOps.create();
-  const ops = await local;
+export async function runTask(req: TaskRequest, preference: EnginePreference = "auto"): Promise<Uint8Array | PointCheck> {
+  const e = await initEngine(preference);
   switch (req.op) {
     case "applyKey":
-      return ops.applyKey(req.g, req.points, req.first, req.inc);
+      return engineApplyKey(e, req.g, req.points, req.first, req.inc);
     case "checkPoints":
-      return ops.checkPoints(req.g, req.points);
+      return e.checkPoints(req.g, req.points);
     case "msm":
-      return ops.msm(req.g, req.points, req.scalars, req.scalarBytes);
+      return engineMsm(e, req.g, req.points, req.scalars, req.scalarBytes);
     default: {
       const never: never = req;
       throw new Error(`unknown task ${JSON.stringify(never)}`);

@@ -19,7 +19,9 @@ import { decodeChunk, chunkHash, type Chunk, type ChunkFault } from "./chunk.ts"
 import { generators, negate } from "./encoding.ts";
 import { bytesEqual, hash, toHex } from "./hash.ts";
 import { verifyPublicKey, type KeyFault } from "./keys.ts";
-import { g2InSubgroup, pairingProductIsOne, type PointFault } from "./mcl.ts";
+import { g2InSubgroup, initEngine } from "./engine.ts";
+import { pairingProductIsOne } from "./mcl.ts";
+import type { PointFault } from "./msm/engine-types.ts";
 import { encodePoint, type CurveOps } from "./ops.ts";
 import { SECTIONS, SECTION_GROUP, type CeremonyParams } from "./params.ts";
 import { recordFollows, recordFromChunk0, type AccumulatorRecord } from "./pipeline.ts";
@@ -102,6 +104,7 @@ export function publicKeyId(publicKey: Uint8Array): string {
 }
 
 export async function verifyChunk(ops: CurveOps, curve: Curve, bytes: Uint8Array, exp: ChunkExpectation): Promise<Verdict> {
+  await initEngine(); // this thread's subgroup and key checks
   try {
     return await verifyChunkUnsafe(ops, curve, bytes, exp);
   } catch (err) {

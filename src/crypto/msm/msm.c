@@ -7,71 +7,17 @@
  * group: 1 = G1 (64-byte points), 2 = G2 (128-byte points). Scalars: little-endian, scalarBytes each, taken as
  * plain integers (no reduction modulo r), as ffjavascript's multiExpAffine does.
  */
+#if defined(__wasm__)
 #include "field.h"
-
-#define INF_MARK 0xffffffffu
+#else
+#include "field64.h"
+#endif
+#include "fp2.h"
 
 /* how the two points of a pair are summed */
 enum { K_ADD = 0, K_DBL = 1, K_INF = 2, K_FIRST = 3, K_SECOND = 4 };
 
-/* ---- heap: a bump allocator over the linear memory, reset by every call ---- */
-
-extern unsigned char __heap_base;
-static u32 heap_ptr;
-static u32 heap_fail;
-
-static void heap_reset(void) {
-  heap_ptr = ((u32)(uintptr_t)&__heap_base + 63u) & ~63u;
-  heap_fail = 0;
-}
-
-static void* halloc(u64 bytes) {
-  const u64 p = ((u64)heap_ptr + 63u) & ~(u64)63u;
-  const u64 end = p + bytes;
-  if (heap_fail || end > 0xfff00000ull) {
-    heap_fail = 1;
-    return (void*)0;
-  }
-  const u64 have = (u64)__builtin_wasm_memory_size(0) << 16;
-  if (end > have) {
-    const u64 pages = (end - have + 65535u) >> 16;
-    if (__builtin_wasm_memory_grow(0, (unsigned long)pages) == (unsigned long)-1) {
-      heap_fail = 1;
-      return (void*)0;
-    }
-  }
-  heap_ptr = (u32)end;
-  return (void*)(uintptr_t)p;
-}
-
-static int heap_ok(void) { return !heap_fail; }
-
-/* The compiler may emit calls to these (zeroing loops, copies); hot copies use COPY (field.h) instead. */
-void* memcpy(void* dst, const void* src, unsigned long n) {
-  u8* d = (u8*)dst;
-  const u8* s = (const u8*)src;
-  if ((((uintptr_t)d | (uintptr_t)s | n) & 3) == 0) {
-    u32* dw = (u32*)dst;
-    const u32* sw = (const u32*)src;
-    for (unsigned long i = 0; i < n / 4; i++) dw[i] = sw[i];
-  } else {
-    for (unsigned long i = 0; i < n; i++) d[i] = s[i];
-  }
-  return dst;
-}
-void* memset(void* dst, int v, unsigned long n) {
-  u8* d = (u8*)dst;
-  while (n && ((uintptr_t)d & 3)) {
-    *d++ = (u8)v;
-    n--;
-  }
-  const u32 w = 0x01010101u * (u8)v;
-  u32* dw = (u32*)d;
-  for (; n >= 4; n -= 4) *dw++ = w;
-  d = (u8*)dw;
-  while (n--) *d++ = (u8)v;
-  return dst;
-}
+#include "heap.h"
 
 /* ---- plan: window size, signed digits, bucket mode ---- */
 
@@ -252,6 +198,21 @@ __attribute__((export_name("dbg_prof"))) double dbg_prof(u32 k) { const double v
 #define PROF_MARK(k) ((void)0)
 #endif
 
+/* ---- curve constants in .ptau form (Montgomery, R = 2^256; see scripts/derive-bn254-constants.py) ---- */
+static const u64 G1_B[4] = {0x7a17caa950ad28d7ull, 0x1f6ac17ae15521b9ull, 0x334bea4e696bd284ull, 0x2a1f6744ce179d8eull}; /* 3 */
+/* β: a primitive cube root of unity in Fp, with φ(P) = (β·x, y) = [λ]P on G1 (λ as in wide.h's lattice) */
+static const u64 G1_BETA[4] = {0x71930c11d782e155ull, 0xa6bb947cffbe3323ull, 0xaa303344d4741444ull, 0x2c3b3f0d26594943ull};
+/* the twist's b' = 3/(9 + u) */
+static const u64 G2_B[8] = {0x3bf938e377b802a8ull, 0x020b1b273633535dull, 0x26b7edf049755260ull, 0x2514c6324384a86dull,
+                            0x38e7ecccd1dcff67ull, 0x65f0b37d93ce0d3eull, 0xd749d0dd22ac00aaull, 0x0141b9ce4a688d4dull};
+/* ψ(x, y) = (conj(x)·γ1, conj(y)·γ2) with γ1 = ξ^((q−1)/3), γ2 = ξ^((q−1)/2), ξ = 9 + u */
+static const u64 G2_GAMMA1[8] = {0xb5773b104563ab30ull, 0x347f91c8a9aa6454ull, 0x7a007127242e0991ull, 0x1956bcd8118214ecull,
+                                 0x6e849f1ea0aa4757ull, 0xaa1c7b6d89f89141ull, 0xb6e713cdfae0ca3aull, 0x26694fbb4e82ebc3ull};
+static const u64 G2_GAMMA2[8] = {0xe4bbdd0c2936b629ull, 0xbb30f162e133bacbull, 0x31a9d1b6f9645366ull, 0x253570bea500f8ddull,
+                                 0xa1d77ce45ffe77c7ull, 0x07affd117826d1dbull, 0x6d16bd27bb7edc6bull, 0x2c87200285defeccull};
+
+#include "wide.h"
+
 /* ---- G1 over Fp ---- */
 #define F fp
 #define F_(op) fp_##op
@@ -272,6 +233,16 @@ __attribute__((export_name("dbg_prof"))) double dbg_prof(u32 k) { const double v
 #define COST_GATHER 0.8
 #define COST_ADD 17.0
 #include "group.h"
+#define SPLIT(out, k) glv_split((out), (k))
+#define ENDO(r, p, c)                    \
+  do {                                   \
+    F_(mul)(&(r)->x, &(p)->x, &(c)->e1); \
+    COPY(&(r)->y, &(p)->y);              \
+  } while (0)
+#define CURVE_B G1_B
+#define ENDO_C1 G1_BETA
+#define ENDO_C2 G1_BETA
+#include "mul.h"
 #undef F
 #undef F_
 #undef G_
@@ -287,9 +258,14 @@ __attribute__((export_name("dbg_prof"))) double dbg_prof(u32 k) { const double v
 #undef COST_DBL
 #undef COST_GATHER
 #undef COST_ADD
+#undef SPLIT
+#undef ENDO
+#undef CURVE_B
+#undef ENDO_C1
+#undef ENDO_C2
 
 /* ---- G2 over Fp2 ---- */
-static const fp2 FP2_ONE = {{{0x157ccc21, 0x141c2758, 0x185230d3, 0x14c0419, 0xaa36fb9, 0x1d4240ce, 0x11d54c07, 0x52ac7a8, 0xdc836}}, {{0}}};
+static const fp2 FP2_ONE = {FP_ONE_INIT, {{0}}};
 static const fp2 FP2_ZERO = {{{0}}, {{0}}};
 #define F fp2
 #define F_(op) fp2_##op
@@ -310,30 +286,121 @@ static const fp2 FP2_ZERO = {{{0}}, {{0}}};
 #define COST_GATHER 1.2
 #define COST_ADD 48.0
 #include "group.h"
+/* conj(a)·g */
+INLINE void fp2_conj_mul(fp2* r, const fp2* a, const fp2* g) {
+  fp2 t;
+  COPY(&t.c0, &a->c0);
+  fp_neg(&t.c1, &a->c1);
+  fp2_mul(r, &t, g);
+}
+#define SPLIT(out, k) gls_split((out), (k))
+#define ENDO(r, p, c)                           \
+  do {                                          \
+    fp2_conj_mul(&(r)->x, &(p)->x, &(c)->e1);   \
+    fp2_conj_mul(&(r)->y, &(p)->y, &(c)->e2);   \
+  } while (0)
+#define CURVE_B G2_B
+#define ENDO_C1 G2_GAMMA1
+#define ENDO_C2 G2_GAMMA2
+#include "mul.h"
 
 /* ---- exports ---- */
+
+static u32 run_msm(struct heap* h, u32 group, const u8* pts, const u8* sc, u32 n, u32 sb, u8* out) {
+  if (n == 0 || sb == 0) {
+    if (!h->dry) for (u32 i = 0; i < 128; i++) out[i] = 0;
+    return 1;
+  }
+  return group == 1 ? g1_msm(h, pts, sc, n, sb, out) : g2_msm(h, pts, sc, n, sb, out);
+}
+
+static u32 run_apply_key(struct heap* h, u32 group, const u8* in, u8* out, u32 n, const u8* first, const u8* inc) {
+  return group == 1 ? g1_apply_key(h, in, out, n, first, inc) : g2_apply_key(h, in, out, n, first, inc);
+}
+
+static i64 run_check_points(u32 group, const u8* pts, u32 n) {
+  return group == 1 ? g1_check_points(pts, n) : g2_check_points(pts, n);
+}
+
+#if defined(__wasm__)
+/*
+ * wasm: the caller writes inputs into the linear memory. reserve(bytes) resets the heap and returns room for
+ * them; the run functions take scratch from the heap after it and return the output's address (0: no memory).
+ */
+extern unsigned char __heap_base;
+static struct heap wasm_heap;
+
+static u32 pt_bytes(u32 group) { return group == 1 ? 64 : 128; }
+
+__attribute__((export_name("reserve"))) u32 reserve(u32 bytes) {
+  const struct heap h = {((u64)(uintptr_t)&__heap_base + 63u) & ~63ull, 0xfff00000ull, 0, 0, 1};
+  wasm_heap = h;
+  void* p = halloc(&wasm_heap, bytes);
+  return heap_ok(&wasm_heap) ? (u32)(uintptr_t)p : 0;
+}
 
 static u8* input_ptr;
 
 __attribute__((export_name("msm_input"))) u32 msm_input(u32 group, u32 n, u32 sb) {
-  heap_reset();
-  const u64 size = group == 1 ? 64 : 128;
-  input_ptr = (u8*)halloc((u64)n * size + (u64)n * sb);
-  return heap_ok() ? (u32)(uintptr_t)input_ptr : 0;
+  const u32 p = reserve(n * pt_bytes(group) + n * sb);
+  input_ptr = (u8*)(uintptr_t)p;
+  return p;
 }
 
 __attribute__((export_name("msm_run"))) u32 msm_run(u32 group, u32 n, u32 sb) {
-  const u64 size = group == 1 ? 64 : 128;
-  u8* out = (u8*)halloc(128);
-  if (!heap_ok()) return 0;
-  if (n == 0 || sb == 0) {
-    for (u32 i = 0; i < 128; i++) out[i] = 0;
-    return (u32)(uintptr_t)out;
-  }
-  const u8* sc = input_ptr + (u64)n * size;
-  const u32 ok = group == 1 ? g1_msm(input_ptr, sc, n, sb, out) : g2_msm(input_ptr, sc, n, sb, out);
-  return ok ? (u32)(uintptr_t)out : 0;
+  u8* out = (u8*)halloc(&wasm_heap, 128);
+  if (!heap_ok(&wasm_heap)) return 0;
+  return run_msm(&wasm_heap, group, input_ptr, input_ptr + (u64)n * pt_bytes(group), n, sb, out) ? (u32)(uintptr_t)out : 0;
 }
+
+/* points at `in`, then first and inc (32 bytes each) */
+__attribute__((export_name("apply_key_run"))) u32 apply_key_run(u32 group, u32 n, u32 in) {
+  const u8* pts = (const u8*)(uintptr_t)in;
+  const u8* first = pts + (u64)n * pt_bytes(group);
+  u8* out = (u8*)halloc(&wasm_heap, (u64)n * pt_bytes(group));
+  if (!heap_ok(&wasm_heap)) return 0;
+  return run_apply_key(&wasm_heap, group, pts, out, n, first, first + 32) ? (u32)(uintptr_t)out : 0;
+}
+
+__attribute__((export_name("check_points_run"))) i64 check_points_run(u32 group, u32 n, u32 in) {
+  return run_check_points(group, (const u8*)(uintptr_t)in, n);
+}
+
+__attribute__((export_name("g2_in_subgroup_run"))) u32 g2_in_subgroup_run(u32 in) { return g2_in_subgroup((const u8*)(uintptr_t)in); }
+#else
+/*
+ * Native (loaded through bun:ffi): pointers to the caller's buffers, scratch included; nothing is allocated and
+ * nothing global is written, so every thread may call at once. *_scratch gives the scratch a call needs.
+ */
+#define EXPORT __attribute__((visibility("default")))
+
+EXPORT u64 ptau_msm_scratch(u32 group, u32 n, u32 sb) {
+  struct heap h = heap_dry();
+  u8 out[128];
+  run_msm(&h, group, 0, 0, n, sb, out);
+  return HEAP_DRY_BYTES(h);
+}
+
+EXPORT u32 ptau_msm(u32 group, u32 n, u32 sb, const u8* pts, const u8* sc, u8* out, u8* scratch, u64 scratch_bytes) {
+  struct heap h = heap_over(scratch, scratch_bytes);
+  return run_msm(&h, group, pts, sc, n, sb, out);
+}
+
+EXPORT u64 ptau_apply_key_scratch(u32 group) {
+  struct heap h = heap_dry();
+  run_apply_key(&h, group, 0, 0, 1, 0, 0);
+  return HEAP_DRY_BYTES(h);
+}
+
+EXPORT u32 ptau_apply_key(u32 group, u32 n, const u8* in, u8* out, const u8* first, const u8* inc, u8* scratch, u64 scratch_bytes) {
+  struct heap h = heap_over(scratch, scratch_bytes);
+  return run_apply_key(&h, group, in, out, n, first, inc);
+}
+
+EXPORT i64 ptau_check_points(u32 group, u32 n, const u8* pts) { return run_check_points(group, pts, n); }
+
+EXPORT u32 ptau_g2_in_subgroup(const u8* pt) { return g2_in_subgroup(pt); }
+#endif
 
 #ifdef MSM_DEBUG
 __attribute__((export_name("dbg_force"))) void dbg_force(u32 c, u32 sign, u32 mode) {
