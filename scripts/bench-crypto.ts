@@ -41,7 +41,7 @@ import { initMcl } from "../src/crypto/mcl.ts";
 import { numChunks, parseParams, type CeremonyParams } from "../src/crypto/params.ts";
 import { genesisRecord } from "../src/crypto/pipeline.ts";
 import { WorkerPool } from "../src/crypto/pool.ts";
-import { verifyContribution } from "../src/crypto/verify.ts";
+import { verifyContribution } from "../src/crypto/verify-contribution.ts";
 
 const SAMPLE_MS = 50;
 const MIB = 1024 * 1024;

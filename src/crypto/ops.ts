@@ -8,6 +8,7 @@ import { initEngine, type CurveEngine, type EnginePreference } from "./engine.ts
 import { initMcl, scalarToLE } from "./mcl.ts";
 import { MAX_SCALAR_BYTES, type Group, type PointCheck } from "./msm/engine-types.ts";
 import { G1_SIZE, G2_SIZE } from "./sizes.ts";
+import { chunkSums, type SumsInput, type SumsResult } from "./verify-sums.ts";
 
 export type { Group, PointCheck };
 
@@ -22,6 +23,12 @@ export interface CurveOps {
   checkPoints(g: Group, points: Uint8Array): Promise<PointCheck>;
   /** Σ s_i·P_i with little-endian scalars of `scalarBytes` bytes each; the affine result in .ptau encoding. */
   msm(g: Group, points: Uint8Array, scalars: Uint8Array, scalarBytes: number): Promise<Uint8Array>;
+  /**
+   * The point checks and random combinations of one chunk (verify-sums.ts) as one task: a pool runs it on one
+   * worker, so that many chunks verified at once use every core without splitting each msm. Optional: without it,
+   * chunkSums runs on msm and checkPoints.
+   */
+  chunkSums?(input: SumsInput): Promise<SumsResult>;
   close(): Promise<void>;
 }
 
@@ -103,6 +110,10 @@ export class LocalOps implements CurveOps {
 
   msm(g: Group, points: Uint8Array, scalars: Uint8Array, scalarBytes: number): Promise<Uint8Array> {
     return engineMsm(this.engine, g, points, scalars, scalarBytes);
+  }
+
+  chunkSums(input: SumsInput): Promise<SumsResult> {
+    return chunkSums(this, input);
   }
 
   async close(): Promise<void> {}

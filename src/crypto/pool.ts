@@ -10,10 +10,11 @@ import { fileURLToPath } from "node:url";
 import { getCurve } from "./curve.ts";
 import type { EnginePreference } from "./engine.ts";
 import { FR_ORDER, modPow, pointBytes, sumPoints, type CurveOps, type Group, type PointCheck } from "./ops.ts";
-import type { TaskRequest } from "./tasks.ts";
+import type { TaskAnswer, TaskRequest } from "./tasks.ts";
+import type { SumsInput, SumsResult } from "./verify-sums.ts";
 import type { WorkerOptions } from "./worker.ts";
 
-type Reply = { id: number; ok: true; res: Uint8Array | PointCheck } | { id: number; ok: false; error: string };
+type Reply = { id: number; ok: true; res: TaskAnswer } | { id: number; ok: false; error: string };
 
 interface Slot {
   worker: Worker;
@@ -50,7 +51,7 @@ export class WorkerPool implements CurveOps {
   readonly parallelism: number;
   private readonly slots: Slot[];
   private readonly waiting: Array<(slot: Slot) => void> = [];
-  private readonly pending = new Map<number, { resolve: (r: Uint8Array | PointCheck) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: TaskAnswer) => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private closed = false;
 
@@ -105,11 +106,11 @@ export class WorkerPool implements CurveOps {
     else slot.busy = false;
   }
 
-  private async run(req: TaskRequest, transfer: ArrayBuffer[]): Promise<Uint8Array | PointCheck> {
+  private async run(req: TaskRequest, transfer: ArrayBuffer[]): Promise<TaskAnswer> {
     const slot = await this.acquire();
     try {
       const id = this.nextId++;
-      const answer = new Promise<Uint8Array | PointCheck>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+      const answer = new Promise<TaskAnswer>((resolve, reject) => this.pending.set(id, { resolve, reject }));
       slot.worker.postMessage({ id, req }, transfer);
       return await answer;
     } finally {
@@ -170,6 +171,11 @@ export class WorkerPool implements CurveOps {
       }),
     );
     return parts.length === 1 && parts[0] ? parts[0] : sumPoints(await getCurve(), g, parts);
+  }
+
+  /** One chunk's point checks and combinations on one worker (the sections are copied to it once). */
+  chunkSums(input: SumsInput): Promise<SumsResult> {
+    return this.run({ op: "chunkSums", input }, []) as Promise<SumsResult>;
   }
 
   async close(): Promise<void> {

@@ -2,15 +2,17 @@
 import { initEngine, type EnginePreference } from "./engine.ts";
 import type { Group, PointCheck } from "./msm/engine-types.ts";
 import { engineApplyKey, engineMsm } from "./ops.ts";
+import { chunkSums, type SumsInput, type SumsResult } from "./verify-sums.ts";
 
 export type TaskRequest =
   | { op: "applyKey"; g: Group; points: Uint8Array; first: bigint; inc: bigint }
   | { op: "checkPoints"; g: Group; points: Uint8Array }
-  | { op: "msm"; g: Group; points: Uint8Array; scalars: Uint8Array; scalarBytes: number };
+  | { op: "msm"; g: Group; points: Uint8Array; scalars: Uint8Array; scalarBytes: number }
+  | { op: "chunkSums"; input: SumsInput };
 
-export type TaskResult<R extends TaskRequest> = R extends { op: "checkPoints" } ? PointCheck : Uint8Array;
+export type TaskAnswer = Uint8Array | PointCheck | SumsResult;
 
-export async function runTask(req: TaskRequest, preference: EnginePreference = "auto"): Promise<Uint8Array | PointCheck> {
+export async function runTask(req: TaskRequest, preference: EnginePreference = "auto"): Promise<TaskAnswer> {
   const e = await initEngine(preference);
   switch (req.op) {
     case "applyKey":
@@ -19,6 +21,11 @@ export async function runTask(req: TaskRequest, preference: EnginePreference = "
       return e.checkPoints(req.g, req.points);
     case "msm":
       return engineMsm(e, req.g, req.points, req.scalars, req.scalarBytes);
+    case "chunkSums":
+      return chunkSums(
+        { msm: (g, p, s, b) => engineMsm(e, g, p, s, b), checkPoints: async (g, p) => e.checkPoints(g, p) },
+        req.input,
+      );
     default: {
       const never: never = req;
       throw new Error(`unknown task ${JSON.stringify(never)}`);
