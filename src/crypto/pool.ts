@@ -8,7 +8,7 @@ import { availableParallelism } from "node:os";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { getCurve } from "./curve.ts";
-import type { EnginePreference } from "./engine.ts";
+import type { EngineKind, EnginePreference } from "./engine.ts";
 import { FR_ORDER, modPow, pointBytes, sumPoints, type CurveOps, type Group, type PointCheck } from "./ops.ts";
 import type { TaskAnswer, TaskRequest } from "./tasks.ts";
 import type { SumsInput, SumsResult } from "./verify-sums.ts";
@@ -171,6 +171,11 @@ export class WorkerPool implements CurveOps {
       }),
     );
     return parts.length === 1 && parts[0] ? parts[0] : sumPoints(await getCurve(), g, parts);
+  }
+
+  /** The curve engine the workers run (they all load the same preference). */
+  engineKind(): Promise<EngineKind> {
+    return this.run({ op: "engineKind" }, []) as Promise<EngineKind>;
   }
 
   /** One chunk's point checks and combinations on one worker (the sections are copied to it once). */

@@ -64,14 +64,15 @@ export async function verifyContribution(
   let chunk0Check: Rejected | null = null;
 
   try {
-    const zero = decodeUpload(await read(0), at(0));
+    const bytes0 = await read(0);
+    const zero = decodeUpload(bytes0, at(0));
     if (!zero.ok) return { ...zero, chunkIndex: 0 };
     const { record, publicKey } = zero;
     let boundary: Uint8Array | null = null;
     let own: ChunkExpectation["own"];
     const inFlight = new Set<Promise<void>>();
     for (let k = 0; k < count && (!failure || k < (failure as Failure).k); k++) {
-      const bytes = await read(k);
+      const bytes = k === 0 ? bytes0 : await read(k);
       const upload = k === 0 ? zero : decodeUpload(bytes, at(k, own));
       if (!upload.ok) {
         fail(k, upload);
