@@ -28,9 +28,17 @@ function writeLE(b: Uint8Array, off: number, v: bigint): void {
   }
 }
 
+/**
+ * A copy of `bytes` in an ArrayBuffer of its own. Not .slice(): on a Node Buffer (a file read) that returns a view of
+ * the same memory, so writing to it would change the caller's bytes, and keeping it would keep the whole file.
+ */
+export function copyBytes(bytes: Uint8Array, from = 0, to = bytes.length): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(bytes.subarray(from, to));
+}
+
 /** −P for one .ptau-encoded point: y ↦ q − y in Montgomery form, coordinate-wise for G2. */
 export function negate(g: Group, p: Uint8Array): Uint8Array {
-  const out = p.slice();
+  const out = copyBytes(p);
   if (out.every((b) => b === 0)) return out;
   const half = groupSize(g) / 2;
   for (let off = half; off < 2 * half; off += N8) {

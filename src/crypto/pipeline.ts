@@ -18,7 +18,7 @@
  */
 import type { Curve } from "ffjavascript";
 import type { Chunk } from "./chunk.ts";
-import { generators } from "./encoding.ts";
+import { copyBytes, generators } from "./encoding.ts";
 import { hash, partialHashOfPrefix } from "./hash.ts";
 import { keyElement, publicKeyUncompressed, sameRatio, type KeyPart } from "./keys.ts";
 import { G1_SIZE, G2_SIZE } from "./sizes.ts";
@@ -43,11 +43,11 @@ export function genesisRecord(curve: Curve): AccumulatorRecord {
 export function recordFromChunk0(chunk: Chunk): AccumulatorRecord {
   const s = chunk.sections;
   return {
-    tauG1: s.tauG1.slice(G1_SIZE, 2 * G1_SIZE),
-    tauG2: s.tauG2.slice(G2_SIZE, 2 * G2_SIZE),
-    alphaG1: s.alphaTauG1.slice(0, G1_SIZE),
-    betaG1: s.betaTauG1.slice(0, G1_SIZE),
-    betaG2: s.betaG2.slice(0, G2_SIZE),
+    tauG1: copyBytes(s.tauG1, G1_SIZE, 2 * G1_SIZE),
+    tauG2: copyBytes(s.tauG2, G2_SIZE, 2 * G2_SIZE),
+    alphaG1: copyBytes(s.alphaTauG1, 0, G1_SIZE),
+    betaG1: copyBytes(s.betaTauG1, 0, G1_SIZE),
+    betaG2: copyBytes(s.betaG2, 0, G2_SIZE),
   };
 }
 

@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { getCurve } from "./curve.ts";
+import { copyBytes } from "./encoding.ts";
 import type { EngineKind, EnginePreference } from "./engine.ts";
 import { FR_ORDER, modPow, pointBytes, sumPoints, type CurveOps, type Group, type PointCheck } from "./ops.ts";
 import type { TaskAnswer, TaskRequest } from "./tasks.ts";
@@ -130,7 +131,7 @@ export class WorkerPool implements CurveOps {
     const size = pointBytes(g);
     const parts = await Promise.all(
       this.slices(points.length / size, SLICES_PER_WORKER).map(([a, b]) => {
-        const slice = points.slice(a * size, b * size);
+        const slice = copyBytes(points, a * size, b * size);
         const f = (first * modPow(inc, BigInt(a))) % FR_ORDER;
         return this.run({ op: "applyKey", g, points: slice, first: f, inc }, [slice.buffer]) as Promise<Uint8Array>;
       }),
@@ -149,7 +150,7 @@ export class WorkerPool implements CurveOps {
     const ranges = this.slices(points.length / size, SLICES_PER_WORKER);
     const results = await Promise.all(
       ranges.map(([a, b]) => {
-        const slice = points.slice(a * size, b * size);
+        const slice = copyBytes(points, a * size, b * size);
         return this.run({ op: "checkPoints", g, points: slice }, [slice.buffer]) as Promise<PointCheck>;
       }),
     );
@@ -165,8 +166,8 @@ export class WorkerPool implements CurveOps {
     const size = pointBytes(g);
     const parts = await Promise.all(
       this.slices(points.length / size).map(([a, b]) => {
-        const p = points.slice(a * size, b * size);
-        const s = scalars.slice(a * scalarBytes, b * scalarBytes);
+        const p = copyBytes(points, a * size, b * size);
+        const s = copyBytes(scalars, a * scalarBytes, b * scalarBytes);
         return this.run({ op: "msm", g, points: p, scalars: s, scalarBytes }, [p.buffer, s.buffer]) as Promise<Uint8Array>;
       }),
     );

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { dataHash, exportPtau, recordPoints, roundRecords, type ChunkReader, type RoundContribution } from "./accumulator.ts";
 import { chunkHash, decodeChunk, encodeChunk, NO_CONTRIBUTOR, type ChunkSections } from "./chunk.ts";
 import { contributeChunk } from "./contribute.ts";
+import { copyBytes } from "./encoding.ts";
 import { bytesEqual, hash, hasherFromPartialHash, toHex } from "./hash.ts";
 import { firstChallengeHash, initialChunk } from "./initial.ts";
 import { beaconKey, createContributorKey, destroyKey, publicKeyUncompressed, type KeyPair } from "./keys.ts";
@@ -298,7 +299,7 @@ export async function importState(ops: CurveOps, curve: Curve, store: ChunkStora
       if (!decoded.ok) throw new Error(`imported chunk ${k}: ${decoded.message}`);
       const bad = await verifyAccumulatorChunk(ops, curve, decoded.chunk, record, boundary);
       if (bad) throw new Error(`${path} fails verification at chunk ${k}: ${bad.code}: ${bad.message}`);
-      boundary = sections.tauG1.slice(sections.tauG1.length - G1_SIZE);
+      boundary = copyBytes(sections.tauG1, sections.tauG1.length - G1_SIZE);
       chunks.push(await store.put(bytes));
     }
     const response = lastRecord

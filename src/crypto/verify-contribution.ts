@@ -9,6 +9,7 @@
  */
 import type { Curve } from "ffjavascript";
 import { chunkHash } from "./chunk.ts";
+import { copyBytes } from "./encoding.ts";
 import { g2InSubgroup, initEngine } from "./engine.ts";
 import type { CurveOps } from "./ops.ts";
 import { sumG2, type SummedChunk } from "./verify-pairing.ts";
@@ -84,7 +85,7 @@ export async function verifyContribution(
         const s = summedOrRejected(chunk, result, lead);
         if (!s.ok) return fail(k, s);
         summed.push(s.chunk);
-        accepted[k] = { ok: true, hash: chunkHash(bytes), record, publicKey: publicKey.slice(), lastTauG1: lastPoint(chunk.sections.tauG1) };
+        accepted[k] = { ok: true, hash: chunkHash(bytes), record, publicKey: copyBytes(publicKey), lastTauG1: lastPoint(chunk.sections.tauG1) };
       });
       const tracked = task.finally(() => inFlight.delete(tracked));
       inFlight.add(tracked);

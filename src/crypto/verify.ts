@@ -17,7 +17,7 @@
  */
 import type { Curve } from "ffjavascript";
 import { decodeChunk, chunkHash, type Chunk, type ChunkFault } from "./chunk.ts";
-import { generators } from "./encoding.ts";
+import { copyBytes, generators } from "./encoding.ts";
 import { g2InSubgroup, initEngine } from "./engine.ts";
 import { bytesEqual, hash, toHex } from "./hash.ts";
 import { verifyPublicKey, type KeyFault } from "./keys.ts";
@@ -100,7 +100,7 @@ export function publicKeyId(publicKey: Uint8Array): string {
 }
 
 export function lastPoint(tauG1: Uint8Array): Uint8Array {
-  return tauG1.slice(tauG1.length - G1_SIZE);
+  return copyBytes(tauG1, tauG1.length - G1_SIZE);
 }
 
 export async function verifyChunk(ops: CurveOps, curve: Curve, bytes: Uint8Array, exp: ChunkExpectation): Promise<Verdict> {
@@ -113,7 +113,7 @@ export async function verifyChunk(ops: CurveOps, curve: Curve, bytes: Uint8Array
     const boundary = first ? null : (exp.own as OwnContribution).boundaryTauG1;
     const structural = await verifyAccumulatorChunk(ops, curve, chunk, record, boundary, async () => keyChecks(curve, publicKey, record, exp));
     if (structural) return structural;
-    return { ok: true, hash: chunkHash(bytes), record, publicKey: publicKey.slice(), lastTauG1: lastPoint(chunk.sections.tauG1) };
+    return { ok: true, hash: chunkHash(bytes), record, publicKey: copyBytes(publicKey), lastTauG1: lastPoint(chunk.sections.tauG1) };
   } catch (err) {
     return reject("MALFORMED_CHUNK", `chunk could not be processed: ${err instanceof Error ? err.message : String(err)}`);
   }
