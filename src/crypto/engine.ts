@@ -2,10 +2,11 @@
  * Chooses this thread's curve engine: the C engine of src/crypto/msm built natively and loaded through bun:ffi
  * (under Bun, where a library for the platform loads: the server, the CLI, the compiled binary), else its wasm
  * build (Node, the browser, other platforms). Both give the same bytes; mcl-wasm (mcl.ts) still does the pairings.
+ * Pool workers load only this (not ffjavascript, not mcl), so they start in a few milliseconds.
  */
 import type { CurveEngine, EngineKind, Group, PointCheck } from "./msm/engine-types.ts";
 import { initWasmEngine, wasmEngine } from "./msm/wasm.ts";
-import { checkPoints as mclCheckPoints, g2InSubgroup as mclG2InSubgroup } from "./mcl.ts";
+import { FR_ORDER, scalarToLE } from "./scalars.ts";
 
 export type { CurveEngine, EngineKind, Group, PointCheck };
 /** "auto": native where it loads, else wasm; a kind: that one (native where unavailable is an error). */
@@ -67,12 +68,17 @@ export function nativeEngineUnavailable(): string | null {
   return nativeUnavailable;
 }
 
-/** Subgroup check with this thread's engine, or mcl's where no engine was initialised (both exact). */
+/** Subgroup check with this thread's engine. */
 export function g2InSubgroup(point: Uint8Array): boolean {
-  return current ? current.g2InSubgroup(point) : mclG2InSubgroup(point);
+  return engine().g2InSubgroup(point);
 }
 
-/** Point checks with this thread's engine, or mcl's where no engine was initialised (both exact). */
+/** Point checks with this thread's engine. */
 export function checkPoints(g: Group, points: Uint8Array): PointCheck {
-  return current ? current.checkPoints(g, points) : mclCheckPoints(g, points);
+  return engine().checkPoints(g, points);
+}
+
+/** Point i times first·inc^i (bigint scalars, taken modulo r) with the given engine. */
+export function engineApplyKey(e: CurveEngine, g: Group, points: Uint8Array, first: bigint, inc: bigint): Uint8Array {
+  return e.applyKey(g, points, scalarToLE(first % FR_ORDER), scalarToLE(inc % FR_ORDER));
 }

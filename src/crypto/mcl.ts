@@ -134,17 +134,7 @@ function setFr(ptr: Ptr, le32: Uint8Array): void {
   });
 }
 
-/** Scalar (< r) as 32 little-endian bytes. */
-export function scalarToLE(s: bigint): Uint8Array {
-  const out = new Uint8Array(FR);
-  let v = s;
-  for (let i = 0; i < FR; i++) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  if (v !== 0n) throw new RangeError("scalar does not fit in 32 bytes");
-  return out;
-}
+export { scalarToLE } from "./scalars.ts";
 
 /** Multiplies point i of `src` by first·inc^i (the contribution step). Returns new .ptau bytes. */
 export function applyKey(g: Group, src: Uint8Array, first: Uint8Array, inc: Uint8Array): Uint8Array {

@@ -4,15 +4,14 @@
  */
 import type { Curve } from "ffjavascript";
 import { getCurve } from "./curve.ts";
-import { initEngine, type CurveEngine, type EnginePreference } from "./engine.ts";
-import { initMcl, scalarToLE } from "./mcl.ts";
+import { engineApplyKey, initEngine, type CurveEngine, type EnginePreference } from "./engine.ts";
+import { initMcl } from "./mcl.ts";
 import { MAX_SCALAR_BYTES, type Group, type PointCheck } from "./msm/engine-types.ts";
 import { G1_SIZE, G2_SIZE } from "./sizes.ts";
 import { chunkSums, type SumsInput, type SumsResult } from "./verify-sums.ts";
 
 export type { Group, PointCheck };
-
-export const FR_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export { FR_ORDER, modPow } from "./scalars.ts";
 
 export interface CurveOps {
   /** How many threads the operations use. */
@@ -34,18 +33,6 @@ export interface CurveOps {
 
 export function pointBytes(g: Group): number {
   return g === "G1" ? G1_SIZE : G2_SIZE;
-}
-
-export function modPow(base: bigint, exp: bigint, mod: bigint = FR_ORDER): bigint {
-  let result = 1n;
-  let b = base % mod;
-  let e = exp;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % mod;
-    b = (b * b) % mod;
-    e >>= 1n;
-  }
-  return result;
 }
 
 /** The affine .ptau encoding of an ffjavascript point. */
@@ -77,11 +64,6 @@ export async function engineMsm(e: CurveEngine, g: Group, points: Uint8Array, sc
   if (Number.isInteger(scalarBytes) && scalarBytes >= 1 && scalarBytes <= MAX_SCALAR_BYTES) return e.msm(g, points, scalars, scalarBytes);
   const curve = await getCurve();
   return encodePoint(curve, g, await curve[g].multiExpAffine(points, scalars));
-}
-
-/** Point i times first·inc^i with the given engine. */
-export function engineApplyKey(e: CurveEngine, g: Group, points: Uint8Array, first: bigint, inc: bigint): Uint8Array {
-  return e.applyKey(g, points, scalarToLE(first % FR_ORDER), scalarToLE(inc % FR_ORDER));
 }
 
 /** All operations in the calling thread, on its curve engine (native or wasm, see engine.ts). */

@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url";
 import { getCurve } from "./curve.ts";
 import { copyBytes } from "./encoding.ts";
 import type { EngineKind, EnginePreference } from "./engine.ts";
-import { FR_ORDER, modPow, pointBytes, sumPoints, type CurveOps, type Group, type PointCheck } from "./ops.ts";
+import { MAX_SCALAR_BYTES } from "./msm/engine-types.ts";
+import { FR_ORDER, localMsm, modPow, pointBytes, sumPoints, type CurveOps, type Group, type PointCheck } from "./ops.ts";
 import type { TaskAnswer, TaskRequest } from "./tasks.ts";
 import type { SumsInput, SumsResult } from "./verify-sums.ts";
 import type { WorkerOptions } from "./worker.ts";
@@ -163,6 +164,8 @@ export class WorkerPool implements CurveOps {
   }
 
   async msm(g: Group, points: Uint8Array, scalars: Uint8Array, scalarBytes: number): Promise<Uint8Array> {
+    // Wider scalars than the engine takes (nothing here uses them) go to ffjavascript, in this thread.
+    if (!(Number.isInteger(scalarBytes) && scalarBytes >= 1 && scalarBytes <= MAX_SCALAR_BYTES)) return localMsm(g, points, scalars, scalarBytes);
     const size = pointBytes(g);
     const parts = await Promise.all(
       this.slices(points.length / size).map(([a, b]) => {

@@ -19,6 +19,7 @@ import { genesisRecord, pipelineChallenge, recordPartialHash, responseHash, type
 import { openPtau, type ContributionRecord } from "./ptau.ts";
 import { G1_SIZE, HASH_SIZE } from "./sizes.ts";
 import { ownAfter, publicKeyId, verifyAccumulatorChunk, verifyChunk, type Accepted } from "./verify.ts";
+import { verifyContribution } from "./verify-contribution.ts";
 
 /** Contributor position used in the header of beacon chunks. */
 export const BEACON_CONTRIBUTOR = 0xfffffffe;
@@ -84,6 +85,23 @@ async function timed<T>(t: Timings, field: keyof Timings, fn: () => Promise<T>):
   } finally {
     t[field] += performance.now() - t0;
   }
+}
+
+/** Runs body(0..n−1), at most `limit` at a time; after a failure no new index starts, and it is rethrown once all settle. */
+async function inParallel(n: number, limit: number, body: (k: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async (): Promise<void> => {
+    for (let k = next++; k < n && !failed; k = next++) {
+      await body(k).catch((err: unknown) => {
+        failed = true;
+        throw err;
+      });
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(limit, n)) }, lane));
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failure) throw failure.reason;
 }
 
 export function chunkReader(store: ChunkStorage, ids: string[]): ChunkReader {
@@ -222,37 +240,40 @@ export interface Beacon {
   numIterationsExp: number;
 }
 
-/** Applies the beacon chunk by chunk (each verified like a contribution) and appends its record, which hashes the final data. */
+/**
+ * Applies the beacon to every chunk (several at a time: the key is known, the chunks are independent), verifies the
+ * result like a contribution (verify-contribution.ts, all chunks at once) and appends its record, which hashes the
+ * final data.
+ */
 export async function applyBeacon(ops: CurveOps, curve: Curve, store: ChunkStorage, state: AccumulatorState, beacon: Beacon, t: Timings): Promise<AccumulatorState> {
   const { params } = state;
   const round = state.round + 1;
+  const n = numChunks(params);
   const key: KeyPair = beaconKey(curve, state.challenge, beacon.hash, beacon.numIterationsExp);
   const chunks: string[] = [];
-  let own: Accepted | null = null;
+  const parentHashes: Uint8Array[] = [];
   try {
-    for (let k = 0; k < numChunks(params); k++) {
-      const parent = await store.get(state.chunks[k] as string);
-      const bytes = await timed(t, "contributeMs", () => contributeChunk(ops, curve, parent, { params, chunkIndex: k, round, contributor: BEACON_CONTRIBUTOR }, key));
-      const verdict = await timed(t, "verifyMs", () =>
-        verifyChunk(ops, curve, bytes, {
-          params,
-          chunkIndex: k,
-          round,
-          contributor: BEACON_CONTRIBUTOR,
-          parentHash: chunkHash(parent),
-          challenge: state.challenge,
-          prevRecord: state.prevRecord,
-          own: own ? ownAfter(own) : undefined,
-        }),
-      );
-      if (!verdict.ok) throw new Error(`beacon, chunk ${k}: ${verdict.code}: ${verdict.message}`);
-      own = verdict;
-      chunks.push(await store.put(bytes));
-    }
+    await timed(t, "contributeMs", () =>
+      inParallel(n, 2 * ops.parallelism, async (k) => {
+        const parent = await store.get(state.chunks[k] as string);
+        parentHashes[k] = chunkHash(parent);
+        chunks[k] = await store.put(await contributeChunk(ops, curve, parent, { params, chunkIndex: k, round, contributor: BEACON_CONTRIBUTOR }, key));
+      }),
+    );
   } finally {
     destroyKey(key);
   }
-  const record = (own as Accepted).record;
+  const verdict = await timed(t, "verifyMs", () =>
+    verifyContribution(ops, curve, { count: n, read: chunkReader(store, chunks) }, parentHashes, {
+      params,
+      round,
+      contributor: BEACON_CONTRIBUTOR,
+      challenge: state.challenge,
+      prevRecord: state.prevRecord,
+    }),
+  );
+  if (!verdict.ok) throw new Error(`beacon, chunk ${verdict.chunkIndex}: ${verdict.code}: ${verdict.message}`);
+  const record = (verdict.verdicts[0] as Accepted).record;
   const nextChallenge = await timed(t, "aggregateMs", () =>
     dataHash(curve, params, responseHash(curve, state.challenge, key.publicKey), chunkReader(store, chunks)),
   );

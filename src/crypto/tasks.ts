@@ -1,12 +1,15 @@
-/** The messages a pool worker understands, and how a worker answers them (with its curve engine on its slice). */
-import { initEngine, type EngineKind, type EnginePreference } from "./engine.ts";
+/**
+ * The messages a pool worker understands, and how a worker answers them (with its curve engine on its slice).
+ * Imports neither ffjavascript nor mcl: a worker loads only the engine.
+ */
+import { engineApplyKey, initEngine, type EngineKind, type EnginePreference } from "./engine.ts";
 import type { Group, PointCheck } from "./msm/engine-types.ts";
-import { engineApplyKey, engineMsm } from "./ops.ts";
 import { chunkSums, type SumsInput, type SumsResult } from "./verify-sums.ts";
 
 export type TaskRequest =
   | { op: "applyKey"; g: Group; points: Uint8Array; first: bigint; inc: bigint }
   | { op: "checkPoints"; g: Group; points: Uint8Array }
+  /** Scalars of 1 to MAX_SCALAR_BYTES bytes (the pool computes wider ones itself). */
   | { op: "msm"; g: Group; points: Uint8Array; scalars: Uint8Array; scalarBytes: number }
   | { op: "chunkSums"; input: SumsInput }
   | { op: "engineKind" };
@@ -21,12 +24,9 @@ export async function runTask(req: TaskRequest, preference: EnginePreference = "
     case "checkPoints":
       return e.checkPoints(req.g, req.points);
     case "msm":
-      return engineMsm(e, req.g, req.points, req.scalars, req.scalarBytes);
+      return e.msm(req.g, req.points, req.scalars, req.scalarBytes);
     case "chunkSums":
-      return chunkSums(
-        { msm: (g, p, s, b) => engineMsm(e, g, p, s, b), checkPoints: async (g, p) => e.checkPoints(g, p) },
-        req.input,
-      );
+      return chunkSums({ msm: async (g, p, s, b) => e.msm(g, p, s, b), checkPoints: async (g, p) => e.checkPoints(g, p) }, req.input);
     case "engineKind":
       return e.kind;
     default: {

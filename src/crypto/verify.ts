@@ -29,6 +29,9 @@ import { G1_SIZE, G2_SIZE } from "./sizes.ts";
 import { chunkFailure, chunksHold, firstPoint, zeroCombination, type SummedChunk } from "./verify-pairing.ts";
 import { chunkSums, type ChunkSums, type SumsResult } from "./verify-sums.ts";
 
+/** Chunks of at most this many τ·G1 points are summed as one worker task. */
+const SINGLE_TASK_POINTS = 1024;
+
 export type VerifyFault =
   | ChunkFault
   | PointFault
@@ -165,7 +168,11 @@ export async function verifyAccumulatorChunk(
 ): Promise<Rejected | null> {
   await initEngine();
   if (chunk.header.chunkIndex > 0 && !boundary) throw new Error("verifyAccumulatorChunk: chunk k > 0 needs the last τ·G1 point of chunk k−1");
-  const result = await chunkSums(ops, { sections: chunk.sections, boundary });
+  const input = { sections: chunk.sections, boundary };
+  // A small chunk is one task on one worker (its msms would be too short to split); a large one splits every msm
+  // across the workers, so that a lone chunk is verified on every core.
+  const small = chunk.sections.tauG1.length <= SINGLE_TASK_POINTS * G1_SIZE;
+  const result = await (small && ops.chunkSums ? ops.chunkSums(input) : chunkSums(ops, input));
   const summed = summedOrRejected(chunk, result, boundary);
   if (!summed.ok) return summed;
   const stray = strayFromSubgroup(summed.chunk.sums);

@@ -135,15 +135,26 @@ export class Parity {
       const p = inG2.subarray(i * 128, (i + 1) * 128);
       this.same(`g2InSubgroup member ${i}`, this.subject.g2InSubgroup(p), true);
     }
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 40; i++) {
       const t = this.twistPoint();
       this.same(`g2InSubgroup twist ${i}`, this.subject.g2InSubgroup(t), mclG2InSubgroup(t));
       this.same(`g2InSubgroup twist ${i} is outside`, this.subject.g2InSubgroup(t), false);
     }
     const small = this.smallOrderPoint();
     this.same("g2InSubgroup order 10069", this.subject.g2InSubgroup(small), false);
-    const mixed = this.encode("G2", this.curve.G2.add(this.curve.G2.fromRprLEM(inG2.subarray(0, 128), 0), this.curve.G2.fromRprLEM(small, 0)));
-    this.same("g2InSubgroup member + order 10069", this.subject.g2InSubgroup(mixed), false);
+    for (let i = 0; i < 4; i++) {
+      const mixed = this.encode("G2", this.curve.G2.add(this.curve.G2.fromRprLEM(inG2.subarray(i * 128, (i + 1) * 128), 0), this.curve.G2.fromRprLEM(small, 0)));
+      this.same(`g2InSubgroup member ${i} + order 10069`, this.subject.g2InSubgroup(mixed), false);
+      this.same(`g2InSubgroup member ${i} + order 10069 (mcl)`, this.subject.g2InSubgroup(mixed), mclG2InSubgroup(mixed));
+    }
+    // a point of each other prime order of the cofactor, alone and added to a member
+    for (const l of [5864401n, 1875725156269n, G2_COFACTOR / (10069n * 5864401n * 1875725156269n)]) {
+      const p = this.curve.G2.timesScalar(this.curve.G2.fromRprLEM(this.twistPoint(), 0), (R * G2_COFACTOR) / l);
+      const alone = this.encode("G2", p);
+      const sum = this.encode("G2", this.curve.G2.add(this.curve.G2.fromRprLEM(inG2.subarray(0, 128), 0), p));
+      this.same(`g2InSubgroup order ${l}`, this.subject.g2InSubgroup(alone), this.curve.G2.isZero(p));
+      this.same(`g2InSubgroup member + order ${l}`, this.subject.g2InSubgroup(sum), this.curve.G2.isZero(p));
+    }
   }
 
   async msm(): Promise<void> {

@@ -11,7 +11,6 @@
  *    handled). The results are normalised with one more shared inversion. A point whose table meets a zero
  *    denominator (only possible off the curve) is multiplied the plain way instead.
  *  - check_points: every point not infinity, its coordinates canonical, then every point on the curve.
- *  - in_subgroup: [r]P = O, by plain NAF double-and-add (no endomorphism: it must hold for any point on the curve).
  * Results are the exact group operations, so the affine output is bit-identical to any other correct engine's.
  */
 
@@ -264,14 +263,4 @@ COLD i64 G_(check_points)(const u8* pts, u32 n) {
     if (!F_(eq)(&lhs, &rhs)) return (i64)i * 4 + 3;
   }
   return -1;
-}
-
-/* [r]P = O for a point on the curve (.ptau encoding) */
-__attribute__((unused)) COLD u32 G_(in_subgroup)(const u8* pt) {
-  G_(aff) a;
-  G_(load)(&a, pt);
-  if (G_(aff_is_inf)(&a)) return 1;
-  G_(jac) t;
-  G_(mul_plain)(&t, &a, (const u8*)FR_R, 32);
-  return (u32)G_(jac_is_inf)(&t);
 }
