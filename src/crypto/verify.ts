@@ -20,11 +20,12 @@ import { decodeChunk, chunkHash, type Chunk, type ChunkFault } from "./chunk.ts"
 import { copyBytes, generators } from "./encoding.ts";
 import { g2InSubgroup, initEngine } from "./engine.ts";
 import { bytesEqual, hash, toHex } from "./hash.ts";
-import { verifyPublicKey, type KeyFault } from "./keys.ts";
+import { keyStructure, proofFailure, type KeyFault } from "./keys.ts";
 import type { PointFault } from "./msm/engine-types.ts";
 import type { CurveOps } from "./ops.ts";
 import type { CeremonyParams } from "./params.ts";
-import { recordFollows, recordFromChunk0, type AccumulatorRecord } from "./pipeline.ts";
+import { recordFromChunk0, recordRatios, type AccumulatorRecord } from "./pipeline.ts";
+import { firstFailingRatio } from "./ratios.ts";
 import { G1_SIZE, G2_SIZE } from "./sizes.ts";
 import { chunkFailure, chunksHold, firstPoint, zeroCombination, type SummedChunk } from "./verify-pairing.ts";
 import { chunkSums, type ChunkSums, type SumsResult } from "./verify-sums.ts";
@@ -144,12 +145,22 @@ export function decodeUpload(bytes: Uint8Array, exp: ChunkExpectation): Upload {
   return { ok: true, chunk, publicKey, record: exp.own.record };
 }
 
-/** Chunk 0's key: valid, bound to the challenge, and carrying the previous record to this one. */
+/**
+ * Chunk 0's key: valid, bound to the challenge, and carrying the previous record to this one. The three proofs of
+ * knowledge and the five record links are checked together (ratios.ts); the first that fails is named, proofs first.
+ */
 export function keyChecks(curve: Curve, publicKey: Uint8Array, record: AccumulatorRecord, exp: ChunkExpectation): Rejected | null {
-  const key = verifyPublicKey(curve, publicKey, exp.challenge);
+  const key = keyStructure(curve, publicKey, exp.challenge);
   if (!key.ok) return reject(key.code, key.message);
-  const broken = recordFollows(exp.prevRecord, record, publicKey, key.g2sp);
-  return broken ? reject("RECORD_INCONSISTENT", broken) : null;
+  const proofs = key.proofs ?? [];
+  const links = recordRatios(exp.prevRecord, record, publicKey, key.g2sp);
+  const bad = firstFailingRatio([...proofs, ...links]);
+  if (bad < 0) return null;
+  if (bad < proofs.length) {
+    const f = proofFailure(bad);
+    return f.ok ? null : reject(f.code, f.message);
+  }
+  return reject("RECORD_INCONSISTENT", links[bad - proofs.length]?.failure ?? "the record does not follow the previous one");
 }
 
 /**
