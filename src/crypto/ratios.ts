@@ -6,12 +6,12 @@
  * eight checks of a chunk 0 cost one product of at most ten pairings instead of eight products of two. When the
  * joint product fails, the checks are run one by one to name the first that fails.
  */
-import { randomBytes } from "node:crypto";
 import { negate } from "./encoding.ts";
 import { engine } from "./engine.ts";
 import { toHex } from "./hash.ts";
 import { pairingProductIsOne } from "./mcl.ts";
 import { G1_SIZE } from "./sizes.ts";
+import { randomScalars } from "./verify-sums.ts";
 
 /** e(a1, b2) = e(b1, a2) for a1, b1 in G1 and a2, b2 in G2 (.ptau encodings). */
 export interface SameRatio {
@@ -50,7 +50,7 @@ function jointHolds(checks: readonly SameRatio[]): boolean {
     byG2.set(key, t);
   };
   for (const c of checks) {
-    const rho = new Uint8Array(randomBytes(8));
+    const rho = randomScalars(1, 8);
     term(c.a1, c.b2, rho);
     term(negate("G1", c.b1), c.a2, rho);
   }

@@ -12,7 +12,7 @@ import { chunkHash } from "./chunk.ts";
 import { copyBytes } from "./encoding.ts";
 import { g2InSubgroup, initEngine } from "./engine.ts";
 import type { CurveOps } from "./ops.ts";
-import { sumG2, type SummedChunk } from "./verify-pairing.ts";
+import { sumOf, type SummedChunk } from "./verify-pairing.ts";
 import { chunkSums, type SumsInput, type SumsResult } from "./verify-sums.ts";
 import {
   chunk0Anchors,
@@ -100,7 +100,7 @@ export async function verifyContribution(
     await Promise.all(inFlight);
 
     const limit = (): number => (failure as Failure | null)?.k ?? count;
-    const stray = strayChunk(curve, summed.filter((c) => c.chunkIndex < limit()));
+    const stray = strayChunk(summed.filter((c) => c.chunkIndex < limit()));
     if (stray) fail(stray.k, stray.rejected);
     if (chunk0Check && limit() > 0) fail(0, chunk0Check);
     const below = summed.filter((c) => c.chunkIndex < limit()).sort((x, y) => x.chunkIndex - y.chunkIndex);
@@ -115,13 +115,13 @@ export async function verifyContribution(
 }
 
 /** The subgroup checks on the sums over all chunks; the first chunk whose own sums fail, when they do. */
-function strayChunk(curve: Curve, chunks: readonly SummedChunk[]): Failure | null {
+function strayChunk(chunks: readonly SummedChunk[]): Failure | null {
   const low = chunks.filter((c) => c.sums.sections).sort((x, y) => x.chunkIndex - y.chunkIndex);
   if (low.length === 0) return null;
   const columns = (low[0]?.sums.sections?.subgroup.length ?? 0) + 1;
   const sums = Array.from({ length: columns }, (_, t) =>
-    sumG2(
-      curve,
+    sumOf(
+      "G2",
       low.map((c) => {
         const s = c.sums.sections as NonNullable<typeof c.sums.sections>;
         return t < s.subgroup.length ? (s.subgroup[t] as Uint8Array) : s.q;

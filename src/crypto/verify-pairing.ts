@@ -9,16 +9,16 @@
  *   sections: e(B' + μ1·Α + μ2·Β, G2) = e(G1 + μ1·α·G1 + μ2·β·G1, Q)
  * are joined with a fresh 64-bit λ into one product of three pairings,
  *   e(A, τ·G2) · e(λ(B' + μ1·Α + μ2·Β) − B, G2) · e(−λ(G1 + μ1·α·G1 + μ2·β·G1), Q) = 1,
- * which holds for a false pair of checks only if λ hits one value modulo r. When it fails, each chunk is checked on
+ * which holds for a false pair of checks only if λ hits one value modulo r. The point arithmetic is the engine's msm. When it fails, each chunk is checked on
  * its own (chunkFailure), as verification one chunk at a time would, to name the chunk and the reason.
  */
 import type { Curve } from "ffjavascript";
 import { generators, negate } from "./encoding.ts";
 import { toHex } from "./hash.ts";
 import { pairingProductIsOne } from "./mcl.ts";
-import { encodePoint } from "./ops.ts";
 import type { AccumulatorRecord } from "./pipeline.ts";
-import { G1_SIZE } from "./sizes.ts";
+import { engine } from "./engine.ts";
+import { G1_SIZE, G2_SIZE } from "./sizes.ts";
 import { randomScalars, RATIO_SCALAR_BYTES, type ChunkSums } from "./verify-sums.ts";
 
 /** One chunk's combinations with what is needed to explain a failure. */
@@ -45,48 +45,37 @@ export function zeroCombination(c: SummedChunk): PairingFailure | null {
   return null;
 }
 
-type G1Elem = Uint8Array;
+/** Σ s_i·P_i for scalars below 2^64, with this thread's engine (points canonical and on the curve, or zero). */
+function combine(g: "G1" | "G2", points: readonly Uint8Array[], scalars: readonly bigint[]): Uint8Array {
+  const size = g === "G1" ? G1_SIZE : G2_SIZE;
+  const p = new Uint8Array(points.length * size);
+  const s = new Uint8Array(points.length * 8);
+  points.forEach((pt, i) => {
+    p.set(pt, i * size);
+    let v = scalars[i] ?? 0n;
+    for (let j = 0; j < 8; j++, v >>= 8n) s[i * 8 + j] = Number(v & 0xffn);
+  });
+  return engine().msm(g, p, s, 8);
+}
+
+/** The sum of .ptau-encoded points. */
+export function sumOf(g: "G1" | "G2", points: readonly Uint8Array[]): Uint8Array {
+  return combine(g, points, points.map(() => 1n));
+}
 
 /** Every check of the given chunks in one pairing product (see the top of this file). */
 export function chunksHold(curve: Curve, rec: AccumulatorRecord, chunks: readonly SummedChunk[]): boolean {
-  const G1 = curve.G1;
-  const at = (p: Uint8Array): G1Elem => G1.fromRprLEM(p, 0);
-  const add = (acc: G1Elem, p: Uint8Array): G1Elem => G1.add(acc, at(p));
-  let A = G1.zero;
-  let B = G1.zero;
-  let low = G1.zero;
-  let alpha = G1.zero;
-  let beta = G1.zero;
-  const qs: Uint8Array[] = [];
-  for (const { sums } of chunks) {
-    A = add(A, sums.a);
-    B = add(B, sums.b);
-    if (!sums.sections) continue;
-    low = add(low, sums.b);
-    alpha = add(alpha, sums.sections.alpha);
-    beta = add(beta, sums.sections.beta);
-    qs.push(sums.sections.q);
-  }
-  const { g2 } = generators(curve);
-  const pairs: Array<[Uint8Array, Uint8Array]> = [[encodePoint(curve, "G1", A), rec.tauG2]];
-  if (qs.length === 0) {
-    pairs.push([negate("G1", encodePoint(curve, "G1", B)), g2]);
-    return pairingProductIsOne(pairs);
-  }
+  const low = chunks.flatMap((c) => (c.sums.sections ? [{ b: c.sums.b, ...c.sums.sections }] : []));
+  const A = sumOf("G1", chunks.map((c) => c.sums.a));
+  const B = sumOf("G1", chunks.map((c) => c.sums.b));
+  const { g1, g2 } = generators(curve);
+  if (low.length === 0) return pairingProductIsOne([[A, rec.tauG2], [negate("G1", B), g2]]);
   const [mu1, mu2, lambda] = [random64(), random64(), random64()];
-  const lhs = G1.add(G1.add(low, G1.timesScalar(alpha, mu1)), G1.timesScalar(beta, mu2));
-  const rhs = G1.add(G1.add(G1.g, G1.timesScalar(at(rec.alphaG1), mu1)), G1.timesScalar(at(rec.betaG1), mu2));
-  const x = G1.add(G1.timesScalar(lhs, lambda), G1.neg(B));
-  const y = G1.neg(G1.timesScalar(rhs, lambda));
-  pairs.push([encodePoint(curve, "G1", x), g2], [encodePoint(curve, "G1", y), sumG2(curve, qs)]);
-  return pairingProductIsOne(pairs);
-}
-
-/** The sum of .ptau-encoded G2 points, encoded. */
-export function sumG2(curve: Curve, points: readonly Uint8Array[]): Uint8Array {
-  let acc = curve.G2.zero;
-  for (const p of points) acc = curve.G2.add(acc, curve.G2.fromRprLEM(p, 0));
-  return encodePoint(curve, "G2", acc);
+  const lhs = combine("G1", [sumOf("G1", low.map((l) => l.b)), sumOf("G1", low.map((l) => l.alpha)), sumOf("G1", low.map((l) => l.beta))], [1n, mu1, mu2]);
+  const rhs = combine("G1", [g1, rec.alphaG1, rec.betaG1], [1n, mu1, mu2]);
+  const x = combine("G1", [lhs, negate("G1", B)], [lambda, 1n]);
+  const y = combine("G1", [negate("G1", rhs)], [lambda]);
+  return pairingProductIsOne([[A, rec.tauG2], [x, g2], [y, sumOf("G2", low.map((l) => l.q))]]);
 }
 
 /** The checks of one chunk on their own, in the order of verification one chunk at a time; null when they hold. */
@@ -106,12 +95,11 @@ export function chunkFailure(curve: Curve, rec: AccumulatorRecord, c: SummedChun
 }
 
 function sectionsHold(curve: Curve, rec: AccumulatorRecord, b: Uint8Array, s: NonNullable<ChunkSums["sections"]>): boolean {
-  const G1 = curve.G1;
-  const at = (p: Uint8Array): G1Elem => G1.fromRprLEM(p, 0);
+  const { g1, g2 } = generators(curve);
   const [mu1, mu2] = [random64(), random64()];
-  const lhs = G1.add(G1.add(at(b), G1.timesScalar(at(s.alpha), mu1)), G1.timesScalar(at(s.beta), mu2));
-  const rhs = G1.add(G1.add(G1.g, G1.timesScalar(at(rec.alphaG1), mu1)), G1.timesScalar(at(rec.betaG1), mu2));
-  return pairingProductIsOne([[encodePoint(curve, "G1", lhs), generators(curve).g2], [negate("G1", encodePoint(curve, "G1", rhs)), s.q]]);
+  const lhs = combine("G1", [b, s.alpha, s.beta], [1n, mu1, mu2]);
+  const rhs = combine("G1", [g1, rec.alphaG1, rec.betaG1], [1n, mu1, mu2]);
+  return pairingProductIsOne([[lhs, g2], [negate("G1", rhs), s.q]]);
 }
 
 /** The first τ·G1 point of a chunk's section, for chunkFailure's link check. */

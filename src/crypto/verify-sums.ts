@@ -13,10 +13,9 @@
  * (b is then also Σ c_j tauG1_j). The G2 subgroup check uses q and SUBGROUP_ROUNDS more combinations of tauG2
  * with fresh 16-bit scalars (see verify.ts for the bound).
  */
-import { randomBytes } from "node:crypto";
 import type { ChunkSections } from "./chunk.ts";
 import type { Group, PointCheck, PointFault } from "./msm/engine-types.ts";
-import { SECTIONS, SECTION_GROUP, type SectionName } from "./params.ts";
+import { SECTIONS, SECTION_GROUP, type SectionName } from "./sections.ts";
 import { G1_SIZE, G2_SIZE } from "./sizes.ts";
 
 /** 64-bit scalars for the ratio checks. */
@@ -47,8 +46,11 @@ export interface ChunkSums {
 
 export type SumsResult = { ok: true; sums: ChunkSums } | { ok: false; section: SectionName; fault: PointFault; index: number };
 
+/** n fresh random scalars of `bytes` bytes from the platform's CSPRNG (Web Crypto: no module to load in a worker). */
 export function randomScalars(n: number, bytes: number): Uint8Array {
-  return new Uint8Array(randomBytes(n * bytes));
+  const out = new Uint8Array(n * bytes);
+  for (let at = 0; at < out.length; at += 65536) crypto.getRandomValues(out.subarray(at, Math.min(out.length, at + 65536)));
+  return out;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
