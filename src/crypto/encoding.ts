@@ -1,7 +1,7 @@
 /** Point encodings: .ptau bytes (affine LE Montgomery) to the uncompressed big-endian form that hashes use, negation, generators. */
 import type { Curve } from "ffjavascript";
 import { G1_SIZE, G2_SIZE, N8 } from "./sizes.ts";
-import type { Group } from "./mcl.ts";
+import type { Group } from "./msm/engine-types.ts";
 
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 

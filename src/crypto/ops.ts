@@ -5,7 +5,7 @@
 import type { Curve } from "ffjavascript";
 import { getCurve } from "./curve.ts";
 import { engineApplyKey, initEngine, type CurveEngine, type EnginePreference } from "./engine.ts";
-import { initMcl } from "./mcl.ts";
+import { initPairing } from "./pairing.ts";
 import { MAX_SCALAR_BYTES, type Group, type PointCheck } from "./msm/engine-types.ts";
 import { G1_SIZE, G2_SIZE } from "./sizes.ts";
 import { chunkSums, type SumsInput, type SumsResult } from "./verify-sums.ts";
@@ -72,9 +72,10 @@ export class LocalOps implements CurveOps {
 
   private constructor(private readonly engine: CurveEngine) {}
 
-  /** Also initialises mcl, which the caller's pairings use in this thread. */
+  /** Also readies this thread's pairings (pairing.ts: the native engine's, or mcl's). */
   static async create(preference: EnginePreference = "auto"): Promise<LocalOps> {
-    const [e] = await Promise.all([initEngine(preference), initMcl()]);
+    const e = await initEngine(preference);
+    await initPairing();
     return new LocalOps(e);
   }
 

@@ -9,7 +9,7 @@
 import { negate } from "./encoding.ts";
 import { engine } from "./engine.ts";
 import { toHex } from "./hash.ts";
-import { pairingProductIsOne } from "./mcl.ts";
+import { pairingProductIsOne } from "./pairing.ts";
 import { G1_SIZE } from "./sizes.ts";
 import { randomScalars } from "./verify-sums.ts";
 

@@ -10,7 +10,8 @@
 import type { Curve } from "ffjavascript";
 import { chunkHash } from "./chunk.ts";
 import { copyBytes } from "./encoding.ts";
-import { g2InSubgroup, initEngine } from "./engine.ts";
+import { g2InSubgroup } from "./engine.ts";
+import { initPairing } from "./pairing.ts";
 import type { CurveOps } from "./ops.ts";
 import { sumOf, type SummedChunk } from "./verify-pairing.ts";
 import { chunkSums, type SumsInput, type SumsResult } from "./verify-sums.ts";
@@ -50,7 +51,7 @@ export async function verifyContribution(
   exp: ContributionExpectation,
   concurrency = Math.max(2, 2 * ops.parallelism),
 ): Promise<ContributionVerdict> {
-  await initEngine();
+  await initPairing();
   const count = "count" in files ? files.count : files.length;
   const read = "count" in files ? (k: number) => files.read(k) : async (k: number) => files[k] ?? new Uint8Array(0);
   const sumsOf = ops.chunkSums ? (i: SumsInput) => (ops.chunkSums as (i: SumsInput) => Promise<SumsResult>)(i) : (i: SumsInput) => chunkSums(ops, i);

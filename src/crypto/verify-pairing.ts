@@ -15,7 +15,7 @@
 import type { Curve } from "ffjavascript";
 import { generators, negate } from "./encoding.ts";
 import { toHex } from "./hash.ts";
-import { pairingProductIsOne } from "./mcl.ts";
+import { pairingProductIsOne } from "./pairing.ts";
 import type { AccumulatorRecord } from "./pipeline.ts";
 import { engine } from "./engine.ts";
 import { G1_SIZE, G2_SIZE } from "./sizes.ts";

@@ -18,11 +18,12 @@
 import type { Curve } from "ffjavascript";
 import { decodeChunk, chunkHash, type Chunk, type ChunkFault } from "./chunk.ts";
 import { copyBytes, generators } from "./encoding.ts";
-import { g2InSubgroup, initEngine } from "./engine.ts";
+import { g2InSubgroup } from "./engine.ts";
 import { bytesEqual, hash, toHex } from "./hash.ts";
 import { keyStructure, proofFailure, type KeyFault } from "./keys.ts";
 import type { PointFault } from "./msm/engine-types.ts";
 import type { CurveOps } from "./ops.ts";
+import { initPairing } from "./pairing.ts";
 import type { CeremonyParams } from "./params.ts";
 import { recordFromChunk0, recordRatios, type AccumulatorRecord } from "./pipeline.ts";
 import { firstFailingRatio } from "./ratios.ts";
@@ -108,7 +109,7 @@ export function lastPoint(tauG1: Uint8Array): Uint8Array {
 }
 
 export async function verifyChunk(ops: CurveOps, curve: Curve, bytes: Uint8Array, exp: ChunkExpectation): Promise<Verdict> {
-  await initEngine(); // this thread's subgroup and key checks
+  await initPairing(); // this thread's subgroup, key and pairing checks
   try {
     const upload = decodeUpload(bytes, exp);
     if (!upload.ok) return upload;
@@ -177,7 +178,7 @@ export async function verifyAccumulatorChunk(
   boundary: Uint8Array | null,
   chunk0Checks?: () => Promise<Rejected | null>,
 ): Promise<Rejected | null> {
-  await initEngine();
+  await initPairing();
   if (chunk.header.chunkIndex > 0 && !boundary) throw new Error("verifyAccumulatorChunk: chunk k > 0 needs the last τ·G1 point of chunk k−1");
   const input = { sections: chunk.sections, boundary };
   // A small chunk is one task on one worker (its msms would be too short to split); a large one splits every msm

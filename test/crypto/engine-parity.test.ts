@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBn128, type Curve } from "ffjavascript";
 import { initMcl } from "../../src/crypto/mcl.ts";
-import { initWasmEngine, wasmEngine } from "../../src/crypto/msm/wasm.ts";
+import { initWasmEngine, wasmEngine, wasmPairingIsOne } from "../../src/crypto/msm/wasm.ts";
 import { Parity } from "./parity.ts";
 
 let curve: Curve;
@@ -39,14 +39,28 @@ describe("C curve engine, wasm build, vs ffjavascript and mcl", () => {
     await p.msm();
     expect(p.failures).toEqual([]);
   });
+  it("the C pairing check (mcl's serves in wasm; the code is the native build's): products that are 1 and not", async () => {
+    const p = parity();
+    await p.pairing(wasmPairingIsOne);
+    expect(p.failures).toEqual([]);
+  });
 });
 
 describe("C curve engine, native build (bun:ffi)", () => {
+  const bun = fileURLToPath(new URL("../../node_modules/.bin/bun", import.meta.url));
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+
   it("gives the same bytes on the same cases, where a native build exists", () => {
-    const bun = fileURLToPath(new URL("../../node_modules/.bin/bun", import.meta.url));
     const script = fileURLToPath(new URL("./native-parity.ts", import.meta.url));
     const out = JSON.parse(execFileSync(bun, [script], { encoding: "utf8" }).trim().split("\n").pop() ?? "{}") as { engine: string; failures: string[] };
     if (process.platform === "linux" && process.arch === "x64") expect(out.engine).toBe("native");
     expect(out.failures).toEqual([]);
+  });
+
+  it("rejects every hostile upload and verifies contributions the same way (the suites run under Bun's test runner)", () => {
+    // `bun test` runs these vitest files on Bun, where verification uses the native engine (npm run test:native).
+    const suites = ["test/verify-hostile.test.ts", "test/crypto/verify-contribution.test.ts"];
+    const run = (): string => execFileSync(bun, ["test", ...suites], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    expect(run).not.toThrow();
   });
 });

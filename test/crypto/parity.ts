@@ -4,7 +4,7 @@
 // under Bun (vitest runs on Node, which cannot load it).
 import { ChaCha, type Curve, type Elem } from "ffjavascript";
 import type { CurveEngine, Group } from "../../src/crypto/msm/engine-types.ts";
-import { checkPoints as mclCheckPoints, g2InSubgroup as mclG2InSubgroup, scalarToLE } from "../../src/crypto/mcl.ts";
+import { checkPoints as mclCheckPoints, g2InSubgroup as mclG2InSubgroup, pairingProductIsOne, scalarToLE } from "../../src/crypto/mcl.ts";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -182,7 +182,42 @@ export class Parity {
     }
   }
 
+  /** Pairing products that are 1 and products that are not, against mcl's verdicts. */
+  async pairing(check: (g1: Uint8Array, g2: Uint8Array, n: number) => boolean): Promise<void> {
+    const g1 = await this.points("G1", 24);
+    const g2 = await this.points("G2", 24);
+    const at = (pts: Uint8Array, i: number): Uint8Array => {
+      const size = pts === g1 ? 64 : 128;
+      return pts.subarray(i * size, (i + 1) * size);
+    };
+    const neg = (g: Group, p: Uint8Array): Uint8Array => this.encode(g, this.curve[g].neg(this.curve[g].fromRprLEM(p, 0)));
+    const zero1 = new Uint8Array(64);
+    const cases: Array<Array<[Uint8Array, Uint8Array]>> = [
+      [[at(g1, 0), at(g2, 0)], [neg("G1", at(g1, 0)), at(g2, 0)]],
+      [[at(g1, 0), at(g2, 0)], [at(g1, 0), neg("G2", at(g2, 0))], [at(g1, 1), at(g2, 1)]],
+      [[at(g1, 0), at(g2, 0)]],
+      [[zero1, at(g2, 3)]],
+      [[zero1, at(g2, 3)], [at(g1, 4), at(g2, 4)], [neg("G1", at(g1, 4)), at(g2, 4)]],
+      Array.from({ length: 8 }, (_, i) => [at(g1, i), at(g2, i)] as [Uint8Array, Uint8Array]).flatMap((pq) => [pq, [neg("G1", pq[0]), pq[1]] as [Uint8Array, Uint8Array]]),
+      Array.from({ length: 16 }, (_, i) => [at(g1, i), at(g2, i + 8)] as [Uint8Array, Uint8Array]),
+    ];
+    // e(aP, bQ)·e(−abP, Q) = 1 for points of the group, and its perturbations
+    const a = BigInt(this.rng.nextU32()) * 977n + 3n;
+    const b = BigInt(this.rng.nextU32()) * 613n + 5n;
+    const P = this.curve.G1.g;
+    const Qg = this.curve.G2.g;
+    const mul1 = (k: bigint): Uint8Array => this.encode("G1", this.curve.G1.timesScalar(P, k));
+    const mul2 = (k: bigint): Uint8Array => this.encode("G2", this.curve.G2.timesScalar(Qg, k));
+    cases.push([[mul1(a), mul2(b)], [neg("G1", mul1(a * b)), mul2(1n)]], [[mul1(a), mul2(b)], [neg("G1", mul1(a * b + 1n)), mul2(1n)]]);
+    for (const [i, pairs] of cases.entries()) {
+      const p1 = concat(pairs.map(([p]) => p));
+      const p2 = concat(pairs.map(([, q]) => q));
+      this.same(`pairing product case ${i} (${pairs.length} pairs)`, check(p1, p2, pairs.length), pairingProductIsOne(pairs));
+    }
+  }
+
   async all(): Promise<string[]> {
+    if (this.subject.pairingIsOne) await this.pairing(this.subject.pairingIsOne.bind(this.subject));
     await this.applyKey();
     await this.checkPoints();
     await this.subgroup();

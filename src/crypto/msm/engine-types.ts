@@ -25,7 +25,15 @@ export interface CurveEngine {
   checkPoints(g: Group, points: Uint8Array): PointCheck;
   /** Whether a G2 point already known to be on the curve lies in the prime-order subgroup. */
   g2InSubgroup(point: Uint8Array): boolean;
+  /**
+   * Whether Π e(P_i, Q_i) = 1 for the n G1 points in `g1` and n G2 points in `g2` (at most PAIRING_MAX pairs; G2
+   * points subgroup-checked first). Only the native build has it: in wasm, mcl-wasm's pairing is the faster one.
+   */
+  pairingIsOne?(g1: Uint8Array, g2: Uint8Array, n: number): boolean;
 }
+
+/** The most pairs pairingIsOne takes at once. */
+export const PAIRING_MAX = 16;
 
 export const POINT_BYTES: Readonly<Record<Group, number>> = { G1: 64, G2: 128 };
 export const GROUP_ID: Readonly<Record<Group, number>> = { G1: 1, G2: 2 };

@@ -53,7 +53,7 @@ static inline struct heap heap_dry(void) {
 #define HEAP_DRY_BYTES(h) ((h).ptr + 64u)
 
 /*
- * The compiler may emit calls to these (zeroing loops, copies); hot copies use COPY instead. Natively they are
+ * The compiler may emit calls to these (zeroing loops, copies, struct assignments); hot copies use COPY instead. Natively they are
  * hidden, so the process's own memcpy and memset are neither needed nor replaced.
  */
 #if defined(__wasm__)
@@ -70,6 +70,16 @@ LOCAL_SYMBOL void* memcpy(void* dst, const void* src, unsigned long n) {
     for (unsigned long i = 0; i < n / 4; i++) dw[i] = sw[i];
   } else {
     for (unsigned long i = 0; i < n; i++) d[i] = s[i];
+  }
+  return dst;
+}
+LOCAL_SYMBOL void* memmove(void* dst, const void* src, unsigned long n) {
+  u8* d = (u8*)dst;
+  const u8* s = (const u8*)src;
+  if (d < s) {
+    for (unsigned long i = 0; i < n; i++) d[i] = s[i];
+  } else {
+    for (unsigned long i = n; i-- > 0;) d[i] = s[i];
   }
   return dst;
 }

@@ -339,6 +339,8 @@ static u32 g2_in_g2(const u8* pt) {
   return (u32)g2_jac_is_inf(&t);
 }
 
+#include "pairing.h"
+
 /* ---- exports ---- */
 
 static u32 run_msm(struct heap* h, u32 group, const u8* pts, const u8* sc, u32 n, u32 sb, u8* out) {
@@ -402,6 +404,12 @@ __attribute__((export_name("check_points_run"))) i64 check_points_run(u32 group,
 }
 
 __attribute__((export_name("g2_in_subgroup_run"))) u32 g2_in_subgroup_run(u32 in) { return g2_in_g2((const u8*)(uintptr_t)in); }
+
+/* n G1 points at `in`, then n G2 points */
+__attribute__((export_name("pairing_run"))) u32 pairing_run(u32 n, u32 in) {
+  const u8* g1 = (const u8*)(uintptr_t)in;
+  return pairing_is_one(g1, g1 + 64 * (u64)n, n);
+}
 #else
 /*
  * Native (loaded through bun:ffi): pointers to the caller's buffers, scratch included; nothing is allocated and
@@ -435,6 +443,8 @@ EXPORT u32 ptau_apply_key(u32 group, u32 n, const u8* in, u8* out, const u8* fir
 EXPORT i64 ptau_check_points(u32 group, u32 n, const u8* pts) { return run_check_points(group, pts, n); }
 
 EXPORT u32 ptau_g2_in_subgroup(const u8* pt) { return g2_in_g2(pt); }
+
+EXPORT u32 ptau_pairing_is_one(u32 n, const u8* g1, const u8* g2) { return pairing_is_one(g1, g2, n); }
 #endif
 
 #ifdef MSM_DEBUG

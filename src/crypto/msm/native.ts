@@ -11,6 +11,7 @@ import {
   GROUP_ID,
   msmCount,
   pointCheckOf,
+  PAIRING_MAX,
   pointCount,
   POINT_BYTES,
   type CurveEngine,
@@ -27,6 +28,7 @@ const SYMBOLS = {
   ptau_apply_key: { args: ["u32", "u32", "ptr", "ptr", "ptr", "ptr", "ptr", "u64"], returns: "u32" },
   ptau_check_points: { args: ["u32", "u32", "ptr"], returns: "i64" },
   ptau_g2_in_subgroup: { args: ["ptr"], returns: "u32" },
+  ptau_pairing_is_one: { args: ["u32", "ptr", "ptr"], returns: "u32" },
 } as const;
 
 let scratch = new Uint8Array(64);
@@ -84,6 +86,13 @@ export async function openNativeEngine(): Promise<CurveEngine | string> {
     g2InSubgroup(point: Uint8Array): boolean {
       if (point.length !== POINT_BYTES.G2) throw new RangeError(`g2InSubgroup: a G2 point is ${POINT_BYTES.G2} bytes, got ${point.length}`);
       return lib.ptau_g2_in_subgroup(point) === 1;
+    },
+    pairingIsOne(g1: Uint8Array, g2: Uint8Array, n: number): boolean {
+      if (!Number.isInteger(n) || n < 0 || n > PAIRING_MAX || g1.length !== n * POINT_BYTES.G1 || g2.length !== n * POINT_BYTES.G2) {
+        throw new RangeError(`pairingIsOne: ${n} pairs (at most ${PAIRING_MAX}) need ${n} G1 and ${n} G2 points`);
+      }
+      if (n === 0) return true;
+      return lib.ptau_pairing_is_one(n, g1, g2) === 1;
     },
   };
 }
