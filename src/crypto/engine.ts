@@ -78,7 +78,7 @@ export function checkPoints(g: Group, points: Uint8Array): PointCheck {
   return engine().checkPoints(g, points);
 }
 
-/** Point i times first·inc^i (bigint scalars, taken modulo r) with the given engine. */
-export function engineApplyKey(e: CurveEngine, g: Group, points: Uint8Array, first: bigint, inc: bigint): Uint8Array {
-  return e.applyKey(g, points, scalarToLE(first % FR_ORDER), scalarToLE(inc % FR_ORDER));
+/** Point i times first·inc^(offset + i) (bigint scalars, taken modulo r) with the given engine. */
+export function engineApplyKey(e: CurveEngine, g: Group, points: Uint8Array, first: bigint, inc: bigint, offset = 0): Uint8Array {
+  return e.applyKey(g, points, scalarToLE(first % FR_ORDER), scalarToLE(inc % FR_ORDER), offset);
 }

@@ -11,9 +11,9 @@ import { getCurve } from "./curve.ts";
 import { copyBytes } from "./encoding.ts";
 import type { EngineKind, EnginePreference } from "./engine.ts";
 import { MAX_SCALAR_BYTES } from "./msm/engine-types.ts";
-import { FR_ORDER, localMsm, modPow, pointBytes, sumPoints, type CurveOps, type Group, type PointCheck } from "./ops.ts";
+import { localMsm, pointBytes, sumPoints, type CurveOps, type Group, type PointCheck } from "./ops.ts";
 import type { TaskAnswer, TaskRequest } from "./tasks.ts";
-import type { SumsInput, SumsResult } from "./verify-sums.ts";
+import { packSumsInput, type SumsInput, type SumsResult } from "./verify-sums.ts";
 import type { WorkerOptions } from "./worker.ts";
 
 type Reply = { id: number; ok: true; res: TaskAnswer } | { id: number; ok: false; error: string };
@@ -133,8 +133,8 @@ export class WorkerPool implements CurveOps {
     const parts = await Promise.all(
       this.slices(points.length / size, SLICES_PER_WORKER).map(([a, b]) => {
         const slice = copyBytes(points, a * size, b * size);
-        const f = (first * modPow(inc, BigInt(a))) % FR_ORDER;
-        return this.run({ op: "applyKey", g, points: slice, first: f, inc }, [slice.buffer]) as Promise<Uint8Array>;
+        // The worker's engine starts the slice at inc^a itself (bigint powers here would cost the main thread).
+        return this.run({ op: "applyKey", g, points: slice, first, inc, offset: a }, [slice.buffer]) as Promise<Uint8Array>;
       }),
     );
     const out = new Uint8Array(points.length);
@@ -182,9 +182,10 @@ export class WorkerPool implements CurveOps {
     return this.run({ op: "engineKind" }, []) as Promise<EngineKind>;
   }
 
-  /** One chunk's point checks and combinations on one worker (the sections are copied to it once). */
+  /** One chunk's point checks and combinations on one worker (the sections copied once into a buffer it receives). */
   chunkSums(input: SumsInput): Promise<SumsResult> {
-    return this.run({ op: "chunkSums", input }, []) as Promise<SumsResult>;
+    const packed = packSumsInput(input);
+    return this.run({ op: "chunkSums", input: packed.input }, [packed.buffer]) as Promise<SumsResult>;
   }
 
   async close(): Promise<void> {

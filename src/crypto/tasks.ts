@@ -7,7 +7,8 @@ import type { Group, PointCheck } from "./msm/engine-types.ts";
 import { chunkSums, type SumsInput, type SumsResult } from "./verify-sums.ts";
 
 export type TaskRequest =
-  | { op: "applyKey"; g: Group; points: Uint8Array; first: bigint; inc: bigint }
+  /** Point i times first·inc^(offset + i). */
+  | { op: "applyKey"; g: Group; points: Uint8Array; first: bigint; inc: bigint; offset: number }
   | { op: "checkPoints"; g: Group; points: Uint8Array }
   /** Scalars of 1 to MAX_SCALAR_BYTES bytes (the pool computes wider ones itself). */
   | { op: "msm"; g: Group; points: Uint8Array; scalars: Uint8Array; scalarBytes: number }
@@ -20,7 +21,7 @@ export async function runTask(req: TaskRequest, preference: EnginePreference = "
   const e = await initEngine(preference);
   switch (req.op) {
     case "applyKey":
-      return engineApplyKey(e, req.g, req.points, req.first, req.inc);
+      return engineApplyKey(e, req.g, req.points, req.first, req.inc, req.offset);
     case "checkPoints":
       return e.checkPoints(req.g, req.points);
     case "msm":

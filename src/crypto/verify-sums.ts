@@ -44,6 +44,24 @@ export interface ChunkSums {
   sections: { q: Uint8Array; alpha: Uint8Array; beta: Uint8Array; subgroup: Uint8Array[] } | null;
 }
 
+/**
+ * The input's bytes in one new buffer, as views into it: what a worker receives by transfer, without copying (a
+ * message would otherwise copy the whole buffer each section is a view of, the chunk file or more).
+ */
+export function packSumsInput(input: SumsInput): { input: SumsInput; buffer: ArrayBuffer } {
+  const parts = [...SECTIONS.map((s) => input.sections[s]), input.boundary ?? new Uint8Array(0)];
+  const buffer = new ArrayBuffer(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  const views = parts.map((p) => {
+    const v = new Uint8Array(buffer, at, p.length);
+    v.set(p);
+    at += p.length;
+    return v;
+  });
+  const sections = Object.fromEntries(SECTIONS.map((s, i) => [s, views[i] as Uint8Array])) as ChunkSections;
+  return { input: { sections, boundary: input.boundary ? (views[SECTIONS.length] as Uint8Array) : null }, buffer };
+}
+
 export type SumsResult = { ok: true; sums: ChunkSums } | { ok: false; section: SectionName; fault: PointFault; index: number };
 
 /** n fresh random scalars of `bytes` bytes from the platform's CSPRNG (Web Crypto: no module to load in a worker). */

@@ -4,6 +4,7 @@
 // under Bun (vitest runs on Node, which cannot load it).
 import { ChaCha, type Curve, type Elem } from "ffjavascript";
 import type { CurveEngine, Group } from "../../src/crypto/msm/engine-types.ts";
+import { modPow } from "../../src/crypto/scalars.ts";
 import { checkPoints as mclCheckPoints, g2InSubgroup as mclG2InSubgroup, pairingProductIsOne, scalarToLE } from "../../src/crypto/mcl.ts";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -96,6 +97,13 @@ export class Parity {
           const theirs = await this.curve[g].batchApplyKey(pts, this.curve.Fr.e(first), this.curve.Fr.e(inc));
           this.same(`applyKey ${g} n=${n} first=${first} inc=${inc}`, this.subject.applyKey(g, pts, scalarToLE(first), scalarToLE(inc)), theirs);
         }
+      }
+      // an offset starts the powers further on: first·inc^(offset + i)
+      const some = await this.points(g, 40);
+      const [f, i] = [this.scalar() % R, this.scalar() % R];
+      for (const offset of [1, 7, 4096, 0xfffffff]) {
+        const theirs = await this.curve[g].batchApplyKey(some, this.curve.Fr.e((f * modPow(i, BigInt(offset), R)) % R), this.curve.Fr.e(i));
+        this.same(`applyKey ${g} offset ${offset}`, this.subject.applyKey(g, some, scalarToLE(f), scalarToLE(i), offset), theirs);
       }
       // scalars at or above r are taken modulo r
       const pts = await this.points(g, 5);

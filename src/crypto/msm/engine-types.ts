@@ -17,10 +17,11 @@ export interface CurveEngine {
   /** Σ s_i·P_i (scalars of `scalarBytes` bytes, not reduced); points canonical and on the curve. */
   msm(g: Group, points: Uint8Array, scalars: Uint8Array, scalarBytes: number): Uint8Array;
   /**
-   * Point i times first·inc^i mod r (32-byte scalars). Exact for every point of G1 and of the G2 subgroup; for a
-   * G2 point outside the subgroup the result is unspecified (keys are only applied to verified points).
+   * Point i times first·inc^(offset + i) mod r (32-byte scalars; offset 0 by default). Exact for every point of G1
+   * and of the G2 subgroup; for a G2 point outside the subgroup the result is unspecified (keys are only applied
+   * to verified points).
    */
-  applyKey(g: Group, points: Uint8Array, first: Uint8Array, inc: Uint8Array): Uint8Array;
+  applyKey(g: Group, points: Uint8Array, first: Uint8Array, inc: Uint8Array, offset?: number): Uint8Array;
   /** Canonical and not infinity (every point first), then on the curve; the first fault with its index. */
   checkPoints(g: Group, points: Uint8Array): PointCheck;
   /** Whether a G2 point already known to be on the curve lies in the prime-order subgroup. */
@@ -64,6 +65,10 @@ export function pointCount(g: Group, points: Uint8Array, op: string): number {
 
 export function checkScalar(s: Uint8Array, what: string): void {
   if (s.length !== 32) throw new RangeError(`applyKey: ${what} must be 32 bytes, got ${s.length}`);
+}
+
+export function checkOffset(offset: number): void {
+  if (!Number.isInteger(offset) || offset < 0 || offset > 0xffffffff) throw new RangeError(`applyKey: offset must be a u32, got ${offset}`);
 }
 
 const FAULTS: readonly PointFault[] = ["POINT_AT_INFINITY", "POINT_NOT_CANONICAL", "POINT_NOT_ON_CURVE"];

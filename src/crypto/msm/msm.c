@@ -351,8 +351,8 @@ static u32 run_msm(struct heap* h, u32 group, const u8* pts, const u8* sc, u32 n
   return group == 1 ? g1_msm(h, pts, sc, n, sb, out) : g2_msm(h, pts, sc, n, sb, out);
 }
 
-static u32 run_apply_key(struct heap* h, u32 group, const u8* in, u8* out, u32 n, const u8* first, const u8* inc) {
-  return group == 1 ? g1_apply_key(h, in, out, n, first, inc) : g2_apply_key(h, in, out, n, first, inc);
+static u32 run_apply_key(struct heap* h, u32 group, const u8* in, u8* out, u32 n, const u8* first, const u8* inc, u32 offset) {
+  return group == 1 ? g1_apply_key(h, in, out, n, first, inc, offset) : g2_apply_key(h, in, out, n, first, inc, offset);
 }
 
 static i64 run_check_points(u32 group, const u8* pts, u32 n) {
@@ -391,12 +391,12 @@ __attribute__((export_name("msm_run"))) u32 msm_run(u32 group, u32 n, u32 sb) {
 }
 
 /* points at `in`, then first and inc (32 bytes each) */
-__attribute__((export_name("apply_key_run"))) u32 apply_key_run(u32 group, u32 n, u32 in) {
+__attribute__((export_name("apply_key_run"))) u32 apply_key_run(u32 group, u32 n, u32 in, u32 offset) {
   const u8* pts = (const u8*)(uintptr_t)in;
   const u8* first = pts + (u64)n * pt_bytes(group);
   u8* out = (u8*)halloc(&wasm_heap, (u64)n * pt_bytes(group));
   if (!heap_ok(&wasm_heap)) return 0;
-  return run_apply_key(&wasm_heap, group, pts, out, n, first, first + 32) ? (u32)(uintptr_t)out : 0;
+  return run_apply_key(&wasm_heap, group, pts, out, n, first, first + 32, offset) ? (u32)(uintptr_t)out : 0;
 }
 
 __attribute__((export_name("check_points_run"))) i64 check_points_run(u32 group, u32 n, u32 in) {
@@ -431,13 +431,13 @@ EXPORT u32 ptau_msm(u32 group, u32 n, u32 sb, const u8* pts, const u8* sc, u8* o
 
 EXPORT u64 ptau_apply_key_scratch(u32 group) {
   struct heap h = heap_dry();
-  run_apply_key(&h, group, 0, 0, 1, 0, 0);
+  run_apply_key(&h, group, 0, 0, 1, 0, 0, 0);
   return HEAP_DRY_BYTES(h);
 }
 
-EXPORT u32 ptau_apply_key(u32 group, u32 n, const u8* in, u8* out, const u8* first, const u8* inc, u8* scratch, u64 scratch_bytes) {
+EXPORT u32 ptau_apply_key(u32 group, u32 n, const u8* in, u8* out, const u8* first, const u8* inc, u32 offset, u8* scratch, u64 scratch_bytes) {
   struct heap h = heap_over(scratch, scratch_bytes);
-  return run_apply_key(&h, group, in, out, n, first, inc);
+  return run_apply_key(&h, group, in, out, n, first, inc, offset);
 }
 
 EXPORT i64 ptau_check_points(u32 group, u32 n, const u8* pts) { return run_check_points(group, pts, n); }

@@ -184,8 +184,11 @@ static void G_(ak_store)(G_(akb)* w, u32 m, u8* out) {
   }
 }
 
-/* Point i of `in` (n points, .ptau encoding) times first·inc^i mod r into `out`. 0 when memory could not be had. */
-COLD u32 G_(apply_key)(struct heap* h, const u8* in, u8* out, u32 n, const u8* first, const u8* inc) {
+/*
+ * Point i of `in` (n points, .ptau encoding) times first·inc^(offset + i) mod r into `out` (offset: where a slice
+ * starts in its section). 0 when memory could not be had.
+ */
+COLD u32 G_(apply_key)(struct heap* h, const u8* in, u8* out, u32 n, const u8* first, const u8* inc, u32 offset) {
   G_(akb)* w = (G_(akb)*)halloc(h, sizeof(G_(akb)));
   if (!heap_ok(h)) return 0;
   if (h->dry) return 1;
@@ -199,6 +202,7 @@ COLD u32 G_(apply_key)(struct heap* h, const u8* in, u8* out, u32 n, const u8* f
   fr_mul(&s, &s, one);
   __builtin_memcpy(&t, inc, 32);
   fr_mul(&step, &t, FR_R2);
+  fr_times_pow(&s, &step, offset);
   for (u32 base = 0; base < n; base += AK_BATCH) {
     const u32 m = n - base < AK_BATCH ? n - base : AK_BATCH;
     for (u32 i = 0; i < m; i++) {

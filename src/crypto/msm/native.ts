@@ -7,6 +7,7 @@
 import type { Library } from "bun:ffi";
 import { NATIVE_LIBRARIES } from "./native-libs.ts";
 import {
+  checkOffset,
   checkScalar,
   GROUP_ID,
   msmCount,
@@ -25,7 +26,7 @@ const SYMBOLS = {
   ptau_msm_scratch: { args: ["u32", "u32", "u32"], returns: "u64" },
   ptau_msm: { args: ["u32", "u32", "u32", "ptr", "ptr", "ptr", "ptr", "u64"], returns: "u32" },
   ptau_apply_key_scratch: { args: ["u32"], returns: "u64" },
-  ptau_apply_key: { args: ["u32", "u32", "ptr", "ptr", "ptr", "ptr", "ptr", "u64"], returns: "u32" },
+  ptau_apply_key: { args: ["u32", "u32", "ptr", "ptr", "ptr", "ptr", "u32", "ptr", "u64"], returns: "u32" },
   ptau_check_points: { args: ["u32", "u32", "ptr"], returns: "i64" },
   ptau_g2_in_subgroup: { args: ["ptr"], returns: "u32" },
   ptau_pairing_is_one: { args: ["u32", "ptr", "ptr"], returns: "u32" },
@@ -68,14 +69,15 @@ export async function openNativeEngine(): Promise<CurveEngine | string> {
       release();
       return out;
     },
-    applyKey(g: Group, points: Uint8Array, first: Uint8Array, inc: Uint8Array): Uint8Array {
+    applyKey(g: Group, points: Uint8Array, first: Uint8Array, inc: Uint8Array, offset = 0): Uint8Array {
       const n = pointCount(g, points, "applyKey");
       checkScalar(first, "first");
       checkScalar(inc, "inc");
+      checkOffset(offset);
       const out = new Uint8Array(points.length);
       if (n === 0) return out;
       const s = scratchOf(Number(lib.ptau_apply_key_scratch(GROUP_ID[g])));
-      if (lib.ptau_apply_key(GROUP_ID[g], n, points, out, first, inc, s, s.length) !== 1) fail("applyKey", n, g);
+      if (lib.ptau_apply_key(GROUP_ID[g], n, points, out, first, inc, offset, s, s.length) !== 1) fail("applyKey", n, g);
       return out;
     },
     checkPoints(g: Group, points: Uint8Array): PointCheck {

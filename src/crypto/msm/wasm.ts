@@ -8,6 +8,7 @@
  */
 import { MSM_WASM_BASE64 } from "./msm-wasm.generated.ts";
 import {
+  checkOffset,
   checkScalar,
   GROUP_ID,
   msmCount,
@@ -29,7 +30,7 @@ interface WasmExports {
   msm_input(group: number, n: number, scalarBytes: number): number;
   msm_run(group: number, n: number, scalarBytes: number): number;
   /** n points at `input`, then first and inc (32 bytes each); the address of the n results, 0: out of memory. */
-  apply_key_run(group: number, n: number, input: number): number;
+  apply_key_run(group: number, n: number, input: number, offset: number): number;
   /** −1, or index·4 + fault (1 infinity, 2 not canonical, 3 off the curve). */
   check_points_run(group: number, n: number, input: number): bigint;
   g2_in_subgroup_run(input: number): number;
@@ -113,13 +114,14 @@ export function wasmMsm(g: Group, points: Uint8Array, scalars: Uint8Array, scala
 export const wasmEngine: CurveEngine = {
   kind: "wasm",
   msm: wasmMsm,
-  applyKey(g: Group, points: Uint8Array, first: Uint8Array, inc: Uint8Array): Uint8Array {
+  applyKey(g: Group, points: Uint8Array, first: Uint8Array, inc: Uint8Array, offset = 0): Uint8Array {
     const n = pointCount(g, points, "applyKey");
     checkScalar(first, "first");
     checkScalar(inc, "inc");
+    checkOffset(offset);
     if (n === 0) return new Uint8Array(0);
     const at = place([points, first, inc], "applyKey", n, g);
-    const outPtr = ex().apply_key_run(GROUP_ID[g], n, at) >>> 0;
+    const outPtr = ex().apply_key_run(GROUP_ID[g], n, at, offset) >>> 0;
     if (outPtr === 0) outOfMemory("applyKey", n, g);
     return take(outPtr, points.length);
   },

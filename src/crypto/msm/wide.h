@@ -151,6 +151,20 @@ static void fr_mul(u256* out, const u256* a, const u64* b) {
   for (int j = 0; j < 4; j++) out->v[j] = br ? t[j] : d[j];
 }
 
+/* s ← s·x^e mod r, with s in normal form and x in Montgomery form (x·2^256 mod r): square and multiply */
+static void fr_times_pow(u256* s, const u256* x, u32 e) {
+  if (!e) return;
+  const u64 one[4] = {1, 0, 0, 0};
+  u256 acc, r2;
+  __builtin_memcpy(&r2, FR_R2, 32);
+  fr_mul(&acc, &r2, one); /* 2^256 mod r: one in Montgomery form */
+  for (int b = 31; b >= 0; b--) {
+    fr_mul(&acc, &acc, acc.v);
+    if ((e >> b) & 1) fr_mul(&acc, &acc, x->v);
+  }
+  fr_mul(s, s, acc.v);
+}
+
 /* ---- decompositions ---- */
 
 static const u64 GLV_G1C[3] = {0xd91d232ec7e0b3d7ull, 0x2ull, 0}; /* ⌊2^256·b2/r⌋ */
