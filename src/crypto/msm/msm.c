@@ -198,7 +198,7 @@ __attribute__((export_name("dbg_prof"))) double dbg_prof(u32 k) { const double v
 #define PROF_MARK(k) ((void)0)
 #endif
 
-/* ---- curve constants in .ptau form (Montgomery, R = 2^256; see scripts/derive-bn254-constants.py) ---- */
+/* ---- curve constants in .ptau form (Montgomery, R = 2^256; see scripts/derive-bn254-constants.ts) ---- */
 static const u64 G1_B[4] = {0x7a17caa950ad28d7ull, 0x1f6ac17ae15521b9ull, 0x334bea4e696bd284ull, 0x2a1f6744ce179d8eull}; /* 3 */
 /* β: a primitive cube root of unity in Fp, with φ(P) = (β·x, y) = [λ]P on G1 (λ as in wide.h's lattice) */
 static const u64 G1_BETA[4] = {0x71930c11d782e155ull, 0xa6bb947cffbe3323ull, 0xaa303344d4741444ull, 0x2c3b3f0d26594943ull};

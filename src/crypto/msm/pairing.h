@@ -9,7 +9,7 @@
  * lines through π(Q) and −π²(Q). Final exponentiation: the easy part (p⁶ − 1)(p² + 1), then the hard part by
  * Fuentes-Castañeda et al.'s chain as in Duquesne–Ghammam (eprint 2015/192), which raises to a multiple
  * 2x(6x² + 3x + 1) of (p⁴ − p² + 1)/r, coprime to r. The same structure as gnark-crypto's bn254 pairing; the
- * constants are derived by scripts/derive-bn254-constants.py. Held to mcl's pairing by the tests.
+ * constants are derived by scripts/derive-bn254-constants.ts. Held to mcl's pairing by the tests.
  */
 
 typedef struct { fp2 b0, b1, b2; } fp6;

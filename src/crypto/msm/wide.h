@@ -3,7 +3,7 @@
  * integers as four 64-bit limbs, Montgomery multiplication modulo the group order r (the key's powers
  * first·inc^i), the endomorphism decompositions (GLV on G1, GLS on G2) and width-5 NAF digits.
  *
- * Decompositions (constants from the curve, derived as in scripts/derive-bn254-constants.py):
+ * Decompositions (constants from the curve, derived as in scripts/derive-bn254-constants.ts):
  *  - G1: φ(x, y) = (β·x, y) is [λ] on G1. k = k1 + k2·λ (mod r) with |k1|, |k2| < 2^128 by Babai rounding on the
  *    reduced lattice basis v1 = (a1, b1), v2 = (a2, b2) of {(u, v): u + v·λ ≡ 0}: c1 = ⌊k·b2/r⌋, c2 = ⌊k·|b1|/r⌋
  *    (b1 < 0) from precomputed ⌊2^256·b/r⌋, k1 = k − c1·a1 − c2·a2, k2 = c1·|b1| − c2·b2.
