@@ -6,6 +6,7 @@ import { ChaCha, type Curve, type Elem } from "ffjavascript";
 import type { CurveEngine, Group } from "../../src/crypto/msm/engine-types.ts";
 import { modPow } from "../../src/crypto/scalars.ts";
 import { checkPoints as mclCheckPoints, g2InSubgroup as mclG2InSubgroup, pairingProductIsOne, scalarToLE } from "../../src/crypto/mcl.ts";
+import { concat } from "./bytes.ts";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -24,14 +25,15 @@ interface F2Ext {
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
+/** A point of the twist E'(Fp2) from rng, its cofactor not cleared (outside G2 but for a 1/h chance), .ptau encoding. */
+export function twistPoint(curve: Curve, rng: ChaCha): Uint8Array {
+  const F2 = curve.F2 as unknown as F2Ext;
+  const b = (curve.G2 as unknown as { b: Elem }).b;
+  for (;;) {
+    const x = F2.fromRng(rng);
+    const rhs = F2.add(F2.mul(F2.square(x), x), b);
+    if (F2.isSquare(rhs)) return concat([x, F2.sqrt(rhs)]); // affine, Montgomery little-endian: the .ptau encoding
   }
-  return out;
 }
 
 export class Parity {
@@ -69,13 +71,7 @@ export class Parity {
 
   /** A point of the twist outside the prime-order subgroup (random x, cofactor not cleared). */
   twistPoint(): Uint8Array {
-    const F2 = this.curve.F2 as unknown as F2Ext;
-    const b = (this.curve.G2 as unknown as { b: Elem }).b;
-    for (;;) {
-      const x = F2.fromRng(this.rng);
-      const rhs = F2.add(F2.mul(F2.square(x), x), b);
-      if (F2.isSquare(rhs)) return concat([x, F2.sqrt(rhs)]);
-    }
+    return twistPoint(this.curve, this.rng);
   }
 
   /** A twist point of order exactly 10069, the hardest stray component. */

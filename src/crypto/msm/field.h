@@ -13,22 +13,11 @@
 #ifndef MSM_FIELD_H
 #define MSM_FIELD_H
 
-#include <stdint.h>
-
-typedef uint8_t u8;
-typedef int8_t i8;
-typedef uint32_t u32;
-typedef int32_t i32;
-typedef uint64_t u64;
-typedef int64_t i64;
+#include "types.h"
 
 #define NL 9
 #define LB 29
 #define MASK 0x1fffffffu
-#define INLINE static inline __attribute__((always_inline))
-/* a copy expanded inline (plain struct assignment may become a call to memcpy) */
-#define COPY(dst, src) __builtin_memcpy_inline((dst), (src), sizeof(*(dst)))
-#define NOINLINE static __attribute__((noinline))
 /* for code off the hot path: smaller wasm */
 #define COLD static __attribute__((noinline, minsize))
 /* the top limb of x marks an affine point at infinity: canonical values never have it */
@@ -246,28 +235,6 @@ INLINE void fp_neg(fp* r, const fp* a) {
   fp_sub(&t, &FP_Q, a);
   const u32 keep = nz ? 0xffffffffu : 0;
   for (int j = 0; j < NL; j++) r->v[j] = t.v[j] & keep;
-}
-
-NOINLINE void fp_inv(fp* r, const fp* a) { /* a^(q−2); 0 -> 0 */
-  static const u32 E[8] = {0xd87cfd45, 0x3c208c16, 0x6871ca8d, 0x97816a91,
-                           0x8181585d, 0xb85045b6, 0xe131a029, 0x30644e72};
-  fp tbl[16];
-  COPY(&tbl[0], &FP_ONE);
-  COPY(&tbl[1], a);
-  for (int i = 2; i < 16; i++) fp_mul(&tbl[i], &tbl[i - 1], a);
-  fp acc;
-  COPY(&acc, &FP_ONE);
-  for (int w = 7; w >= 0; w--) {
-    for (int k = 28; k >= 0; k -= 4) {
-      fp_sqr(&acc, &acc);
-      fp_sqr(&acc, &acc);
-      fp_sqr(&acc, &acc);
-      fp_sqr(&acc, &acc);
-      const u32 nib = (E[w] >> k) & 15;
-      if (nib) fp_mul(&acc, &acc, &tbl[nib]);
-    }
-  }
-  COPY(r, &acc);
 }
 
 /* .ptau coordinate (32 bytes little-endian, Montgomery R = 2^256) -> canonical internal form */

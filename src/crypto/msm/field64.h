@@ -11,20 +11,11 @@
 #ifndef MSM_FIELD64_H
 #define MSM_FIELD64_H
 
-#include <stdint.h>
+#include "types.h"
 
-typedef uint8_t u8;
-typedef int8_t i8;
-typedef uint32_t u32;
-typedef int32_t i32;
-typedef uint64_t u64;
-typedef int64_t i64;
 typedef unsigned __int128 u128;
 
 #define NL 4
-#define INLINE static inline __attribute__((always_inline))
-#define COPY(dst, src) __builtin_memcpy_inline((dst), (src), sizeof(*(dst)))
-#define NOINLINE static __attribute__((noinline))
 #define COLD static __attribute__((noinline))
 /* the top limb of x marks an affine point at infinity: canonical values are below q, far from all ones */
 #define INF_MARK 0xffffffffffffffffull
@@ -263,27 +254,6 @@ INLINE void fp_neg(fp* r, const fp* a) {
   fp t;
   fp_sub(&t, &FP_Q, a);
   for (int j = 0; j < NL; j++) r->v[j] = t.v[j] & nz;
-}
-
-NOINLINE void fp_inv(fp* r, const fp* a) { /* a^(q−2); 0 -> 0 */
-  static const u64 E[NL] = {0x3c208c16d87cfd45ull, 0x97816a916871ca8dull, 0xb85045b68181585dull, 0x30644e72e131a029ull};
-  fp tbl[16];
-  COPY(&tbl[0], &FP_ONE);
-  COPY(&tbl[1], a);
-  for (int i = 2; i < 16; i++) fp_mul(&tbl[i], &tbl[i - 1], a);
-  fp acc;
-  COPY(&acc, &FP_ONE);
-  for (int w = NL - 1; w >= 0; w--) {
-    for (int k = 60; k >= 0; k -= 4) {
-      fp_sqr(&acc, &acc);
-      fp_sqr(&acc, &acc);
-      fp_sqr(&acc, &acc);
-      fp_sqr(&acc, &acc);
-      const u32 nib = (u32)(E[w] >> k) & 15;
-      if (nib) fp_mul(&acc, &acc, &tbl[nib]);
-    }
-  }
-  COPY(r, &acc);
 }
 
 /* .ptau coordinate (32 bytes little-endian, Montgomery R = 2^256): the limbs themselves, reduced once */

@@ -1,9 +1,30 @@
 /*
- * The quadratic extension Fp2 = Fp[u]/(u^2 + 1) over either base field (field.h for wasm32, field64.h for native
- * 64-bit targets): only the Fp operations both provide are used, so the same formulas serve both.
+ * What is built the same way on either base field (field.h for wasm32, field64.h for native 64-bit targets), from
+ * the Fp operations both provide: Fp inversion, and the quadratic extension Fp2 = Fp[u]/(u^2 + 1).
  */
 #ifndef MSM_FP2_H
 #define MSM_FP2_H
+
+/* a^(q−2) = a^-1 (0 -> 0): fixed 4-bit windows over the exponent's nibbles, most significant first */
+NOINLINE void fp_inv(fp* r, const fp* a) {
+  static const u8 E[32] = {0x45, 0xfd, 0x7c, 0xd8, 0x16, 0x8c, 0x20, 0x3c, 0x8d, 0xca, 0x71, 0x68, 0x91, 0x6a, 0x81, 0x97,
+                           0x5d, 0x58, 0x81, 0x81, 0xb6, 0x45, 0x50, 0xb8, 0x29, 0xa0, 0x31, 0xe1, 0x72, 0x4e, 0x64, 0x30};
+  fp tbl[16];
+  COPY(&tbl[0], &FP_ONE);
+  COPY(&tbl[1], a);
+  for (int i = 2; i < 16; i++) fp_mul(&tbl[i], &tbl[i - 1], a);
+  fp acc;
+  COPY(&acc, &FP_ONE);
+  for (int k = 63; k >= 0; k--) {
+    fp_sqr(&acc, &acc);
+    fp_sqr(&acc, &acc);
+    fp_sqr(&acc, &acc);
+    fp_sqr(&acc, &acc);
+    const u32 nib = (E[k >> 1] >> (4 * (k & 1))) & 15;
+    if (nib) fp_mul(&acc, &acc, &tbl[nib]);
+  }
+  COPY(r, &acc);
+}
 
 typedef struct { fp c0, c1; } fp2;
 

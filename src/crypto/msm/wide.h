@@ -63,21 +63,26 @@ INLINE void u256_neg(u256* r, const u256* a) {
   u256_sub(r, &z, a);
 }
 
+/* t[0..n) += a[0..n)·b; the carry out of t[n − 1] */
+INLINE u64 mac_row(u64* t, const u64* a, int n, u64 b) {
+  u64 c = 0;
+  for (int j = 0; j < n; j++) {
+    u64 hi, c1 = 0, c2 = 0;
+    const u64 lo = mul64(a[j], b, &hi);
+    t[j] = adc(t[j], lo, &c1);
+    t[j] = adc(t[j], c, &c2);
+    c = hi + c1 + c2;
+  }
+  return c;
+}
+
 /* r = a·b mod 2^256 for a of an limbs and b of bn limbs */
 static void u256_mul(u256* r, const u64* a, int an, const u64* b, int bn) {
   u64 t[8] = {0};
   for (int i = 0; i < an; i++) {
-    u64 c = 0;
-    for (int j = 0; j < bn && i + j < 4; j++) {
-      u64 hi;
-      const u64 lo = mul64(a[i], b[j], &hi);
-      u64 c1 = 0;
-      t[i + j] = adc(t[i + j], lo, &c1);
-      u64 c2 = 0;
-      t[i + j] = adc(t[i + j], c, &c2);
-      c = hi + c1 + c2;
-    }
-    if (i + bn < 4) t[i + bn] += c;
+    const int n = bn < 4 - i ? bn : 4 - i; /* limbs past 2^256 are dropped */
+    const u64 c = mac_row(t + i, b, n, a[i]);
+    if (i + n < 4) t[i + n] += c;
   }
   for (int i = 0; i < 4; i++) r->v[i] = t[i];
 }
@@ -85,19 +90,7 @@ static void u256_mul(u256* r, const u64* a, int an, const u64* b, int bn) {
 /* ⌊a·g / 2^256⌋ for a < 2^256 and g of three limbs: the top limbs of the 7-limb product, the low two kept */
 static void u256_mul_shift(u64 out[2], const u256* a, const u64 g[3]) {
   u64 t[7] = {0};
-  for (int i = 0; i < 4; i++) {
-    u64 c = 0;
-    for (int j = 0; j < 3; j++) {
-      u64 hi;
-      const u64 lo = mul64(a->v[i], g[j], &hi);
-      u64 c1 = 0;
-      t[i + j] = adc(t[i + j], lo, &c1);
-      u64 c2 = 0;
-      t[i + j] = adc(t[i + j], c, &c2);
-      c = hi + c1 + c2;
-    }
-    t[i + 3] = c;
-  }
+  for (int i = 0; i < 4; i++) t[i + 3] = mac_row(t + i, g, 3, a->v[i]);
   out[0] = t[4];
   out[1] = t[5];
 }
@@ -116,32 +109,11 @@ static void fr_mul(u256* out, const u256* a, const u64* b) {
   u64 t[6] = {0};
   for (int i = 0; i < 4; i++) {
     u64 c = 0;
-    for (int j = 0; j < 4; j++) {
-      u64 hi;
-      const u64 lo = mul64(a->v[j], b[i], &hi);
-      u64 c1 = 0;
-      t[j] = adc(t[j], lo, &c1);
-      u64 c2 = 0;
-      t[j] = adc(t[j], c, &c2);
-      c = hi + c1 + c2;
-    }
-    u64 c3 = 0;
-    t[4] = adc(t[4], c, &c3);
-    t[5] = c3;
-    const u64 m = t[0] * FR_INV;
+    t[4] = adc(t[4], mac_row(t, a->v, 4, b[i]), &c);
+    t[5] = c;
     c = 0;
-    for (int j = 0; j < 4; j++) {
-      u64 hi;
-      const u64 lo = mul64(m, FR_R[j], &hi);
-      u64 c1 = 0;
-      t[j] = adc(t[j], lo, &c1);
-      u64 c2 = 0;
-      t[j] = adc(t[j], c, &c2);
-      c = hi + c1 + c2;
-    }
-    u64 c4 = 0;
-    t[4] = adc(t[4], c, &c4);
-    t[5] += c4;
+    t[4] = adc(t[4], mac_row(t, FR_R, 4, t[0] * FR_INV), &c); /* t[0] becomes 0 */
+    t[5] += c;
     for (int j = 0; j < 5; j++) t[j] = t[j + 1];
     t[5] = 0;
   }
