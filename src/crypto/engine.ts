@@ -21,7 +21,7 @@ let nativeUnavailable: string | null = null;
 const pending = new Map<EnginePreference, Promise<CurveEngine>>();
 
 async function openNative(): Promise<CurveEngine | string> {
-  if (!process.versions.bun) return "bun:ffi needs Bun";
+  if (typeof process === "undefined" || !process.versions?.bun) return "bun:ffi needs Bun";
   // Imported only under Bun: the module imports shared libraries as files, which only Bun's loader understands.
   const { openNativeEngine } = await import("./msm/native.ts");
   return openNativeEngine();

@@ -13,7 +13,7 @@
  * its own (chunkFailure), as verification one chunk at a time would, to name the chunk and the reason.
  */
 import type { Curve } from "ffjavascript";
-import { generators, negate } from "./encoding.ts";
+import { copyBytes, generators, negate } from "./encoding.ts";
 import { toHex } from "./hash.ts";
 import { pairingProductIsOne } from "./pairing.ts";
 import type { AccumulatorRecord } from "./pipeline.ts";
@@ -102,7 +102,7 @@ function sectionsHold(curve: Curve, rec: AccumulatorRecord, b: Uint8Array, s: No
   return pairingProductIsOne([[lhs, g2], [negate("G1", rhs), s.q]]);
 }
 
-/** The first τ·G1 point of a chunk's section, for chunkFailure's link check. */
+/** The first τ·G1 point of a chunk's section, for chunkFailure's link check: a copy, so as not to keep the chunk file. */
 export function firstPoint(tauG1: Uint8Array): Uint8Array {
-  return tauG1.subarray(0, G1_SIZE);
+  return copyBytes(tauG1, 0, G1_SIZE);
 }
