@@ -2,7 +2,7 @@
  * Benchmark of our chunked contribution and verification against the snarkjs CLI, in one run on this machine.
  *
  *   bun scripts/bench-crypto.ts [--powers 12,16,18] [--chunk-size 4096] [--runs 1] [--engine auto|native|wasm]
- *                               [--contend] [--json results.json]
+ *                               [--contend] [--ours-only] [--json results.json]
  *
  * For each run and power p (chunk size min(--chunk-size, 2^p)):
  *  - ours: the generator-filled chunks of round 0 written to a temp dir (initialChunk, not timed), then, timed on
@@ -16,6 +16,7 @@
  *    `powersoftau contribute a.ptau b.ptau -e=…` and `powersoftau verify b.ptau`, each a child process.
  * --contend runs a busy loop in another process (one core's worth) through every timed phase of both sides, to
  * show how the ratios hold when the cores are contended. --runs repeats everything and ends with the medians.
+ * --ours-only skips snarkjs (our times and memory alone, e.g. at powers where snarkjs takes long).
  *
  * Memory: see bench/measure.ts (ours) and bench/snarkjs.ts (snarkjs). Cores: the nominal number of threads each
  * side uses (our pool size; ffjavascript's os.cpus().length) and the effective number, CPU time / wall time.
@@ -40,7 +41,7 @@ import { genesisRecord } from "../src/crypto/pipeline.ts";
 import { WorkerPool } from "../src/crypto/pool.ts";
 import { verifyContribution } from "../src/crypto/verify-contribution.ts";
 import { measure, SAMPLE_MS } from "./bench/measure.ts";
-import { report, summary, type OursResult, type PowerResult } from "./bench/report.ts";
+import { report, reportOurs, summary, type OursResult, type PowerResult } from "./bench/report.ts";
 import { benchSnarkjs, hasGnuTime, nodeVersion, snarkjsCli, type MemoryMethod } from "./bench/snarkjs.ts";
 
 const ENTROPY = "bench-crypto entropy";
@@ -51,17 +52,18 @@ interface Options {
   runs: number;
   engine: EnginePreference;
   contend: boolean;
+  oursOnly: boolean;
   json: string | null;
 }
 
 function usage(message: string): never {
   console.error(`bench-crypto: ${message}`);
-  console.error("usage: bun scripts/bench-crypto.ts [--powers 12,16,18] [--chunk-size 4096] [--runs N] [--engine auto|native|wasm] [--contend] [--json FILE]");
+  console.error("usage: bun scripts/bench-crypto.ts [--powers 12,16,18] [--chunk-size 4096] [--runs N] [--engine auto|native|wasm] [--contend] [--ours-only] [--json FILE]");
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { powers: [12, 16], chunkSize: 4096, runs: 1, engine: "auto", contend: false, json: null };
+  const opts: Options = { powers: [12, 16], chunkSize: 4096, runs: 1, engine: "auto", contend: false, oursOnly: false, json: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     const eq = arg.indexOf("=");
@@ -97,6 +99,9 @@ function parseArgs(argv: string[]): Options {
       }
       case "--contend":
         opts.contend = true;
+        break;
+      case "--ours-only":
+        opts.oursOnly = true;
         break;
       case "--json":
         opts.json = value();
@@ -181,13 +186,17 @@ async function main(): Promise<number> {
     for (let run = 1; run <= opts.runs; run++) {
       for (const power of opts.powers) {
         const ours = await benchOurs(pool, curve, power, opts.chunkSize, dir);
+        if (opts.oursOnly) {
+          console.log(`${reportOurs(power, ours, pool.parallelism)}\n`);
+          continue;
+        }
         const snarkjs = await benchSnarkjs(cli, dir, power, gnuTime, ENTROPY);
         const r: PowerResult = { power, run, ours, snarkjs };
         results.push(r);
         console.log(`${report(r, pool.parallelism, snarkjsCores)}\n`);
       }
     }
-    console.log(summary(results));
+    if (results.length > 0) console.log(summary(results));
     if (opts.json) {
       const json = {
         date: new Date().toISOString(),

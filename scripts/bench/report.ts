@@ -62,6 +62,15 @@ export function report(r: PowerResult, oursCores: number, snarkjsCores: number):
   ].join("\n");
 }
 
+/** Ours alone (--ours-only): times, cores and memory of each phase. */
+export function reportOurs(power: number, ours: OursResult, oursCores: number): string {
+  const row = (op: string, o: PhaseResult): string[] => [op, fmtS(o.seconds), fmtMiB(o.memory.peakBytes), `${oursCores} (eff. ${fmtCores(o.cpuSeconds, o.seconds)})`];
+  return [
+    `power ${power}: ${ours.chunks} chunks of ${ours.chunkSize} points (ours only)`,
+    table([["operation", "ours (s)", "peak RSS ours", "cores ours"], row("contribution", ours.contribution), row("verification", ours.verification)]),
+  ].join("\n");
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
