@@ -68,6 +68,11 @@ export function nativeEngineUnavailable(): string | null {
   return nativeUnavailable;
 }
 
+/** This thread's engine if one is loaded, else null. */
+export function loadedEngine(): CurveEngine | null {
+  return current;
+}
+
 /** Subgroup check with this thread's engine. */
 export function g2InSubgroup(point: Uint8Array): boolean {
   return engine().g2InSubgroup(point);

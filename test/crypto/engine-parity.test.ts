@@ -34,6 +34,11 @@ describe("C curve engine, wasm build, vs ffjavascript and mcl", () => {
     await p.subgroup();
     expect(p.failures).toEqual([]);
   });
+  it("toUncompressed: the bytes snarkjs hashes, infinity included", async () => {
+    const p = parity();
+    await p.uncompressed();
+    expect(p.failures).toEqual([]);
+  });
   it("msm: random, duplicates, negations, infinities, twist points", async () => {
     const p = parity();
     await p.msm();

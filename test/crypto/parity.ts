@@ -220,7 +220,16 @@ export class Parity {
     }
   }
 
+  async uncompressed(): Promise<void> {
+    for (const g of ["G1", "G2"] as const) {
+      const pts = await this.points(g, 70);
+      pts.fill(0, 3 * SIZE[g], 4 * SIZE[g]);
+      this.same(`toUncompressed ${g}`, this.subject.toUncompressed(g, pts), await this.curve[g].batchLEMtoU(pts));
+    }
+  }
+
   async all(): Promise<string[]> {
+    await this.uncompressed();
     if (this.subject.pairingIsOne) await this.pairing(this.subject.pairingIsOne.bind(this.subject));
     await this.applyKey();
     await this.checkPoints();

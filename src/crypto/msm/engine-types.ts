@@ -26,6 +26,8 @@ export interface CurveEngine {
   checkPoints(g: Group, points: Uint8Array): PointCheck;
   /** Whether a G2 point already known to be on the curve lies in the prime-order subgroup. */
   g2InSubgroup(point: Uint8Array): boolean;
+  /** The uncompressed big-endian form snarkjs hashes (ffjavascript's batchLEMtoU; infinity stays zeros). */
+  toUncompressed(g: Group, points: Uint8Array): Uint8Array;
   /**
    * Whether Π e(P_i, Q_i) = 1 for the n G1 points in `g1` and n G2 points in `g2` (at most PAIRING_MAX pairs; G2
    * points subgroup-checked first). Only the native build has it: in wasm, mcl-wasm's pairing is the faster one.

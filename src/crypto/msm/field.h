@@ -256,21 +256,35 @@ INLINE void fp_from_lem(fp* r, const u8* p) {
   fp_canon(r, &t);
 }
 
-INLINE void fp_to_lem(u8* p, const fp* a) {
-  fp t;
-  fp_mul(&t, a, &FP_C_OUT);
-  fp_canon(&t, &t);
+/* the 32 little-endian bytes of t's limbs (t canonical) */
+INLINE void fp_pack(u8* p, const fp* t) {
   u64 acc = 0;
   int bits = 0, j = 0;
   for (int i = 0; i < 32; i++) {
     while (bits < 8) {
-      acc |= (u64)t.v[j++] << bits;
+      acc |= (u64)t->v[j++] << bits;
       bits += LB;
     }
     p[i] = (u8)acc;
     acc >>= 8;
     bits -= 8;
   }
+}
+
+INLINE void fp_to_lem(u8* p, const fp* a) {
+  fp t;
+  fp_mul(&t, a, &FP_C_OUT);
+  fp_canon(&t, &t);
+  fp_pack(p, &t);
+}
+
+/* the element's value (not its Montgomery form) as 32 little-endian bytes: a·R times 1, over R */
+INLINE void fp_to_le_value(u8* p, const fp* a) {
+  static const fp RAW_ONE = {{1}};
+  fp t;
+  fp_mul(&t, a, &RAW_ONE);
+  fp_canon(&t, &t);
+  fp_pack(p, &t);
 }
 
 #endif

@@ -265,4 +265,12 @@ INLINE void fp_from_lem(fp* r, const u8* p) {
 
 INLINE void fp_to_lem(u8* p, const fp* a) { __builtin_memcpy(p, a, 32); }
 
+/* the element's value (not its Montgomery form) as 32 little-endian bytes: a·R times 1, over R */
+INLINE void fp_to_le_value(u8* p, const fp* a) {
+  static const fp RAW_ONE = {{1, 0, 0, 0}};
+  fp t;
+  fp_mul(&t, a, &RAW_ONE);
+  __builtin_memcpy(p, &t, 32);
+}
+
 #endif

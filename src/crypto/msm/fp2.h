@@ -109,6 +109,16 @@ INLINE void fp2_from_lem(fp2* r, const u8* p) {
   fp_from_lem(&r->c0, p);
   fp_from_lem(&r->c1, p + 32);
 }
+/* big-endian value bytes, as snarkjs hashes points (ffjavascript's toRprUncompressed): Fp2 as c1 then c0 */
+INLINE void fp_to_be(u8* p, const fp* a) {
+  u8 le[32];
+  fp_to_le_value(le, a);
+  for (int i = 0; i < 32; i++) p[i] = le[31 - i];
+}
+INLINE void fp2_to_be(u8* p, const fp2* a) {
+  fp_to_be(p, &a->c1);
+  fp_to_be(p + 32, &a->c0);
+}
 INLINE void fp2_to_lem(u8* p, const fp2* a) {
   fp_to_lem(p, &a->c0);
   fp_to_lem(p + 32, &a->c1);

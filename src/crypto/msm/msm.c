@@ -359,6 +359,11 @@ static i64 run_check_points(u32 group, const u8* pts, u32 n) {
   return group == 1 ? g1_check_points(pts, n) : g2_check_points(pts, n);
 }
 
+static void run_to_uncompressed(u32 group, const u8* in, u8* out, u32 n) {
+  if (group == 1) g1_to_uncompressed(in, out, n);
+  else g2_to_uncompressed(in, out, n);
+}
+
 #if defined(__wasm__)
 /*
  * wasm: the caller writes inputs into the linear memory. reserve(bytes) resets the heap and returns room for
@@ -405,6 +410,14 @@ __attribute__((export_name("check_points_run"))) i64 check_points_run(u32 group,
 
 __attribute__((export_name("g2_in_subgroup_run"))) u32 g2_in_subgroup_run(u32 in) { return g2_in_g2((const u8*)(uintptr_t)in); }
 
+/* n points at `in`; the address of their uncompressed forms */
+__attribute__((export_name("to_uncompressed_run"))) u32 to_uncompressed_run(u32 group, u32 n, u32 in) {
+  u8* out = (u8*)halloc(&wasm_heap, (u64)n * pt_bytes(group));
+  if (!heap_ok(&wasm_heap)) return 0;
+  run_to_uncompressed(group, (const u8*)(uintptr_t)in, out, n);
+  return (u32)(uintptr_t)out;
+}
+
 /* n G1 points at `in`, then n G2 points */
 __attribute__((export_name("pairing_run"))) u32 pairing_run(u32 n, u32 in) {
   const u8* g1 = (const u8*)(uintptr_t)in;
@@ -445,6 +458,8 @@ EXPORT i64 ptau_check_points(u32 group, u32 n, const u8* pts) { return run_check
 EXPORT u32 ptau_g2_in_subgroup(const u8* pt) { return g2_in_g2(pt); }
 
 EXPORT u32 ptau_pairing_is_one(u32 n, const u8* g1, const u8* g2) { return pairing_is_one(g1, g2, n); }
+
+EXPORT void ptau_to_uncompressed(u32 group, u32 n, const u8* in, u8* out) { run_to_uncompressed(group, in, out, n); }
 #endif
 
 #ifdef MSM_DEBUG

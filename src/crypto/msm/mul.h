@@ -227,6 +227,24 @@ COLD u32 G_(apply_key)(struct heap* h, const u8* in, u8* out, u32 n, const u8* f
   return 1;
 }
 
+/*
+ * n points (.ptau encoding) to their uncompressed big-endian form, what snarkjs hashes: infinity stays all zeros,
+ * else x then y, each the big-endian bytes of its value (an Fp2 coordinate: c1 then c0).
+ */
+COLD void G_(to_uncompressed)(const u8* in, u8* out, u32 n) {
+  for (u32 i = 0; i < n; i++) {
+    G_(aff) a;
+    G_(load)(&a, in + (u64)i * PT_BYTES);
+    u8* o = out + (u64)i * PT_BYTES;
+    if (G_(aff_is_inf)(&a)) {
+      for (u32 b = 0; b < PT_BYTES; b++) o[b] = 0;
+      continue;
+    }
+    F_(to_be)(o, &a.x);
+    F_(to_be)(o + PT_BYTES / 2, &a.y);
+  }
+}
+
 /* whether the 32-byte little-endian coordinate at p is below q */
 INLINE int G_(coord_canonical)(const u8* p) {
   u64 v[4];

@@ -30,6 +30,7 @@ const SYMBOLS = {
   ptau_check_points: { args: ["u32", "u32", "ptr"], returns: "i64" },
   ptau_g2_in_subgroup: { args: ["ptr"], returns: "u32" },
   ptau_pairing_is_one: { args: ["u32", "ptr", "ptr"], returns: "u32" },
+  ptau_to_uncompressed: { args: ["u32", "u32", "ptr", "ptr"], returns: "void" },
 } as const;
 
 let scratch = new Uint8Array(64);
@@ -88,6 +89,12 @@ export async function openNativeEngine(): Promise<CurveEngine | string> {
     g2InSubgroup(point: Uint8Array): boolean {
       if (point.length !== POINT_BYTES.G2) throw new RangeError(`g2InSubgroup: a G2 point is ${POINT_BYTES.G2} bytes, got ${point.length}`);
       return lib.ptau_g2_in_subgroup(point) === 1;
+    },
+    toUncompressed(g: Group, points: Uint8Array): Uint8Array {
+      const n = pointCount(g, points, "toUncompressed");
+      const out = new Uint8Array(points.length);
+      if (n > 0) lib.ptau_to_uncompressed(GROUP_ID[g], n, points, out);
+      return out;
     },
     pairingIsOne(g1: Uint8Array, g2: Uint8Array, n: number): boolean {
       if (!Number.isInteger(n) || n < 0 || n > PAIRING_MAX || g1.length !== n * POINT_BYTES.G1 || g2.length !== n * POINT_BYTES.G2) {

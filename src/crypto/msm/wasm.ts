@@ -34,11 +34,13 @@ interface WasmExports {
   /** −1, or index·4 + fault (1 infinity, 2 not canonical, 3 off the curve). */
   check_points_run(group: number, n: number, input: number): bigint;
   g2_in_subgroup_run(input: number): number;
+  /** n points at `input`: the address of their uncompressed forms, 0: out of memory. */
+  to_uncompressed_run(group: number, n: number, input: number): number;
   /** n G1 points at `input`, then n G2 points: 1 when the product of their pairings is 1. */
   pairing_run(n: number, input: number): number;
 }
 
-const EXPORTS = ["reserve", "msm_input", "msm_run", "apply_key_run", "check_points_run", "g2_in_subgroup_run", "pairing_run"] as const;
+const EXPORTS = ["reserve", "msm_input", "msm_run", "apply_key_run", "check_points_run", "g2_in_subgroup_run", "pairing_run", "to_uncompressed_run"] as const;
 
 let wasmModule: WebAssembly.Module | null = null;
 let instance: WasmExports | null = null;
@@ -134,6 +136,13 @@ export const wasmEngine: CurveEngine = {
   g2InSubgroup(point: Uint8Array): boolean {
     if (point.length !== POINT_BYTES.G2) throw new RangeError(`g2InSubgroup: a G2 point is ${POINT_BYTES.G2} bytes, got ${point.length}`);
     return ex().g2_in_subgroup_run(place([point], "g2InSubgroup", 1, "G2")) === 1;
+  },
+  toUncompressed(g: Group, points: Uint8Array): Uint8Array {
+    const n = pointCount(g, points, "toUncompressed");
+    if (n === 0) return new Uint8Array(0);
+    const outPtr = ex().to_uncompressed_run(GROUP_ID[g], n, place([points], "toUncompressed", n, g)) >>> 0;
+    if (outPtr === 0) outOfMemory("toUncompressed", n, g);
+    return take(outPtr, points.length);
   },
 };
 
