@@ -14,6 +14,7 @@ import { bytesEqual, hash, hasherFromPartialHash, toHex } from "./hash.ts";
 import { firstChallengeHash, initialChunk } from "./initial.ts";
 import { beaconKey, createContributorKey, destroyKey, publicKeyUncompressed, type KeyPair } from "./keys.ts";
 import type { CurveOps } from "./ops.ts";
+import { inParallel } from "./parallel.ts";
 import { SECTIONS, chunkLayout, numChunks, type CeremonyParams } from "./params.ts";
 import { genesisRecord, pipelineChallenge, recordPartialHash, responseHash, type AccumulatorRecord } from "./pipeline.ts";
 import { openPtau, type ContributionRecord } from "./ptau.ts";
@@ -85,23 +86,6 @@ async function timed<T>(t: Timings, field: keyof Timings, fn: () => Promise<T>):
   } finally {
     t[field] += performance.now() - t0;
   }
-}
-
-/** Runs body(0..n−1), at most `limit` at a time; after a failure no new index starts, and it is rethrown once all settle. */
-async function inParallel(n: number, limit: number, body: (k: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const lane = async (): Promise<void> => {
-    for (let k = next++; k < n && !failed; k = next++) {
-      await body(k).catch((err: unknown) => {
-        failed = true;
-        throw err;
-      });
-    }
-  };
-  const settled = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(limit, n)) }, lane));
-  const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-  if (failure) throw failure.reason;
 }
 
 export function chunkReader(store: ChunkStorage, ids: string[]): ChunkReader {

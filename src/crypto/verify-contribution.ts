@@ -34,6 +34,10 @@ export type ContributionVerdict = { ok: true; verdicts: Accepted[] } | (Rejected
 /** The chunk files of a contribution, by index (an array, or a reader that loads them on demand). */
 export type ChunkFiles = readonly Uint8Array[] | { count: number; read(k: number): Promise<Uint8Array> };
 
+function malformed(err: unknown): Rejected {
+  return reject("MALFORMED_CHUNK", `chunk could not be processed: ${err instanceof Error ? err.message : String(err)}`);
+}
+
 interface Failure {
   k: number;
   rejected: Rejected;
@@ -65,51 +69,56 @@ export async function verifyContribution(
   const accepted: Accepted[] = [];
   let chunk0Check: Rejected | null = null;
 
-  try {
-    const bytes0 = await read(0);
-    const zero = decodeUpload(bytes0, at(0));
-    if (!zero.ok) return { ...zero, chunkIndex: 0 };
-    const { record, publicKey } = zero;
-    let boundary: Uint8Array | null = null;
-    let own: ChunkExpectation["own"];
-    const inFlight = new Set<Promise<void>>();
-    for (let k = 0; k < count && (!failure || k < (failure as Failure).k); k++) {
-      const bytes = k === 0 ? bytes0 : await read(k);
-      const upload = k === 0 ? zero : decodeUpload(bytes, at(k, own));
-      if (!upload.ok) {
-        fail(k, upload);
-        break;
-      }
-      const { chunk } = upload;
-      const lead = boundary;
-      const task = sumsOf({ sections: chunk.sections, boundary: lead }).then((result) => {
+  // Reading errors propagate (an I/O failure is not a verdict); what the bytes make fail is a rejection, as in
+  // verifyChunk, named by its chunk.
+  const bytes0 = await read(0);
+  const zero = decodeUpload(bytes0, at(0));
+  if (!zero.ok) return { ...zero, chunkIndex: 0 };
+  const { record, publicKey } = zero;
+  let boundary: Uint8Array | null = null;
+  let own: ChunkExpectation["own"];
+  const inFlight = new Set<Promise<void>>();
+  for (let k = 0; k < count && (!failure || k < (failure as Failure).k); k++) {
+    const bytes = k === 0 ? bytes0 : await read(k);
+    const upload = k === 0 ? zero : decodeUpload(bytes, at(k, own));
+    if (!upload.ok) {
+      fail(k, upload);
+      break;
+    }
+    const { chunk } = upload;
+    const lead = boundary;
+    const task = sumsOf({ sections: chunk.sections, boundary: lead }).then(
+      (result) => {
         const s = summedOrRejected(chunk, result, lead);
         if (!s.ok) return fail(k, s);
         summed.push(s.chunk);
         accepted[k] = { ok: true, hash: chunkHash(bytes), record, publicKey: copyBytes(publicKey), lastTauG1: lastPoint(chunk.sections.tauG1) };
-      });
-      const tracked = task.finally(() => inFlight.delete(tracked));
-      inFlight.add(tracked);
-      if (k === 0) {
-        // The key and the anchors of chunk 0, on this thread while the workers start on the sums.
+      },
+      (err: unknown) => fail(k, malformed(err)),
+    );
+    const tracked = task.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    if (k === 0) {
+      // The key and the anchors of chunk 0, on this thread while the workers start on the sums.
+      try {
         chunk0Check = chunk0Anchors(curve, chunk, record) ?? keyChecks(curve, publicKey, record, at(0));
+      } catch (err) {
+        chunk0Check = malformed(err);
       }
-      boundary = lastPoint(chunk.sections.tauG1);
-      own = { record, publicKey, boundaryTauG1: boundary };
-      if (inFlight.size >= concurrency) await Promise.race(inFlight);
     }
-    await Promise.all(inFlight);
-
-    const limit = (): number => (failure as Failure | null)?.k ?? count;
-    const stray = strayChunk(summed.filter((c) => c.chunkIndex < limit()));
-    if (stray) fail(stray.k, stray.rejected);
-    if (chunk0Check && limit() > 0) fail(0, chunk0Check);
-    const below = summed.filter((c) => c.chunkIndex < limit()).sort((x, y) => x.chunkIndex - y.chunkIndex);
-    const pairing = below.length > 0 ? pairingVerdict(curve, record, below) : null;
-    if (pairing) fail(pairing.chunkIndex ?? below[0]?.chunkIndex ?? 0, reject(pairing.code, pairing.message));
-  } catch (err) {
-    fail(0, reject("MALFORMED_CHUNK", `contribution could not be processed: ${err instanceof Error ? err.message : String(err)}`));
+    boundary = lastPoint(chunk.sections.tauG1);
+    own = { record, publicKey, boundaryTauG1: boundary };
+    if (inFlight.size >= concurrency) await Promise.race(inFlight);
   }
+  await Promise.all(inFlight);
+
+  const limit = (): number => (failure as Failure | null)?.k ?? count;
+  const stray = strayChunk(summed.filter((c) => c.chunkIndex < limit()));
+  if (stray) fail(stray.k, stray.rejected);
+  if (chunk0Check && limit() > 0) fail(0, chunk0Check);
+  const below = summed.filter((c) => c.chunkIndex < limit()).sort((x, y) => x.chunkIndex - y.chunkIndex);
+  const pairing = below.length > 0 ? pairingVerdict(curve, record, below) : null;
+  if (pairing) fail(pairing.chunkIndex ?? below[0]?.chunkIndex ?? 0, reject(pairing.code, pairing.message));
   const f = failure as Failure | null;
   if (f) return { ...f.rejected, chunkIndex: f.k };
   return { ok: true, verdicts: accepted };
