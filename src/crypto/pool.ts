@@ -21,8 +21,15 @@ type Reply = { id: number; ok: true; res: TaskAnswer } | { id: number; ok: false
 interface Slot {
   worker: Worker;
   ready: Promise<void>;
-  busy: boolean;
+  /** Tasks posted to this worker and not yet answered. */
+  inFlight: number;
 }
+
+/**
+ * Tasks a worker may hold at once: the next one waits in its own queue, so it starts as soon as the previous ends
+ * instead of after a round trip through this thread (which, with the cores contended, may wait a time slice).
+ */
+const DEPTH = 2;
 
 /** Fewer points than this per worker are not worth a message round trip. */
 const MIN_SLICE = 256;
@@ -75,7 +82,7 @@ export class WorkerPool implements CurveOps {
       });
       worker.on("message", (msg: Reply | { ready: true }) => this.onReply(msg));
       worker.on("error", (err: unknown) => this.failAll(err instanceof Error ? err : new Error(String(err))));
-      return { worker, ready, busy: false };
+      return { worker, ready, inFlight: 0 };
     });
   }
 
@@ -93,19 +100,21 @@ export class WorkerPool implements CurveOps {
     this.pending.clear();
   }
 
+  /** The least loaded worker with room for another task, waiting for one when every worker has DEPTH. */
   private async acquire(): Promise<Slot> {
     if (this.closed) throw new Error("worker pool is closed");
-    const free = this.slots.find((s) => !s.busy);
+    let free: Slot | null = null;
+    for (const s of this.slots) if (s.inFlight < DEPTH && (!free || s.inFlight < free.inFlight)) free = s;
     const slot = free ?? (await new Promise<Slot>((resolve) => this.waiting.push(resolve)));
-    slot.busy = true;
+    slot.inFlight++;
     await slot.ready;
     return slot;
   }
 
   private release(slot: Slot): void {
+    slot.inFlight--;
     const next = this.waiting.shift();
     if (next) next(slot);
-    else slot.busy = false;
   }
 
   private async run(req: TaskRequest, transfer: ArrayBuffer[]): Promise<TaskAnswer> {
