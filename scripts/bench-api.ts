@@ -11,12 +11,12 @@ import { parseArgs } from "node:util";
 import { generateKeyPair, type ParticipantKey } from "../src/auth/keys.ts";
 import { ReplayGuard } from "../src/auth/replay.ts";
 import { serveHttp } from "../src/adapters/bun/http.ts";
-import { CeremonyClient } from "../src/client/client.ts";
+import { CeremonyClient } from "../src/client/http.ts";
 import { closeCurve } from "../src/crypto/curve.ts";
 import { LocalOps } from "../src/crypto/ops.ts";
-import { createApp } from "../src/server/app.ts";
+import { createApp } from "../src/api/app.ts";
 import { Coordinator } from "../src/server/coordinator.ts";
-import { DEFAULT_FAULT_SETTINGS } from "../src/core/model.ts";
+import { DEFAULT_FAULT_SETTINGS, OPEN_ADMISSION } from "../src/core/model.ts";
 
 const { values } = parseArgs({ options: { participants: { type: "string" }, requests: { type: "string" }, concurrency: { type: "string" } } });
 const participants = Number(values.participants ?? 1000);
@@ -51,13 +51,13 @@ const dir = await mkdtemp(join(tmpdir(), "ceremony-bench-api-"));
 const admin = generateKeyPair();
 const coord = await Coordinator.open({
   dataDir: dir,
-  settings: { power: 8, chunkSize: 64, contributorsPerRound: 5, lockLimit: 1, roundStartWaitMs: 3_600_000, ...DEFAULT_FAULT_SETTINGS, admins: [admin.publicKey] },
+  settings: { power: 8, chunkSize: 64, contributorsPerRound: 5, lockLimit: 1, roundStartWaitMs: 3_600_000, ...DEFAULT_FAULT_SETTINGS, ...OPEN_ADMISSION, admins: [admin.publicKey] },
   tickMs: 1000,
   verifiers: 0,
   coordinatorKey: admin,
   ops: await LocalOps.create(),
 });
-const app = createApp(coord, { replay: new ReplayGuard({ maxEntries: 10_000_000, maxEntriesPerKey: 100_000 }), coordinatorKey: admin.publicKey });
+const app = createApp(coord.service, { replay: new ReplayGuard({ maxEntries: 10_000_000, maxEntriesPerKey: 100_000 }) });
 const server = serveHttp(app.fetch, "127.0.0.1", 0);
 try {
   const keys: ParticipantKey[] = Array.from({ length: participants }, () => generateKeyPair());

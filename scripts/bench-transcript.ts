@@ -53,9 +53,9 @@ function eventAt(seq: number): CeremonyEvent {
     const hash = createHash("blake2b512").update(bytes).digest("hex");
     artifacts.set(hash, bytes);
     chunkFiles++;
-    return { type: "ContributionRecorded", round, chunk, position: seq % 5, contributor: who, hash };
+    return { type: "ContributionRecorded", round, chunk, position: seq % 5, contributor: who, hash, at: 0 };
   }
-  if (seq % 10 === 1) return { type: "ContributionVerified", round, chunk, position: seq % 5, verifier: participant(99), hash: "ab".repeat(64) };
+  if (seq % 10 === 1) return { type: "ContributionVerified", round, chunk, position: seq % 5, verifier: participant(99), hash: "ab".repeat(64), at: 0 };
   if (seq % 10 === 5) return { type: "ChunkLocked", round, chunk, participant: who, at: seq };
   return { type: "ParticipantQueued", participant: participant(seq), at: seq };
 }

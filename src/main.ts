@@ -3,6 +3,9 @@
 import { admin, usage as adminUsage } from "./cli/admin.ts";
 import { contribute, usage as contributeUsage } from "./cli/contribute.ts";
 import { CliError } from "./cli/errors.ts";
+import { ClientError } from "./client/errors.ts";
+import { didYouMean } from "./lib/suggest.ts";
+import pkg from "../package.json" with { type: "json" };
 import { keygen, usage as keygenUsage } from "./cli/keygen.ts";
 import { serve, usage as serveUsage } from "./cli/serve.ts";
 import { simulate, usage as simulateUsage } from "./cli/simulate.ts";
@@ -24,7 +27,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; usage: 
 };
 
 function help(): string {
-  return `usage: ceremony <command> [options]\n\ncommands:\n${Object.values(commands).map((c) => `  ${c.usage.split("\n")[0]}`).join("\n")}`;
+  return `usage: ceremony <command> [options]   (ceremony --version: the version)\n\ncommands:\n${Object.values(commands).map((c) => `  ${c.usage.split("\n")[0]}`).join("\n")}`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -33,8 +36,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(help());
     return name ? 0 : 2;
   }
+  if (name === "--version" || name === "-V" || name === "version") {
+    console.log(`ceremony ${pkg.version} (bun ${Bun.version}, ${process.platform}-${process.arch})`);
+    return 0;
+  }
   const command = commands[name];
-  if (!command) throw new CliError(`unknown command "${name}"; run \`ceremony --help\``);
+  if (!command) throw new CliError(`unknown command "${name}"${didYouMean(name, Object.keys(commands))}; run \`ceremony --help\``);
   if (rest.includes("--help") || rest.includes("-h")) {
     console.log(command.usage);
     return 0;
@@ -51,7 +58,9 @@ main(process.argv.slice(2)).then(
       process.exit(err.exitCode);
     }
     const message = err instanceof Error ? err.message : String(err);
-    console.error(`ceremony: ${message.split("\n")[0]}`);
+    // A refusal shows its stable code (ALREADY_CONTRIBUTED, NOT_A_VERIFIER…), so scripts and people can act on it.
+    const code = err instanceof ClientError && err.code !== "HTTP_ERROR" ? `${err.code}: ` : "";
+    console.error(`ceremony: ${code}${message.split("\n")[0]}`);
     process.exit(1);
   },
 );

@@ -8,6 +8,7 @@ import { link, open, readFile, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import * as v from "valibot";
 import { fromHex, toHex } from "../crypto/hash.ts";
+import { KEY_HEX } from "../lib/hex.ts";
 
 export const KEY_FILE_TYPE = "ceremony-ed25519";
 
@@ -48,10 +49,9 @@ export function publicKeyOf(secretKey: string): string {
   return toHex(ed25519.getPublicKey(fromHex(secretKey)));
 }
 
-const HEX32 = /^[0-9a-f]{64}$/;
 
 // Custom messages everywhere: valibot's defaults quote the received value, which here would be the secret key.
-const Hex32 = (field: string) => v.pipe(v.string(`${field} must be a string`), v.regex(HEX32, `${field} must be 64 lowercase hex digits`));
+const Hex32 = (field: string) => v.pipe(v.string(`${field} must be a string`), v.regex(KEY_HEX, `${field} must be 64 lowercase hex digits`));
 
 export const KeyFileSchema = v.pipe(
   v.strictObject(
@@ -63,7 +63,7 @@ export const KeyFileSchema = v.pipe(
     "a key file is a JSON object with exactly the fields type, publicKey and secretKey",
   ),
   // valibot still runs this check after a failed regex, so it passes malformed keys on to the regex's own issue.
-  v.check((k) => !HEX32.test(k.secretKey) || publicKeyOf(k.secretKey) === k.publicKey, "publicKey does not match secretKey"),
+  v.check((k) => !KEY_HEX.test(k.secretKey) || publicKeyOf(k.secretKey) === k.publicKey, "publicKey does not match secretKey"),
 );
 
 /** Validates a parsed key file; `source` names it in error messages. */

@@ -17,6 +17,11 @@ export interface ReplayGuardOptions {
   maxEntries?: number;
   /** Most pairs remembered at once for one key, i.e. requests per key per window. Default 1 000. */
   maxEntriesPerKey?: number;
+  /**
+   * When full, forget the oldest pairs instead of refusing. Only for the guard of keys the coordinator does not know
+   * yet (who may only join, which is harmless to replay): it keeps them from ever refusing a newcomer.
+   */
+  evictWhenFull?: boolean;
 }
 
 /** fresh: recorded now. replayed: seen before. full / key-full: refused, nothing recorded; the client may retry. */
@@ -28,6 +33,7 @@ export class ReplayGuard {
   readonly windowMs: number;
   readonly maxEntries: number;
   readonly maxEntriesPerKey: number;
+  private readonly evictWhenFull: boolean;
   private readonly bucketMs: number;
   private readonly seen = new Set<string>();
   private readonly perKey = new Map<string, number>();
@@ -38,6 +44,7 @@ export class ReplayGuard {
     this.windowMs = options.windowMs ?? 60_000;
     this.maxEntries = options.maxEntries ?? 100_000;
     this.maxEntriesPerKey = options.maxEntriesPerKey ?? 1_000;
+    this.evictWhenFull = options.evictWhenFull ?? false;
     for (const [name, value] of Object.entries({ windowMs: this.windowMs, maxEntries: this.maxEntries, maxEntriesPerKey: this.maxEntriesPerKey })) {
       if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`ReplayGuard ${name} must be a positive integer`);
     }
@@ -57,6 +64,7 @@ export class ReplayGuard {
     this.evictExpired(now);
     const entry = `${publicKey}:${nonce}`;
     if (this.seen.has(entry)) return "replayed";
+    if (this.seen.size >= this.maxEntries && this.evictWhenFull) this.evictOldest();
     if (this.seen.size >= this.maxEntries) return "full";
     const count = this.perKey.get(publicKey) ?? 0;
     if (count >= this.maxEntriesPerKey) return "key-full";
@@ -69,17 +77,28 @@ export class ReplayGuard {
     return "fresh";
   }
 
+  /** Drops the bucket that expires first. */
+  private evictOldest(): void {
+    let oldest: number | null = null;
+    for (const bucket of this.buckets.keys()) if (oldest === null || bucket < oldest) oldest = bucket;
+    if (oldest !== null) this.dropBucket(oldest);
+  }
+
+  private dropBucket(bucket: number): void {
+    for (const { publicKey, entry } of this.buckets.get(bucket) ?? []) {
+      this.seen.delete(entry);
+      const count = (this.perKey.get(publicKey) ?? 1) - 1;
+      if (count > 0) this.perKey.set(publicKey, count);
+      else this.perKey.delete(publicKey);
+    }
+    this.buckets.delete(bucket);
+  }
+
   private evictExpired(now: number): void {
     // At most about 2 * BUCKETS_PER_WINDOW + 2 buckets are live, so this loop is short.
     for (const [bucket, list] of this.buckets) {
       if ((bucket + 1) * this.bucketMs > now) continue;
-      for (const { publicKey, entry } of list) {
-        this.seen.delete(entry);
-        const count = (this.perKey.get(publicKey) ?? 1) - 1;
-        if (count > 0) this.perKey.set(publicKey, count);
-        else this.perKey.delete(publicKey);
-      }
-      this.buckets.delete(bucket);
+      this.dropBucket(bucket);
     }
   }
 }

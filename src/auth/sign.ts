@@ -2,9 +2,10 @@
  * Request signatures: a participant signs each HTTP request with its ed25519 key, and the server checks who sent
  * it, that it is recent, and that it is not a replay.
  *
- * The signed message is the UTF-8 encoding of these six lines joined by "\n" (no trailing newline):
+ * The signed message is the UTF-8 encoding of these seven lines joined by "\n" (no trailing newline):
  *
- *     ceremony-request-v1
+ *     ceremony-request-v2
+ *     <ceremony id>            64 lowercase hex: a request signed for one ceremony is worthless at any other
  *     <METHOD>                 upper-cased, e.g. POST
  *     <path with query>        as a WHATWG URL serialises it: pathname + search, e.g. /rounds/3/chunks/7?x=1
  *     <body hash>              128 lowercase hex digits: blake2b-512 of the body bytes (of no bytes if no body)
@@ -17,13 +18,21 @@
  *
  * Verification order: headers present, well formed, timestamp within the window, signature valid, and only then
  * the replay guard, so a forged request can never spend a real participant's nonce.
+ *
+ * Admins may also be Ethereum addresses (ethereum.ts): x-ceremony-key is then the address (0x and 40 lowercase hex)
+ * and x-ceremony-signature its EIP-191 `personal_sign` over the same message (0x and 130 lowercase hex). Only routes
+ * whose policy says so (the admin routes) accept them.
  */
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { randomBytes } from "node:crypto";
 import * as v from "valibot";
 import { fromHex, hash, newHasher, type Hasher, toHex } from "../crypto/hash.ts";
+import type { EthKey } from "../identity/eth-key-file.ts";
 import type { ParticipantKey } from "./keys.ts";
+import { verifyEd25519 } from "./ed25519.ts";
+import { ETH_ADDRESS_ID, ETH_SIGNATURE_HEX, ethSignatureValid, signWithEthKey } from "./ethereum.ts";
 import type { ReplayGuard } from "./replay.ts";
+import { hexPattern, hexSchema, KEY_HEX } from "../lib/hex.ts";
 
 export const AUTH_HEADERS = {
   key: "x-ceremony-key",
@@ -33,7 +42,7 @@ export const AUTH_HEADERS = {
 } as const;
 export const BODY_HASH_HEADER = "x-ceremony-body-hash";
 
-const MESSAGE_TAG = "ceremony-request-v1";
+const MESSAGE_TAG = "ceremony-request-v2";
 const NONCE_BYTES = 16;
 
 export const AUTH_FAILURE_CODES = [
@@ -46,6 +55,8 @@ export const AUTH_FAILURE_CODES = [
   "AUTH_REPLAY_FULL",
   /** This key already has the most requests in flight the replay guard keeps for one key: retry shortly. */
   "AUTH_RATE_LIMITED",
+  /** A valid signature by a key the coordinator does not know, on a route for known participants only: join first. */
+  "AUTH_UNKNOWN_KEY",
 ] as const;
 export type AuthFailureCode = (typeof AUTH_FAILURE_CODES)[number];
 export type AuthFailure = { ok: false; code: AuthFailureCode; message: string };
@@ -71,6 +82,8 @@ export function canonicalPath(pathOrUrl: string): string {
 }
 
 export interface SignedFields {
+  /** The ceremony the request is for (its id, 64 hex). */
+  ceremony: string;
   method: string;
   path: string;
   bodyHash: string;
@@ -79,11 +92,13 @@ export interface SignedFields {
 }
 
 export function canonicalMessage(f: SignedFields): Uint8Array {
-  const lines = [MESSAGE_TAG, f.method.toUpperCase(), canonicalPath(f.path), f.bodyHash, String(f.timestamp), f.nonce];
+  const lines = [MESSAGE_TAG, f.ceremony, f.method.toUpperCase(), canonicalPath(f.path), f.bodyHash, String(f.timestamp), f.nonce];
   return new TextEncoder().encode(lines.join("\n"));
 }
 
 export interface SignInput {
+  /** The ceremony's id (GET /v1/ceremony): the signature is valid for this ceremony only. */
+  ceremony: string;
   method: string;
   /** Path with query, or a full URL (only its path and query are signed). */
   path: string;
@@ -97,22 +112,28 @@ export interface SignInput {
   nonce?: string;
 }
 
+/** Who signs a request: a participant's ed25519 key, or an Ethereum admin's key. */
+export type RequestKey = ParticipantKey | EthKey;
+
 /** The headers that authenticate one request. */
-export function signRequest(key: ParticipantKey, input: SignInput): Record<string, string> {
+export function signRequest(key: RequestKey, input: SignInput): Record<string, string> {
   if (input.body !== undefined && input.bodyHash !== undefined) throw new TypeError("signRequest takes body or bodyHash, not both");
   const fields: SignedFields = {
+    ceremony: input.ceremony,
     method: input.method,
     path: input.path,
     bodyHash: input.bodyHash ?? bodyHash(input.body),
     timestamp: input.now ?? Date.now(),
     nonce: input.nonce ?? randomBytes(NONCE_BYTES).toString("hex"),
   };
-  const signature = ed25519.sign(canonicalMessage(fields), fromHex(key.secretKey));
+  const message = canonicalMessage(fields);
+  const eth = "privateKey" in key;
+  const signature = eth ? signWithEthKey(key, message) : toHex(ed25519.sign(message, fromHex(key.secretKey)));
   const headers: Record<string, string> = {
-    [AUTH_HEADERS.key]: key.publicKey,
+    [AUTH_HEADERS.key]: eth ? key.address.toLowerCase() : key.publicKey,
     [AUTH_HEADERS.timestamp]: String(fields.timestamp),
     [AUTH_HEADERS.nonce]: fields.nonce,
-    [AUTH_HEADERS.signature]: toHex(signature),
+    [AUTH_HEADERS.signature]: signature,
   };
   if (input.bodyHash !== undefined) headers[BODY_HASH_HEADER] = input.bodyHash;
   return headers;
@@ -126,23 +147,26 @@ function headerOf(headers: HeaderSource, name: string): string | undefined {
   return undefined;
 }
 
-const hexOf = (bytes: number, what: string) =>
-  v.pipe(v.string(), v.regex(new RegExp(`^[0-9a-f]{${2 * bytes}}$`), `${what} must be ${2 * bytes} lowercase hex digits`));
+const hexOf = (bytes: number, what: string) => hexSchema(bytes, `${what} must be ${2 * bytes} lowercase hex digits`);
 
 const AuthHeadersSchema = v.object({
-  [AUTH_HEADERS.key]: hexOf(32, "an ed25519 public key"),
+  [AUTH_HEADERS.key]: v.pipe(
+    v.string(),
+    v.check((k) => KEY_HEX.test(k) || ETH_ADDRESS_ID.test(k), "must be an ed25519 public key (64 lowercase hex digits) or an Ethereum address (0x and 40 lowercase hex digits)"),
+  ),
   [AUTH_HEADERS.timestamp]: v.pipe(
     v.string(),
     v.regex(/^(0|[1-9][0-9]{0,15})$/, "must be milliseconds since the epoch, in decimal"),
     v.transform(Number),
     v.safeInteger("must be a safe integer"),
   ),
-  [AUTH_HEADERS.nonce]: v.pipe(
+  [AUTH_HEADERS.nonce]: hexSchema([16, 64]),
+  [AUTH_HEADERS.signature]: v.pipe(
     v.string(),
-    v.regex(/^(?:[0-9a-f]{2}){16,64}$/, "must be 16 to 64 bytes of lowercase hex"),
+    v.check((k) => SIGNATURE_HEX.test(k) || ETH_SIGNATURE_HEX.test(k), "must be an ed25519 signature (128 lowercase hex digits) or an Ethereum one (0x and 130 lowercase hex digits)"),
   ),
-  [AUTH_HEADERS.signature]: hexOf(64, "an ed25519 signature"),
 });
+const SIGNATURE_HEX = hexPattern(64);
 const BodyHashSchema = hexOf(64, "a blake2b-512 hash");
 
 export interface AuthHeaders {
@@ -178,6 +202,9 @@ export function parseAuthHeaders(headers: HeaderSource, now: number, windowMs: n
     nonce: out[AUTH_HEADERS.nonce],
     signature: out[AUTH_HEADERS.signature],
   };
+  if (ETH_ADDRESS_ID.test(auth.publicKey) !== ETH_SIGNATURE_HEX.test(auth.signature)) {
+    return failure("AUTH_MALFORMED", "an ed25519 key goes with an ed25519 signature, an Ethereum address with an Ethereum signature");
+  }
   const skew = auth.timestamp - now;
   if (Math.abs(skew) > windowMs) {
     const direction = skew > 0 ? "in the future" : "old";
@@ -187,6 +214,8 @@ export function parseAuthHeaders(headers: HeaderSource, now: number, windowMs: n
 }
 
 export type VerifyInput = {
+  /** The id of this coordinator's ceremony. */
+  ceremony: string;
   method: string;
   path: string;
   headers: HeaderSource;
@@ -194,18 +223,37 @@ export type VerifyInput = {
   now: number;
 } & ({ body: Uint8Array | string } | { bodyHash: string });
 
-/** Authenticates one request; on success its nonce is recorded in `replay`, whose window is the timestamp window. */
-export function verifyRequest(input: VerifyInput, replay: ReplayGuard): AuthResult {
-  const parsed = parseAuthHeaders(input.headers, input.now, replay.windowMs);
+/**
+ * Where nonces go: the replay guard for a signer (the coordinator keeps a separate, smaller one for keys it does
+ * not know), and, optionally, a refusal of a validly signed key before its nonce is recorded (keys the coordinator
+ * does not know, on routes only known participants may use).
+ */
+export interface ReplayPolicy {
+  windowMs: number;
+  /** Whether Ethereum addresses may sign (admin routes); default no. */
+  ethereum?: boolean;
+  guardFor(publicKey: string): ReplayGuard;
+  admit?(publicKey: string): AuthFailure | null;
+}
+
+/** Authenticates one request; on success its nonce is recorded in the signer's replay guard, whose window is the timestamp window. */
+export function verifyRequest(input: VerifyInput, replay: ReplayGuard | ReplayPolicy): AuthResult {
+  const policy: ReplayPolicy = "guardFor" in replay ? replay : { windowMs: replay.windowMs, guardFor: () => replay };
+  const windowMs = policy.windowMs;
+  const parsed = parseAuthHeaders(input.headers, input.now, windowMs);
   if (!parsed.ok) return parsed;
   const { auth } = parsed;
+  const eth = ETH_ADDRESS_ID.test(auth.publicKey);
+  if (eth && !policy.ethereum) return failure("AUTH_MALFORMED", "Ethereum addresses may sign admin requests only; sign with an ed25519 participant key");
   const digest = "bodyHash" in input ? input.bodyHash : bodyHash(input.body);
   if (!v.is(BodyHashSchema, digest)) return failure("AUTH_MALFORMED", `${BODY_HASH_HEADER}: a blake2b-512 hash must be 128 lowercase hex digits`);
-  const message = canonicalMessage({ method: input.method, path: input.path, bodyHash: digest, timestamp: auth.timestamp, nonce: auth.nonce });
-  if (!signatureValid(auth.signature, message, auth.publicKey)) {
-    return failure("AUTH_BAD_SIGNATURE", "the signature does not match this request and key");
+  const message = canonicalMessage({ ceremony: input.ceremony, method: input.method, path: input.path, bodyHash: digest, timestamp: auth.timestamp, nonce: auth.nonce });
+  if (!(eth ? ethSignatureValid(auth.signature, message, auth.publicKey) : signatureValid(auth.signature, message, auth.publicKey))) {
+    return failure("AUTH_BAD_SIGNATURE", "the signature does not match this request and key (for this ceremony)");
   }
-  const verdict = replay.remember(auth.publicKey, auth.nonce, auth.timestamp, input.now);
+  const refused = policy.admit?.(auth.publicKey);
+  if (refused) return refused;
+  const verdict = policy.guardFor(auth.publicKey).remember(auth.publicKey, auth.nonce, auth.timestamp, input.now);
   switch (verdict) {
     case "fresh":
       return { ok: true, participant: auth.publicKey };
@@ -214,7 +262,7 @@ export function verifyRequest(input: VerifyInput, replay: ReplayGuard): AuthResu
     case "full":
       return failure("AUTH_REPLAY_FULL", "too many recent requests on the server; retry shortly");
     case "key-full":
-      return failure("AUTH_RATE_LIMITED", `more than ${replay.maxEntriesPerKey} requests from this key within the time window; retry shortly`);
+      return failure("AUTH_RATE_LIMITED", `more than ${policy.guardFor(auth.publicKey).maxEntriesPerKey} requests from this key within the time window; retry shortly`);
     default:
       return assertNever(verdict);
   }
@@ -222,7 +270,7 @@ export function verifyRequest(input: VerifyInput, replay: ReplayGuard): AuthResu
 
 /** Strict RFC 8032 verification (zip215: false): canonical encodings only, small-order public keys refused. */
 function signatureValid(signature: string, message: Uint8Array, publicKey: string): boolean {
-  return ed25519.verify(fromHex(signature), message, fromHex(publicKey), { zip215: false });
+  return verifyEd25519(signature, message, publicKey);
 }
 
 function assertNever(value: never): never {

@@ -1,154 +1,171 @@
 /**
  * `ceremony contribute`: join the queue, wait for a round, then contribute to every chunk as it becomes available
- * (lock, download, compute, upload), showing progress, until the coordinator says done; prints a receipt.
+ * (the contributor loop of client/contributor.ts over HTTP) until the coordinator says done; then save the signed
+ * receipts of the contributions that stayed in the round. Progress goes to standard error; standard output gets
+ * only the receipt file's path (or JSON with --json). Ctrl-C leaves the queue, or gives up the position in the
+ * round at once, and says so.
  */
-import type { Curve } from "ffjavascript";
 import { writeFile } from "node:fs/promises";
+import type { LiveMessage } from "../api/schemas.ts";
+import type { Receipt } from "../transcript/receipt.ts";
 import { generateKeyPair, readKeyFile, type ParticipantKey } from "../auth/keys.ts";
-import { CeremonyClient, ClientError, type CeremonyInfo, type ClientInstruction } from "../client/client.ts";
-import { chunkHash } from "../crypto/chunk.ts";
-import { contributeChunk } from "../crypto/contribute.ts";
+import { Contributor } from "../client/contributor.ts";
+import type { CeremonyClient } from "../client/http.ts";
+import { ethereumProof, tokenProof } from "../client/identity.ts";
+import { LiveFollower } from "../client/live.ts";
+import type { Instruction } from "../core/views.ts";
 import { closeCurve, getCurve } from "../crypto/curve.ts";
-import { fromHex, toHex } from "../crypto/hash.ts";
-import { createContributorKey, destroyKey, type KeyPair } from "../crypto/keys.ts";
 import { initMcl } from "../crypto/mcl.ts";
 import { WorkerPool } from "../crypto/pool.ts";
-import { coordinatorUrl, parseFlags } from "./args.ts";
+import { sleep } from "../lib/retry.ts";
+import { intFlag, parseFlags } from "./args.ts";
+import { connect, CONNECT_FLAGS, CONNECT_HELP, CONNECT_USAGE } from "./connect.ts";
+import { readEntropy } from "./entropy.ts";
 import { CliError } from "./errors.ts";
+import { WaitProgress } from "./progress.ts";
 
-export const usage = `ceremony contribute --coordinator URL [--key FILE] [--entropy TEXT] [--receipt FILE] [--poll-ms N] [--give-up-after-ms N]
-  Joins the queue, waits for its round, contributes to every chunk (download, compute, upload), then saves the
-  coordinator's signed receipts (default receipt-<key>.json) and prints them. Without --key a fresh key is used.
-  Rides out coordinator restarts and lost connections, retrying with backoff; gives up after --give-up-after-ms
-  (default 300000) without an answer.`;
+export const usage = `ceremony contribute ${CONNECT_USAGE} [--key FILE] [--token TOKEN | --eth-key FILE]
+    [--entropy-file FILE|-] [--no-prompt] [--receipt FILE] [--json] [--poll-ms N] [--give-up-after-ms N]
+  Joins the queue, waits for its round (showing its place, the rounds ahead and an estimated wait), contributes to
+  every chunk (download, compute, upload), then saves the coordinator's signed receipts to --receipt (default
+  receipt-<key>.json) and prints that file's path (--json: the receipts as JSON). Progress goes to standard error.
+  Without --key a fresh key is used. Extra entropy is read from --entropy-file (- for standard input) or asked for
+  at a prompt on a terminal (--no-prompt: never); the system's randomness is always used.
+  Ctrl-C leaves the queue, or gives up this participant's position in the round at once (the round goes on without
+  it); once every chunk is uploaded it exits and leaves the contributions in place. Exit status: 0 when the
+  contributions are in the result; 1 with the code when dropped (DROPPED), banned (BANNED), refused, or the ceremony
+  finalized first (FINALIZED); 130 after Ctrl-C. Rides out coordinator restarts once connected, retrying with
+  backoff; gives up after --give-up-after-ms (default 300000) without an answer. --token: a ceremony that admits by
+  invitation; --eth-key: one that admits by Ethereum (a file with the account's private key; it signs a Sign-In
+  with Ethereum message).
+${CONNECT_HELP}`;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A queued participant asks again at least this often (its place and the estimate move with the lobby). */
+const QUEUE_WAIT_CAP_MS = 15_000;
 
-interface RoundKey {
-  round: number;
-  challenge: string;
-  key: KeyPair;
-}
+/** What can change a queued participant's lot (thousands wait: the others' uploads must not wake them all). */
+const QUEUE_MOVERS: ReadonlySet<string> = new Set(["RoundStarted", "RoundRestarted", "RoundAggregated", "FinalizationRequested", "CeremonyFinalized", "ParticipantBanned"]);
+const movesTheQueue = (m: LiveMessage): boolean => m.kind === "reset" || (m.kind === "event" && QUEUE_MOVERS.has(m.event.type));
+
+const OUTCOME_CODES = { banned: "BANNED", dropped: "DROPPED", finalized: "FINALIZED" } as const;
 
 export async function contribute(argv: string[]): Promise<void> {
   const { values } = parseFlags("contribute", argv, {
-    coordinator: { type: "string" },
+    ...CONNECT_FLAGS,
     key: { type: "string" },
-    entropy: { type: "string" },
+    "entropy-file": { type: "string" },
+    "no-prompt": { type: "boolean" },
     "poll-ms": { type: "string" },
     receipt: { type: "string" },
+    json: { type: "boolean" },
     "give-up-after-ms": { type: "string" },
+    token: { type: "string" },
+    "eth-key": { type: "string" },
   });
-  const url = coordinatorUrl("contribute", values.coordinator);
-  const pollMs = values["poll-ms"] ? Number(values["poll-ms"]) : 500;
-  if (!Number.isInteger(pollMs) || pollMs < 10) throw new CliError("contribute: --poll-ms must be an integer ≥ 10");
+  if (values.token !== undefined && values["eth-key"] !== undefined) throw new CliError("contribute: give --token or --eth-key, not both");
+  const pollMs = intFlag("contribute", values["poll-ms"], "--poll-ms", 500, 10);
+  const giveUp = intFlag("contribute", values["give-up-after-ms"], "--give-up-after-ms", 5 * 60_000);
+  const show = (line: string): void => void process.stderr.write(`contribute: ${line}\n`);
   const participant: ParticipantKey = values.key ? await readKeyFile(values.key) : generateKeyPair();
-  const giveUp = values["give-up-after-ms"] ? Number(values["give-up-after-ms"]) : 5 * 60_000;
-  if (!Number.isInteger(giveUp) || giveUp < 0) throw new CliError("contribute: --give-up-after-ms must be a non-negative integer");
-  const client = new CeremonyClient(url, participant, fetch, {
+  const { client, info, url } = await connect("contribute", values, participant, {
     giveUpAfterMs: giveUp,
     backoffMs: 250,
     maxBackoffMs: 5_000,
-    onRetry: (m) => console.log(`contribute: coordinator unreachable (${m})`),
+    onRetry: (m) => show(`coordinator unreachable: ${m}`),
   });
-  const info = await client.ceremony();
-  console.log(`contribute: ceremony ${info.ceremonyId.slice(0, 16)}… power ${info.power}, ${info.numChunks} chunks; participant ${participant.publicKey.slice(0, 16)}…`);
+  const entropy = await readEntropy(values["entropy-file"], values["no-prompt"] !== true);
+  show(`ceremony ${info.ceremonyId.slice(0, 16)}… (power ${info.power}, ${info.numChunks} chunks) as participant ${participant.publicKey.slice(0, 16)}…`);
 
   await initMcl();
   const curve = await getCurve();
   const pool = new WorkerPool();
-  let roundKey: RoundKey | null = null;
-  const uploads: Array<{ round: number; chunk: number; hash: string }> = [];
+  const proof = values.token !== undefined ? tokenProof(values.token) : values["eth-key"] !== undefined ? await ethereumProof(client, values["eth-key"]) : undefined;
+  const progress = new WaitProgress(client, show);
+  // Waits end when the coordinator publishes something (a round starts, a chunk is verified…), not on a timer; the
+  // caps keep a round contributor checking in well within the heartbeat timeout.
+  const live = new LiveFollower(url).start();
+  const inRoundCap = Math.max(pollMs, Math.min(10_000, Math.floor(info.heartbeatTimeoutMs / 3)));
+  let seen = live.received;
+  const pause = async (ins: Instruction | null): Promise<void> => {
+    await sleep(pollMs);
+    const queued = ins?.kind === "wait" && ins.stage === "queue";
+    await live.next((queued ? QUEUE_WAIT_CAP_MS : inRoundCap) - pollMs, queued ? movesTheQueue : (m) => m.kind !== "lobby", seen);
+    seen = live.received;
+  };
+  const contributor = new Contributor(client, {
+    ops: pool,
+    curve,
+    ...(entropy !== undefined ? { entropy } : {}),
+    ...(proof ? { proof } : {}),
+    log: show,
+    onWait: (ins) => (ins.kind === "wait" ? progress.onWait(ins) : undefined),
+    pause,
+  });
+  const interrupted = onInterrupt(contributor, show);
   try {
-    let instruction = await client.join("contributor").catch(async (err: unknown) => {
-      if (err instanceof ClientError && (err.code === "ALREADY_QUEUED" || err.code === "ALREADY_IN_ROUND")) return client.instruction();
-      throw err;
-    });
-    let lastShown = "";
-    for (;;) {
-      if (instruction.id !== lastShown) {
-        lastShown = instruction.id;
-        if (instruction.kind === "wait") console.log(`contribute: waiting: ${instruction.reason}`);
-      }
-      if (instruction.kind === "done") break;
-      if (instruction.kind === "wait") {
-        await sleep(pollMs);
-        instruction = await client.heartbeat();
-        continue;
-      }
-      if (instruction.kind === "lock") {
-        instruction = await client.lock(instruction.chunk).catch(async (err: unknown) => {
-          if (err instanceof ClientError && err.status === 409) return client.instruction();
-          throw err;
-        });
-        continue;
-      }
-      // Acknowledge the instruction before acting on it; if the state moved on, take the new one.
-      const acked = await client.acknowledge(instruction.id).catch((err: unknown) => {
-        if (err instanceof ClientError && err.code === "STALE_INSTRUCTION") return null;
-        throw err;
-      });
-      if (!acked || acked.kind !== "contribute") {
-        instruction = acked ?? (await client.instruction());
-        continue;
-      }
-      if (!roundKey || roundKey.round !== instruction.round || roundKey.challenge !== instruction.challenge) {
-        if (roundKey) destroyKey(roundKey.key);
-        roundKey = { round: instruction.round, challenge: instruction.challenge, key: createContributorKey(curve, fromHex(instruction.challenge), values.entropy) };
-      }
-      try {
-        const uploaded = await contributeOne(client, pool, curve, info, instruction, roundKey.key);
-        uploads.push({ round: instruction.round, chunk: instruction.chunk, hash: uploaded.hash });
-        instruction = uploaded.instruction;
-      } catch (err) {
-        // The state moved on meanwhile (an earlier attempt was recorded before a restart, a drop, a restart):
-        // never resend what was acknowledged; follow the coordinator's current instruction.
-        if (!(err instanceof ClientError && err.status === 409)) throw err;
-        instruction = await client.instruction();
-      }
-    }
-    console.log(`contribute: done: ${instruction.kind === "done" ? instruction.reason : ""}`);
-    // Receipts are signed once the verifications are committed to the transcript; wait for all of them.
-    let receipts = await client.receipts();
-    for (let i = 0; i < 600 && receipts.length < info.numChunks; i++) {
-      await sleep(pollMs);
-      receipts = await client.receipts();
-    }
+    const done = await Promise.race([contributor.run(pollMs), interrupted]);
+    if (done.kind !== "done") throw new Error(`contribute: stopped on ${done.kind}`);
+    if (done.outcome !== "contributed") throw new CliError(`contribute: ${OUTCOME_CODES[done.outcome]}: ${done.reason}`, 1);
+    show(done.reason);
+    const receipts = await receiptsOf(client, contributor, info.numChunks, pollMs);
     const file = values.receipt ?? `receipt-${participant.publicKey.slice(0, 16)}.json`;
     await writeFile(file, `${JSON.stringify(receipts, null, 2)}\n`);
-    console.log(`contribute: ${receipts.length} signed receipt(s) saved to ${file}`);
-    console.log(JSON.stringify({ receipts }));
+    show(`${receipts.length} signed receipt(s) saved; check them with \`ceremony verify-receipt ${file}\``);
+    console.log(values.json ? JSON.stringify({ file, receipts }) : file);
   } finally {
-    if (roundKey) destroyKey(roundKey.key);
+    live.close();
+    contributor.close();
     await pool.close();
     await closeCurve();
   }
 }
 
-async function contributeOne(
-  client: CeremonyClient,
-  pool: WorkerPool,
-  curve: Curve,
-  info: CeremonyInfo,
-  instruction: Extract<ClientInstruction, { kind: "contribute" }>,
-  key: KeyPair,
-): Promise<{ hash: string; instruction: ClientInstruction }> {
-  const { chunk, round, position } = instruction;
-  const label = `round ${round}, chunk ${chunk + 1}/${info.numChunks}`;
-  let t = performance.now();
-  const { parentHash } = await client.parent(chunk);
-  const parent = await client.artifact(parentHash);
-  if (toHex(chunkHash(parent)) !== parentHash) throw new CliError(`contribute: the coordinator sent chunk ${chunk} with the wrong hash`);
-  const ms = () => {
-    const d = performance.now() - t;
-    t = performance.now();
-    return `${Math.round(d)} ms`;
+/**
+ * The receipts of the round this participant's contributions stayed in: signed once their verifications are
+ * committed to the transcript, so waited for. A receipt of work a drop or restart discarded is never among them.
+ */
+async function receiptsOf(client: CeremonyClient, contributor: Contributor, numChunks: number, pollMs: number): Promise<Receipt[]> {
+  const round = contributor.uploads.at(-1)?.round;
+  const ours = async (): Promise<Receipt[]> => (await client.receipts()).filter((r) => round === undefined || r.round === round);
+  let receipts = await ours();
+  for (let i = 0; i < 600 && receipts.length < numChunks; i++) {
+    await sleep(pollMs);
+    receipts = await ours();
+  }
+  return receipts;
+}
+
+/**
+ * Resolves never; on the first Ctrl-C (or SIGTERM) leaves the queue or gives up the position, says what happened and
+ * exits 130. A second Ctrl-C exits at once.
+ */
+function onInterrupt(contributor: Contributor, show: (line: string) => void): Promise<Instruction> {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    void (async () => {
+      const ins = contributor.current;
+      const where = ins?.kind === "wait" ? ins.stage : ins?.kind === "lock" || ins?.kind === "contribute" ? "round" : "none";
+      try {
+        if (where === "queue") {
+          await contributor.leave();
+          show(`${signal}: left the queue`);
+        } else if (where === "round") {
+          await contributor.leave();
+          show(`${signal}: gave up this position in the round: the coordinator drops it now and the round goes on without it; nothing of it stays in the result`);
+        } else if (where === "uploaded") {
+          show(`${signal}: every chunk is uploaded; the contributions stay in the round (fetch the receipts later: GET /v1/receipts/<key>)`);
+        } else {
+          show(`${signal}: stopped`);
+        }
+      } catch (err) {
+        show(`${signal}: could not tell the coordinator (${err instanceof Error ? err.message : String(err)}); it drops this participant when it falls silent`);
+      }
+      process.exit(130);
+    })();
   };
-  const downloaded = ms();
-  const params = { ceremonyId: info.ceremonyId, power: info.power, chunkSize: info.chunkSize };
-  const bytes = await contributeChunk(pool, curve, parent, { params, chunkIndex: chunk, round, contributor: position }, key);
-  const computed = ms();
-  const result = await client.upload(chunk, bytes);
-  console.log(`contribute: ${label}: downloaded ${downloaded}, computed ${computed}, uploaded ${ms()} (${result.hash.slice(0, 16)}…)`);
-  return result;
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return new Promise<Instruction>(() => {});
 }

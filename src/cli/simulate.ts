@@ -9,7 +9,7 @@ import { fromHex, toHex } from "../crypto/hash.ts";
 import { initMcl } from "../crypto/mcl.ts";
 import { numChunks, parseParams } from "../crypto/params.ts";
 import { WorkerPool } from "../crypto/pool.ts";
-import { ChunkStore, applyBeacon, importState, initialState, newTimings, runRound, writeStatePtau } from "../crypto/rounds.ts";
+import { ChunkStore, applyBeacon, importState, genesisAccumulator, newTimings, runRound, writeStatePtau } from "../crypto/rounds.ts";
 import { CliError } from "./errors.ts";
 
 const int = (min: number, max: number) => v.pipe(v.string(), v.transform(Number), v.number(), v.integer(), v.minValue(min), v.maxValue(max));
@@ -48,7 +48,7 @@ export async function simulate(argv: string[]): Promise<void> {
     await initMcl();
     const curve = await getCurve();
     const store = new ChunkStore(work);
-    let state = o.import ? await importState(pool, curve, store, params, o.import) : await initialState(curve, store, params);
+    let state = o.import ? await importState(pool, curve, store, params, o.import) : await genesisAccumulator(curve, store, params);
     console.log(`power ${params.power}, ${numChunks(params)} chunks of ${params.chunkSize}, ${o.contributors} contributors × ${o.rounds} rounds, ${pool.parallelism} threads`);
     for (let r = 0; r < o.rounds; r++) {
       const participants = Array.from({ length: o.contributors }, (_, j) => ({ name: `round ${state.round + 1} contributor ${j + 1}` }));

@@ -1,8 +1,8 @@
 /** `ceremony verify-receipt FILE --transcript PATH|URL`: a receipt is the coordinator's, in the transcript, and in the final result. */
 import { closeCurve } from "../crypto/curve.ts";
-import { verifyReceipts } from "../transcript/verify.ts";
-import { localClone, messageOf } from "../transcript/verify-files.ts";
-import { readReceiptItems } from "../transcript/verify-receipts.ts";
+import { verifyReceipts } from "../audit/audit.ts";
+import { localClone, messageOf } from "../audit/files.ts";
+import { readReceiptItems } from "../audit/receipts.ts";
 import { parseFlags, requireString } from "./args.ts";
 import { CliError } from "./errors.ts";
 

@@ -1,8 +1,8 @@
 /** `ceremony verify-transcript PATH|URL`: replays a transcript without trusting the coordinator; exit 0 only if all holds. */
 import { closeCurve } from "../crypto/curve.ts";
 import { WorkerPool } from "../crypto/pool.ts";
-import { verifyTranscript, type TranscriptVerdict } from "../transcript/verify.ts";
-import { localClone, messageOf } from "../transcript/verify-files.ts";
+import { verifyTranscript, type TranscriptVerdict } from "../audit/audit.ts";
+import { localClone, messageOf } from "../audit/files.ts";
 import { parseFlags } from "./args.ts";
 import { CliError } from "./errors.ts";
 

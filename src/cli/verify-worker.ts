@@ -1,24 +1,24 @@
 /** `ceremony verify-worker`: an external verifier that pulls tasks from the coordinator, verifies, reports verdicts. */
 import { readKeyFile } from "../auth/keys.ts";
-import { CeremonyClient, ClientError } from "../client/client.ts";
+import { ClientError } from "../client/errors.ts";
+import { DEFAULT_RETRY } from "../client/transport.ts";
 import { closeCurve, getCurve } from "../crypto/curve.ts";
 import { initMcl } from "../crypto/mcl.ts";
 import { WorkerPool } from "../crypto/pool.ts";
-import { runVerificationTask } from "../verifier/verify-task.ts";
-import { coordinatorUrl, parseFlags, requireString } from "./args.ts";
+import { runVerificationTask } from "../facts/verification.ts";
+import { sleep } from "../lib/retry.ts";
+import { parseFlags, requireString } from "./args.ts";
+import { connect, CONNECT_FLAGS, CONNECT_HELP, CONNECT_USAGE } from "./connect.ts";
 
-export const usage = `ceremony verify-worker --coordinator URL --key FILE [--once]
-  Registers as a verifier, then verifies uploaded contributions as they arrive (--once: until none is left).`;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const usage = `ceremony verify-worker ${CONNECT_USAGE} --key FILE [--once]
+  Registers as a verifier, then verifies uploaded contributions as they arrive (--once: until none is left).
+${CONNECT_HELP}`;
 
 export async function verifyWorker(argv: string[]): Promise<void> {
-  const { values } = parseFlags("verify-worker", argv, { coordinator: { type: "string" }, key: { type: "string" }, once: { type: "boolean" } });
-  const client = new CeremonyClient(coordinatorUrl("verify-worker", values.coordinator), await readKeyFile(requireString("verify-worker", values.key, "--key")));
-  const info = await client.ceremony();
-  await client.join("verifier").catch((err: unknown) => {
-    if (!(err instanceof ClientError && err.code === "ALREADY_QUEUED")) throw err;
-  });
+  const { values } = parseFlags("verify-worker", argv, { ...CONNECT_FLAGS, key: { type: "string" }, once: { type: "boolean" } });
+  // Once connected, a verifier rides out coordinator restarts like a contributor.
+  const { client, info } = await connect("verify-worker", values, await readKeyFile(requireString("verify-worker", values.key, "--key")), DEFAULT_RETRY);
+  await client.checkInAsVerifier();
   await initMcl();
   const curve = await getCurve();
   const pool = new WorkerPool();
@@ -32,12 +32,13 @@ export async function verifyWorker(argv: string[]): Promise<void> {
         await sleep(500);
         continue;
       }
-      // Known keys live with the coordinator; it refuses reuse again when it records the verdict's chunk 0.
-      const verdict = await runVerificationTask(pool, curve, params, task, source, new Set());
+      // Whether the key was already used is the coordinator's rule; it applies it when it records the verdict.
+      const verdict = await runVerificationTask(pool, curve, params, task, source);
       await client.submitVerdict(task, verdict).catch((err: unknown) => {
+        // Expected race: another verifier's verdict on the same contribution came first.
         if (!(err instanceof ClientError && err.code === "STALE_VERIFICATION")) throw err;
       });
-      console.log(`verify-worker: round ${task.round}, chunk ${task.chunk}, position ${task.position}: ${verdict.ok ? "ok" : verdict.code}`);
+      console.log(`verify-worker: round ${task.round}, chunk ${task.chunk + 1}, contributor ${task.position + 1}: ${verdict.ok ? "ok" : verdict.code}`);
     }
   } finally {
     await pool.close();

@@ -1,4 +1,7 @@
 /** The three presets: dev (a local ceremony in seconds), test (tiny and fast, for the test suites), production. */
+import type { IdentityKind } from "../core/model.ts";
+import type { LogFormat } from "../lib/log.ts";
+
 export type PresetName = "dev" | "test" | "production";
 
 export interface ServeSettings {
@@ -20,10 +23,38 @@ export interface ServeSettings {
   threads: number;
   /** Admin public keys (hex); on the dev preset with none, serve creates <data>/admin.key. */
   admins: string[];
+  /** Trusted external verifiers' public keys (hex); the coordinator's own verifiers are trusted too. */
+  verifierKeys: string[];
+  /** How participants are admitted. */
+  identity: IdentityKind;
+  contributionsPerIdentity: number;
+  /** Sign-In with Ethereum: the chain id messages must name (the domain and URI are the public URL's). */
+  ethChainId: number;
+  /** Ethereum JSON-RPC endpoint for eligibility; empty: no check. */
+  ethRpcUrl: string;
+  ethMinTransactions: number;
+  /** Admission limits (0: off): joins and signed requests per client address, signed requests per key, queue cap. */
+  joinRate: number;
+  joinBurst: number;
+  requestRate: number;
+  requestBurst: number;
+  keyRate: number;
+  keyBurst: number;
+  queueCap: number;
+  /** Client addresses from X-Forwarded-For (behind a trusted reverse proxy). */
+  trustProxy: boolean;
+  /** Clones and fetches of the transcript served at once, all clients together, and from one address. */
+  gitMaxUploadPacks: number;
+  gitMaxUploadPacksPerClient: number;
+  /** Memory for the cached pack clones are served from (MiB; 0: none). */
+  gitPackCacheMb: number;
+  /** Retry-After of a clone refused GIT_BUSY (s). */
+  gitRetryAfterS: number;
   /** Allowed clock skew for signed requests. */
   signatureWindowMs: number;
   heartbeatTimeoutMs: number;
   lockTimeoutMs: number;
+  turnTimeoutMs: number;
   maxVerificationFailures: number;
   dropsBeforeBan: number;
   /** Coordinator-owned contributors run in-process to take over dropped contributors' positions. */
@@ -38,6 +69,10 @@ export interface ServeSettings {
   externalThresholdBytes: number;
   /** fsync every transcript object (power-loss safe; slower commits). */
   transcriptFsync: boolean;
+  /** Log lines as text or JSON. */
+  logFormat: LogFormat;
+  /** Bearer token GET /metrics asks for; empty: public. */
+  metricsToken: string;
 }
 
 /** What every preset shares. */
@@ -45,6 +80,11 @@ const COMMON = {
   lockLimit: 2,
   verifiers: 1,
   admins: [],
+  verifierKeys: [],
+  contributionsPerIdentity: 1,
+  ethChainId: 1,
+  ethRpcUrl: "",
+  ethMinTransactions: 0,
   dropsBeforeBan: 3,
   replacementContributors: 1,
   signatureWindowMs: 60_000,
@@ -52,11 +92,25 @@ const COMMON = {
   backupRemotes: [],
   backupCron: "0 */10 * * * *",
   externalThresholdBytes: 16 * 1024 * 1024,
+  trustProxy: false,
+  gitMaxUploadPacks: 32,
+  gitMaxUploadPacksPerClient: 4,
+  gitPackCacheMb: 256,
+  gitRetryAfterS: 5,
+  logFormat: "text",
+  metricsToken: "",
 } satisfies Partial<ServeSettings>;
+
+/** No admission limits: a local load test measures the server, not the limiter. */
+const UNLIMITED = { joinRate: 0, joinBurst: 1, requestRate: 0, requestBurst: 1, keyRate: 0, keyBurst: 1, queueCap: 0 } satisfies Partial<ServeSettings>;
+
+/** Limits for a ceremony open to the internet (a participant checks in every few seconds). */
+const LIMITED = { joinRate: 2, joinBurst: 20, requestRate: 100, requestBurst: 200, keyRate: 20, keyBurst: 60, queueCap: 200_000 } satisfies Partial<ServeSettings>;
 
 export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
   dev: {
     ...COMMON,
+    ...UNLIMITED,
     data: ".ceremony/dev",
     host: "127.0.0.1",
     port: 8090,
@@ -68,11 +122,21 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     threads: 0,
     heartbeatTimeoutMs: 30_000,
     lockTimeoutMs: 120_000,
+    turnTimeoutMs: 60_000,
+    identity: "open",
     maxVerificationFailures: 3,
     transcriptFsync: false,
   },
   test: {
     ...COMMON,
+    // Limits on, generous enough for test clients that poll every 50 ms from one address.
+    joinRate: 20,
+    joinBurst: 50,
+    requestRate: 500,
+    requestBurst: 1000,
+    keyRate: 100,
+    keyBurst: 200,
+    queueCap: 10_000,
     data: ".ceremony/test",
     host: "127.0.0.1",
     port: 0,
@@ -84,11 +148,14 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     threads: 2,
     heartbeatTimeoutMs: 5_000,
     lockTimeoutMs: 20_000,
+    turnTimeoutMs: 20_000,
+    identity: "open",
     maxVerificationFailures: 2,
     transcriptFsync: false,
   },
   production: {
     ...COMMON,
+    ...LIMITED,
     data: "ceremony-data",
     host: "0.0.0.0",
     port: 8090,
@@ -100,6 +167,8 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     threads: 0,
     heartbeatTimeoutMs: 120_000,
     lockTimeoutMs: 1_800_000,
+    turnTimeoutMs: 600_000,
+    identity: "token",
     maxVerificationFailures: 3,
     transcriptFsync: true,
   },

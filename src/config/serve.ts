@@ -5,13 +5,29 @@
 import * as v from "valibot";
 import { readFile } from "node:fs/promises";
 import { PRESETS, type PresetName, type ServeSettings } from "./presets.ts";
+import { hexSchema } from "../lib/hex.ts";
+import { LOG_FORMATS } from "../lib/log.ts";
+import { AdminIdSchema } from "../auth/ethereum.ts";
 
 type Key = Exclude<keyof ServeSettings, "preset">;
 
 const intIn = (min: number, max: number) => v.pipe(v.unknown(), v.transform(Number), v.number(), v.integer(), v.minValue(min), v.maxValue(max));
-const hexKey = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, "admin keys are 64 lowercase hex characters"));
+const floatIn = (min: number, max: number) => v.pipe(v.unknown(), v.transform(Number), v.number(), v.finite(), v.minValue(min), v.maxValue(max));
+const booleanText = v.pipe(v.unknown(), v.transform((x) => (x === "true" || x === true ? true : x === "false" || x === false ? false : x)), v.boolean());
 
-export const SERVE_OPTIONS: Record<Key, { flag: string; env: string; help: string; schema: v.GenericSchema<unknown, unknown> }> = {
+/** A comma-separated env var, a repeated flag or a config array: a list. */
+const listOf = (item: v.GenericSchema<unknown, unknown>) => v.pipe(v.unknown(), v.transform((x) => (typeof x === "string" ? x.split(",").filter(Boolean) : x)), v.array(item));
+
+export interface ServeOption {
+  flag: string;
+  env: string;
+  help: string;
+  schema: v.GenericSchema<unknown, unknown>;
+  /** The flag may be given several times. */
+  repeatable?: boolean;
+}
+
+export const SERVE_OPTIONS: Record<Key, ServeOption> = {
   data: { flag: "--data", env: "CEREMONY_DATA", help: "folder for the state (event log, artifacts, keys, final .ptau)", schema: v.pipe(v.string(), v.minLength(1)) },
   host: { flag: "--host", env: "CEREMONY_HOST", help: "address to listen on", schema: v.pipe(v.string(), v.minLength(1)) },
   port: { flag: "--port", env: "CEREMONY_PORT", help: "TCP port (0: any free port)", schema: intIn(0, 65535) },
@@ -26,12 +42,83 @@ export const SERVE_OPTIONS: Record<Key, { flag: string; env: string; help: strin
   admins: {
     flag: "--admin",
     env: "CEREMONY_ADMINS",
-    help: "admin public key (hex); repeat the flag, or comma-separate in the env var",
-    schema: v.pipe(v.unknown(), v.transform((x) => (typeof x === "string" ? x.split(",").filter(Boolean) : x)), v.array(hexKey)),
+    help: "admin: an ed25519 public key (hex) or an Ethereum address (0x…; signs with admin --eth-key); repeat the flag, or comma-separate in the env var",
+    schema: listOf(AdminIdSchema),
+    repeatable: true,
   },
+  verifierKeys: {
+    flag: "--verifier",
+    env: "CEREMONY_VERIFIER_KEYS",
+    help: "public key (hex) of a trusted external verifier (verify-worker); repeat, or comma-separate in the env var",
+    schema: listOf(hexSchema(32, "verifier keys are 64 lowercase hex characters")),
+    repeatable: true,
+  },
+  identity: {
+    flag: "--identity",
+    env: "CEREMONY_IDENTITY",
+    help: "how participants are admitted: open (any key), token (invitations: admin invite), ethereum (Sign-In with Ethereum)",
+    schema: v.picklist(["open", "token", "ethereum"]),
+  },
+  contributionsPerIdentity: {
+    flag: "--contributions-per-identity",
+    env: "CEREMONY_CONTRIBUTIONS_PER_IDENTITY",
+    help: "accepted contributions one identity (token, address or key) may make",
+    schema: intIn(1, 1000),
+  },
+  ethChainId: {
+    flag: "--eth-chain-id",
+    env: "CEREMONY_ETH_CHAIN_ID",
+    help: "the chain id Sign-In with Ethereum messages must name (they name the --public-url as domain and URI)",
+    schema: intIn(1, 2 ** 40),
+  },
+  ethRpcUrl: {
+    flag: "--eth-rpc-url",
+    env: "CEREMONY_ETH_RPC_URL",
+    help: "Ethereum JSON-RPC endpoint for the eligibility check (empty: no check)",
+    schema: v.pipe(v.string(), v.regex(/^(https?:\/\/\S+)?$/, "--eth-rpc-url must be an http(s) URL")),
+  },
+  ethMinTransactions: {
+    flag: "--eth-min-transactions",
+    env: "CEREMONY_ETH_MIN_TRANSACTIONS",
+    help: "transactions an address must have sent to be eligible (needs --eth-rpc-url)",
+    schema: intIn(0, 1_000_000),
+  },
+  joinRate: { flag: "--join-rate", env: "CEREMONY_JOIN_RATE", help: "joins per second one client address may make (0: no limit)", schema: floatIn(0, 100_000) },
+  joinBurst: { flag: "--join-burst", env: "CEREMONY_JOIN_BURST", help: "joins one address may make at once after a quiet spell", schema: intIn(1, 1_000_000) },
+  requestRate: { flag: "--request-rate", env: "CEREMONY_REQUEST_RATE", help: "signed requests per second one client address may make (0: no limit)", schema: floatIn(0, 1_000_000) },
+  requestBurst: { flag: "--request-burst", env: "CEREMONY_REQUEST_BURST", help: "signed requests one address may make at once", schema: intIn(1, 10_000_000) },
+  keyRate: { flag: "--key-rate", env: "CEREMONY_KEY_RATE", help: "signed requests per second one participant key may make (0: no limit)", schema: floatIn(0, 1_000_000) },
+  keyBurst: { flag: "--key-burst", env: "CEREMONY_KEY_BURST", help: "signed requests one key may make at once", schema: intIn(1, 10_000_000) },
+  queueCap: { flag: "--queue-cap", env: "CEREMONY_QUEUE_CAP", help: "most participants waiting at once; joins beyond it are refused QUEUE_FULL (0: no cap)", schema: intIn(0, 100_000_000) },
+  trustProxy: {
+    flag: "--trust-proxy",
+    env: "CEREMONY_TRUST_PROXY",
+    help: "take the client address from X-Forwarded-For (only behind a reverse proxy you run) (true/false)",
+    schema: booleanText,
+  },
+  gitMaxUploadPacks: {
+    flag: "--git-max-upload-packs",
+    env: "CEREMONY_GIT_MAX_UPLOAD_PACKS",
+    help: "clones and fetches of the transcript served at once; more are refused GIT_BUSY (503, Retry-After)",
+    schema: intIn(1, 10_000),
+  },
+  gitMaxUploadPacksPerClient: {
+    flag: "--git-max-upload-packs-per-client",
+    env: "CEREMONY_GIT_MAX_UPLOAD_PACKS_PER_CLIENT",
+    help: "clones and fetches served at once to one client address",
+    schema: intIn(1, 10_000),
+  },
+  gitPackCacheMb: { flag: "--git-pack-cache-mb", env: "CEREMONY_GIT_PACK_CACHE_MB", help: "memory for the cached pack clones are served from (MiB; 0: none)", schema: intIn(0, 65_536) },
+  gitRetryAfterS: { flag: "--git-retry-after-s", env: "CEREMONY_GIT_RETRY_AFTER_S", help: "Retry-After of a clone refused GIT_BUSY (seconds)", schema: intIn(0, 3600) },
   signatureWindowMs: { flag: "--signature-window-ms", env: "CEREMONY_SIGNATURE_WINDOW_MS", help: "allowed clock skew of signed requests", schema: intIn(1_000, 3_600_000) },
   heartbeatTimeoutMs: { flag: "--heartbeat-timeout-ms", env: "CEREMONY_HEARTBEAT_TIMEOUT_MS", help: "a silent round contributor is dropped after this long", schema: intIn(1_000, 86_400_000) },
   lockTimeoutMs: { flag: "--lock-timeout-ms", env: "CEREMONY_LOCK_TIMEOUT_MS", help: "a chunk held this long without an upload drops its holder", schema: intIn(1_000, 86_400_000) },
+  turnTimeoutMs: {
+    flag: "--turn-timeout-ms",
+    env: "CEREMONY_TURN_TIMEOUT_MS",
+    help: "a round contributor whose next chunk is free and who does not lock it this long is dropped (heartbeats alone do not count)",
+    schema: intIn(1_000, 86_400_000),
+  },
   maxVerificationFailures: { flag: "--max-verification-failures", env: "CEREMONY_MAX_VERIFICATION_FAILURES", help: "rejected uploads in a round before a contributor is dropped", schema: intIn(1, 1000) },
   dropsBeforeBan: { flag: "--drops-before-ban", env: "CEREMONY_DROPS_BEFORE_BAN", help: "drops after which a participant is banned", schema: intIn(1, 1000) },
   replacementContributors: { flag: "--replacement-contributors", env: "CEREMONY_REPLACEMENT_CONTRIBUTORS", help: "coordinator-owned contributors that take over dropped positions", schema: intIn(0, 16) },
@@ -45,7 +132,8 @@ export const SERVE_OPTIONS: Record<Key, { flag: string; env: string; help: strin
     flag: "--backup-remote",
     env: "CEREMONY_BACKUP_REMOTES",
     help: "git remote (smart HTTP URL) to push the transcript to; repeat, or comma-separate in the env var",
-    schema: v.pipe(v.unknown(), v.transform((x) => (typeof x === "string" ? x.split(",").filter(Boolean) : x)), v.array(v.pipe(v.string(), v.regex(/^https?:\/\/\S+$/, "backup remotes are http(s) URLs")))),
+    schema: listOf(v.pipe(v.string(), v.regex(/^https?:\/\/\S+$/, "backup remotes are http(s) URLs"))),
+    repeatable: true,
   },
   backupCron: { flag: "--backup-cron", env: "CEREMONY_BACKUP_CRON", help: "cron schedule (with seconds) of backup pushes", schema: v.pipe(v.string(), v.minLength(9)) },
   externalThresholdBytes: { flag: "--external-threshold-bytes", env: "CEREMONY_EXTERNAL_THRESHOLD_BYTES", help: "artifacts above this size stay out of git", schema: intIn(1, 2 ** 40) },
@@ -53,7 +141,14 @@ export const SERVE_OPTIONS: Record<Key, { flag: string; env: string; help: strin
     flag: "--transcript-fsync",
     env: "CEREMONY_TRANSCRIPT_FSYNC",
     help: "fsync every transcript object (true/false)",
-    schema: v.pipe(v.unknown(), v.transform((x) => (x === "true" || x === true ? true : x === "false" || x === false ? false : x)), v.boolean()),
+    schema: booleanText,
+  },
+  logFormat: { flag: "--log-format", env: "CEREMONY_LOG_FORMAT", help: "log lines as text (time, level, message, key=value) or json (one object a line)", schema: v.picklist(LOG_FORMATS) },
+  metricsToken: {
+    flag: "--metrics-token",
+    env: "CEREMONY_METRICS_TOKEN",
+    help: "GET /metrics asks for Authorization: Bearer TOKEN (empty: /metrics is public; prefer the env var or config file to keep it out of ps)",
+    schema: v.string(),
   },
 };
 
@@ -97,7 +192,7 @@ export async function loadServeSettings(input: ServeInput): Promise<ServeSetting
     const fromEnv = input.env[env];
     if (fromEnv !== undefined && fromEnv !== "") settings[key] = parseValue(key, fromEnv, env);
     const fromFlag = input.flags[flag.slice(2)];
-    const repeatable = key === "admins" || key === "backupRemotes";
+    const repeatable = SERVE_OPTIONS[key].repeatable === true;
     if (fromFlag !== undefined) settings[key] = parseValue(key, repeatable && typeof fromFlag === "string" ? [fromFlag] : fromFlag, flag);
   }
   const s = settings as unknown as ServeSettings;

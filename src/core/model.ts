@@ -1,11 +1,14 @@
 /**
- * The ceremony's state, commands and events. State is a union keyed by phase; everything in it is plain JSON
- * (ids and hashes as hex strings), so that the event log alone rebuilds it.
+ * The ceremony's state, commands and events. State is a union keyed by phase; ids and hashes are hex strings, and
+ * the event log alone rebuilds it.
  */
+import type { Map as ImmutableMap, OrderedMap, Set as ImmutableSet } from "immutable";
 
 /** A participant is named by its ed25519 public key, hex. */
 export type ParticipantId = string;
-export type Role = "contributor" | "verifier" | "replacement";
+export type Role = "contributor";
+/** How participants are admitted (see the README's trust model). */
+export type IdentityKind = "open" | "token" | "ethereum";
 
 export interface Settings {
   ceremonyId: string;
@@ -25,17 +28,29 @@ export interface Settings {
   maxVerificationFailures: number;
   /** Drops after which a participant is banned. */
   dropsBeforeBan: number;
-  /** Participant ids allowed to run admin commands. */
+  /** A round contributor whose next chunk is free to lock and who does not lock it this long is dropped. */
+  turnTimeoutMs: number;
+  /** The admins at the start (admins may add and remove admins later; never the last one). */
   admins: ParticipantId[];
+  /** The coordinator's own key: it signs receipts, its verifiers act as it, and it drops on timeouts. */
+  coordinator: ParticipantId;
+  /** How participants prove who they are when they join. */
+  identity: IdentityKind;
+  /** Accepted contributions one identity may make in the ceremony. */
+  contributionsPerIdentity: number;
 }
 
 /** Fault-handling settings for callers that do not choose their own (tests, tools). */
 export const DEFAULT_FAULT_SETTINGS = {
   heartbeatTimeoutMs: 60_000,
   lockTimeoutMs: 600_000,
+  turnTimeoutMs: 600_000,
   maxVerificationFailures: 3,
   dropsBeforeBan: 3,
 } as const satisfies Partial<Settings>;
+
+/** Admission settings for callers that do not choose their own (tests, tools): anyone, once. */
+export const OPEN_ADMISSION = { identity: "open", contributionsPerIdentity: 1 } as const satisfies Partial<Settings>;
 
 export interface Contribution {
   contributor: ParticipantId;
@@ -58,6 +73,8 @@ export interface Round {
   /** c_j for each position; null until position j−1's chunk 0 is verified. */
   challenges: Array<string | null>;
   chunks: ChunkProgress[];
+  /** For each position, when it last moved or was let move (its lock, upload or rejection, or the verification of the chunk it waited for): the turn timeout counts from here. */
+  turnSince: number[];
 }
 
 export interface Beacon {
@@ -77,14 +94,21 @@ export interface RoundSummary {
   aggregateChallenge: string;
 }
 
+/**
+ * What every phase after setup shares. Collections that grow with the number of participants are persistent
+ * (immutable.js): evolve returns a new state in O(log n) per event, sharing everything it did not change, so the
+ * core stays pure and a lobby of 100,000 costs the same per join as a lobby of ten.
+ */
 export interface Base {
   settings: Settings;
-  /** Contributors waiting for a round, first come first served. */
-  queue: ParticipantId[];
-  /** When each queued contributor joined (ms since the epoch). */
-  queuedAt: Record<ParticipantId, number>;
+  /** Keys allowed to run admin commands. */
+  admins: ParticipantId[];
+  /** Contributors carried over from a restarted round: they go first. Each with when it joined. */
+  front: OrderedMap<ParticipantId, number>;
+  /** Contributors waiting for a round, first come first served (after `front`), with when each joined. */
+  queue: OrderedMap<ParticipantId, number>;
   verifiers: ParticipantId[];
-  banned: ParticipantId[];
+  banned: ImmutableSet<ParticipantId>;
   /** Number of the last aggregated round (0: the initial accumulator). */
   lastRound: number;
   /** Chunk hashes of the last aggregated accumulator, by chunk index. */
@@ -98,7 +122,19 @@ export interface Base {
   /** Rejected uploads of each contributor in the current round. */
   failures: Record<ParticipantId, number>;
   /** How often each participant was dropped. */
-  drops: Record<ParticipantId, number>;
+  drops: ImmutableMap<ParticipantId, number>;
+  /** Ids of the public keys of every chunk 0 ever verified (restarted rounds included): no key is accepted twice. */
+  acceptedKeys: ImmutableSet<string>;
+  /** The identity each queued or round participant joined with (`token:<hash>`, `eth:<address>`). */
+  identityOf: ImmutableMap<ParticipantId, string>;
+  /** Who holds each identity now (queued or in the round). */
+  holders: ImmutableMap<string, ParticipantId>;
+  /** Accepted contributions (rounds aggregated with them) of each identity and each key (`key:<key>`). */
+  contributions: ImmutableMap<string, number>;
+  /** The round each participant's contribution was aggregated in. */
+  contributedIn: ImmutableMap<ParticipantId, number>;
+  /** Identities (tagged hashes) of the invitation tokens admins issued; the tokens themselves are never stored. */
+  invitations: ImmutableSet<string>;
 }
 
 export type CeremonyState =
@@ -110,69 +146,13 @@ export type CeremonyState =
 
 export type Phase = CeremonyState["phase"];
 
-/** Commands carry the time and the facts the shell established (hashes, verdicts); the core adds none. */
-export type Command =
-  | { type: "Initialize"; now: number; settings: Settings; accumulator: string[]; challenge: string }
-  | { type: "JoinQueue"; now: number; participant: ParticipantId; role: Role }
-  | { type: "LeaveQueue"; now: number; participant: ParticipantId }
-  | {
-      type: "Tick";
-      now: number;
-      /** When each participant was last heard from (the shell's heartbeats); without it, no timeout applies. */
-      lastSeen?: Record<ParticipantId, number>;
-      /** Who acts for the coordinator: automatic drops name it. */
-      coordinator?: ParticipantId;
-    }
-  | { type: "LockChunk"; now: number; participant: ParticipantId; chunk: number }
-  | { type: "RecordContribution"; now: number; participant: ParticipantId; chunk: number; hash: string }
-  | {
-      type: "RecordVerification";
-      now: number;
-      verifier: ParticipantId;
-      round: number;
-      chunk: number;
-      position: number;
-      hash: string;
-      ok: boolean;
-      /** Rejection code from the chunk verifier. */
-      code?: string;
-      /** For an accepted chunk 0: the challenge of the next position. */
-      nextChallenge?: string;
-    }
-  | { type: "AggregateRound"; now: number; round: number; challenge: string }
-  | { type: "Finalize"; now: number; actor: ParticipantId; beacon: Beacon }
-  | { type: "RecordFinal"; now: number; hash: string }
-  | { type: "Drop"; now: number; actor: ParticipantId; participant: ParticipantId; reason: string }
-  | { type: "Ban"; now: number; actor: ParticipantId; participant: ParticipantId; reason: string }
-  | { type: "Unban"; now: number; actor: ParticipantId; participant: ParticipantId }
-  | { type: "RestartRound"; now: number; actor: ParticipantId; reason: string };
+/** What an accepted chunk 0 implies, computed by the shell from the chunk file and the position's challenge. */
+export interface Chunk0Facts {
+  /** The id of the contributor's public key (its proof of knowledge is in the file). */
+  publicKeyId: string;
+  /** The next position's challenge: the response hash chained with the chunk's hash. */
+  nextChallenge: string;
+}
 
-/** Past-tense facts; the log is a sequence of these. */
-export type CeremonyEvent =
-  | { type: "CeremonyInitialized"; settings: Settings; accumulator: string[]; challenge: string }
-  | { type: "ParticipantQueued"; participant: ParticipantId; at: number }
-  | { type: "VerifierRegistered"; participant: ParticipantId }
-  | { type: "ParticipantLeftQueue"; participant: ParticipantId }
-  | { type: "RoundStarted"; round: number; contributors: ParticipantId[]; startedAt: number }
-  | { type: "ChunkLocked"; round: number; chunk: number; participant: ParticipantId; at: number }
-  | { type: "ContributionRecorded"; round: number; chunk: number; position: number; contributor: ParticipantId; hash: string }
-  | { type: "ContributionVerified"; round: number; chunk: number; position: number; verifier: ParticipantId; hash: string; nextChallenge?: string }
-  | { type: "ContributionRejected"; round: number; chunk: number; position: number; verifier: ParticipantId; hash: string; code: string }
-  | { type: "RoundAggregated"; round: number; accumulator: string[]; challenge: string }
-  | { type: "FinalizationRequested"; beacon: Beacon; by: ParticipantId }
-  | { type: "CeremonyFinalized"; hash: string }
-  | {
-      type: "ParticipantDropped";
-      participant: ParticipantId;
-      reason: string;
-      by: ParticipantId;
-      /** Contributions of the current round removed with it: its own and every one built on them (kept in the transcript). */
-      discarded?: Array<{ chunk: number; position: number; hash: string }>;
-    }
-  | { type: "ReplacementRegistered"; participant: ParticipantId }
-  | { type: "ContributorReplaced"; round: number; position: number; dropped: ParticipantId; replacement: ParticipantId }
-  | { type: "ParticipantBanned"; participant: ParticipantId; reason: string; by: ParticipantId }
-  | { type: "ParticipantUnbanned"; participant: ParticipantId; by: ParticipantId }
-  | { type: "RoundRestarted"; round: number; reason: string; requeued: ParticipantId[] };
-
-export type EventType = CeremonyEvent["type"];
+export type { Command } from "./commands.ts";
+export type { CeremonyEvent, EventType } from "./events.ts";

@@ -1,29 +1,42 @@
 /** Read models derived from the state: a participant's next instruction, the verifier's work list, the public status. */
-import { lockRefusal, roundComplete } from "./decide.ts";
-import { currentRound } from "./evolve.ts";
-import type { CeremonyState, ParticipantId, Round } from "./model.ts";
+import { lockRefusal, parentOf, readyToVerify, roundComplete } from "./rules.ts";
+import { currentRound, dropsOf, isBanned, isQueued, queueHead, queueLength } from "./state.ts";
+import type { Beacon, CeremonyState, ParticipantId, Round } from "./model.ts";
 
 export type Instruction =
-  | { id: string; kind: "wait"; reason: string }
+  | { id: string; kind: "wait"; reason: string; stage: WaitStage }
   | { id: string; kind: "lock"; round: number; chunk: number }
   | { id: string; kind: "contribute"; round: number; chunk: number; position: number; challenge: string }
-  | { id: string; kind: "done"; reason: string };
+  | { id: string; kind: "done"; reason: string; outcome: Outcome };
 
-/** What a contributor should do now. The id changes whenever the instruction does, so clients can acknowledge it. */
-export function instructionFor(state: CeremonyState, participant: ParticipantId): Instruction {
-  if (state.phase === "setup") return { id: "setup", kind: "wait", reason: "the ceremony has not started" };
-  if (state.banned.includes(participant)) return { id: "banned", kind: "done", reason: "this participant is banned" };
+/**
+ * Where a waiting participant stands: before the ceremony starts, in the queue, in a round with work still to do,
+ * in a round with every upload made (only verification and the others remain), or nowhere (not queued).
+ */
+export type WaitStage = "setup" | "queue" | "round" | "uploaded" | "none";
+
+/** How a participant's part ended: only "contributed" is a success (the CLI exits non-zero on the others). */
+export type Outcome = "contributed" | "banned" | "dropped" | "finalized";
+
+/**
+ * What a contributor should do now, in O(1) of the queue. The id changes whenever the instruction does, so clients
+ * can acknowledge it. A queued participant's place (1-based) comes from the shell's queue index when it has one.
+ */
+export function instructionFor(state: CeremonyState, participant: ParticipantId, place?: number): Instruction {
+  if (state.phase === "setup") return { id: "setup", kind: "wait", reason: "the ceremony has not started", stage: "setup" };
+  if (isBanned(state, participant)) return { id: "banned", kind: "done", reason: "this participant is banned", outcome: "banned" };
   const round = currentRound(state);
-  const done = state.completedRounds.findIndex((r) => r.contributors.includes(participant));
   if (round?.contributors.includes(participant)) return inRound(state, round, participant);
-  if (done >= 0) return { id: `done:${done + 1}`, kind: "done", reason: `contributed to round ${done + 1}` };
-  if ((state.drops[participant] ?? 0) > 0 && !state.queue.includes(participant)) {
-    return { id: `dropped:${state.drops[participant]}`, kind: "done", reason: "dropped from the ceremony (too slow, silent or failing); join again to retry" };
+  const done = state.contributedIn.get(participant);
+  if (done !== undefined) return { id: `done:${done}`, kind: "done", reason: `contributed to round ${done}`, outcome: "contributed" };
+  const queued = isQueued(state, participant);
+  if (dropsOf(state, participant) > 0 && !queued) {
+    return { id: `dropped:${dropsOf(state, participant)}`, kind: "done", reason: "dropped from the ceremony (too slow, silent, failing or stopped); join again to retry", outcome: "dropped" };
   }
-  if (state.phase === "finalized") return { id: "finalized", kind: "done", reason: "the ceremony is finalized" };
-  const q = state.queue.indexOf(participant);
-  if (q >= 0) return { id: `queued:${state.lastRound}`, kind: "wait", reason: `queued at position ${q + 1} of ${state.queue.length}` };
-  return { id: "unknown", kind: "wait", reason: "not in the queue: join it first" };
+  if (state.phase === "finalized") return { id: "finalized", kind: "done", reason: "the ceremony is finalized", outcome: "finalized" };
+  const n = queueLength(state);
+  if (queued) return { id: `queued:${state.lastRound}`, kind: "wait", reason: place !== undefined ? `queued at place ${place} of ${n}` : `queued (${n} waiting)`, stage: "queue" };
+  return { id: "unknown", kind: "wait", reason: "not in the queue: join it first", stage: "none" };
 }
 
 function inRound(state: Exclude<CeremonyState, { phase: "setup" }>, round: Round, participant: ParticipantId): Instruction {
@@ -36,10 +49,10 @@ function inRound(state: Exclude<CeremonyState, { phase: "setup" }>, round: Round
   const next = round.chunks.findIndex((c) => c.contributions.length <= j);
   if (next < 0) {
     const verified = round.chunks.every((c) => c.contributions[j]?.verified);
-    return { id: `${round.number}:finishing`, kind: "wait", reason: verified ? "all chunks verified; waiting for the round to end" : "waiting for verification of the uploads" };
+    return { id: `${round.number}:finishing`, kind: "wait", reason: verified ? "all chunks verified; waiting for the round to end" : "waiting for verification of the uploads", stage: "uploaded" };
   }
   if (!lockRefusal(state, round, participant, next)) return { id: `${round.number}:lock:${next}`, kind: "lock", round: round.number, chunk: next };
-  return { id: `${round.number}:wait:${next}`, kind: "wait", reason: `chunk ${next} waits for the previous contributor` };
+  return { id: `${round.number}:wait:${next}`, kind: "wait", reason: `chunk ${next + 1} of ${round.chunks.length} waits for the previous contributor`, stage: "round" };
 }
 
 export interface VerificationTask {
@@ -70,9 +83,8 @@ export function verificationTasks(state: CeremonyState): VerificationTask[] {
   const tasks: VerificationTask[] = [];
   round.chunks.forEach((chunk, k) => {
     chunk.contributions.forEach((c, j) => {
-      if (c.verified) return;
-      if (k > 0 && (!round.chunks[0]?.contributions[j]?.verified || !round.chunks[k - 1]?.contributions[j])) return;
-      const parentHash = j === 0 ? state.accumulator[k] : chunk.contributions[j - 1]?.hash;
+      if (!readyToVerify(round, k, j)) return;
+      const parentHash = parentOf(state, round, k, j);
       const challenge = round.challenges[j];
       if (!parentHash || !challenge) return;
       const chunk0 = round.chunks[0]?.contributions ?? [];
@@ -107,12 +119,13 @@ export interface StatusView {
   chunkSize: number | null;
   numChunks: number | null;
   lastRound: number;
-  queue: ParticipantId[];
+  /** The queue, summarised: its length and its head (the next round's contributors first); positions are per participant. */
+  queue: { length: number; head: ParticipantId[] };
   verifiers: number;
   replacements: number;
-  banned: ParticipantId[];
-  /** How often each participant was dropped. */
-  drops: Record<ParticipantId, number>;
+  /** Participants banned, and participants dropped at least once. */
+  banned: number;
+  dropped: number;
   round: null | {
     number: number;
     contributors: ParticipantId[];
@@ -123,8 +136,14 @@ export interface StatusView {
     complete: boolean;
   };
   finalHash: string | null;
+  /** The random beacon applied at finalization (from the moment it is requested). */
+  beacon: Beacon | null;
 }
 
+/** How much of the queue the status shows. */
+export const STATUS_QUEUE_HEAD = 20;
+
+/** The public status, summarised so its size does not grow with the lobby: build it once per state version. */
 export function statusView(state: CeremonyState): StatusView {
   if (state.phase === "setup") {
     return {
@@ -134,13 +153,14 @@ export function statusView(state: CeremonyState): StatusView {
       chunkSize: null,
       numChunks: null,
       lastRound: 0,
-      queue: [],
+      queue: { length: 0, head: [] },
       verifiers: 0,
       replacements: 0,
-      banned: [],
-      drops: {},
+      banned: 0,
+      dropped: 0,
       round: null,
       finalHash: null,
+      beacon: null,
     };
   }
   const round = currentRound(state);
@@ -152,11 +172,11 @@ export function statusView(state: CeremonyState): StatusView {
     chunkSize: s.chunkSize,
     numChunks: s.numChunks,
     lastRound: state.lastRound,
-    queue: state.queue,
+    queue: { length: queueLength(state), head: queueHead(state, STATUS_QUEUE_HEAD) },
     verifiers: state.verifiers.length,
     replacements: state.replacements.length,
-    banned: state.banned,
-    drops: state.drops,
+    banned: state.banned.size,
+    dropped: state.drops.size,
     round: round
       ? {
           number: round.number,
@@ -175,5 +195,6 @@ export function statusView(state: CeremonyState): StatusView {
         }
       : null,
     finalHash: state.phase === "finalized" ? state.finalHash : null,
+    beacon: state.phase === "finalized" || state.phase === "finalizing" ? state.beacon : null,
   };
 }

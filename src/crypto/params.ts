@@ -1,12 +1,13 @@
 /** Ceremony parameters and the chunk layout: which absolute indices of which section each chunk holds. */
 import * as v from "valibot";
+import { hexSchema } from "../lib/hex.ts";
 
 export const MAX_POWER = 28;
 
 export const CeremonyParamsSchema = v.pipe(
   v.object({
     /** 32-byte ceremony id, hex. Bound into every chunk header. */
-    ceremonyId: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, "ceremonyId must be 64 lowercase hex characters")),
+    ceremonyId: hexSchema(32, "ceremonyId must be 64 lowercase hex characters"),
     power: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_POWER)),
     chunkSize: v.pipe(v.number(), v.integer(), v.minValue(2)),
   }),

@@ -96,7 +96,7 @@ export function chunkReader(store: ChunkStorage, ids: string[]): ChunkReader {
   };
 }
 
-export async function initialState(curve: Curve, store: ChunkStorage, params: CeremonyParams): Promise<AccumulatorState> {
+export async function genesisAccumulator(curve: Curve, store: ChunkStorage, params: CeremonyParams): Promise<AccumulatorState> {
   const chunks: string[] = [];
   for (let k = 0; k < numChunks(params); k++) chunks.push(await store.put(initialChunk(curve, params, k)));
   return {

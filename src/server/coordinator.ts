@@ -1,79 +1,126 @@
 /**
- * The running coordinator: the Ceremony shell plus its effects, each triggered by committed state. The tick
- * starts rounds; coordinator-owned verifiers verify uploads; a finished round is aggregated (its data hash is the
- * next round's challenge); after finalization is requested and the last round aggregated, the beacon is applied
- * and the final .ptau written. Crypto runs here, never in the core.
+ * The running coordinator, wired in one place: the command handler (decide, append, apply), the effect modules
+ * that follow committed state (tick, own verifiers, replacement contributors, aggregation, finalization), the
+ * transcript, and the service the HTTP API calls. Crypto runs here, never in the core. Any failure of a
+ * background effect or of the log is fatal: `failed` resolves with it, and `serve` stops with a clear line and a
+ * non-zero exit; a restart replays the log.
  */
 import type { Curve } from "ffjavascript";
 import { join } from "node:path";
-import { stat } from "node:fs/promises";
-import { createReadStream } from "node:fs";
-import { CronJob } from "cron";
-import { ensureKeyFile, type ParticipantKey } from "../auth/keys.ts";
-import { contributeChunk } from "../crypto/contribute.ts";
-import { createContributorKey, destroyKey, type KeyPair } from "../crypto/keys.ts";
-import { roundComplete } from "../core/decide.ts";
-import { currentRound } from "../core/evolve.ts";
+import type { Readiness } from "../api/operations.ts";
+import type { ParticipantKey } from "../auth/keys.ts";
 import type { CeremonyEvent, CeremonyState, Command, Settings } from "../core/model.ts";
-import { instructionFor, verificationTasks, type VerificationTask } from "../core/views.ts";
-import { dataHash, exportPtau } from "../crypto/accumulator.ts";
-import { decodeChunk } from "../crypto/chunk.ts";
 import { getCurve } from "../crypto/curve.ts";
-import { fromHex, toHex } from "../crypto/hash.ts";
-import { firstChallengeHash, initialChunk } from "../crypto/initial.ts";
 import { initMcl } from "../crypto/mcl.ts";
 import type { CurveOps } from "../crypto/ops.ts";
-import { numChunks, type CeremonyParams } from "../crypto/params.ts";
-import { responseHash } from "../crypto/pipeline.ts";
+import type { CeremonyParams } from "../crypto/params.ts";
 import type { ChunkStorage } from "../crypto/rounds.ts";
-import { publicKeyId } from "../crypto/verify.ts";
 import { ArtifactStore } from "../store/artifact-store.ts";
-import { DomainError } from "../core/errors.ts";
-import { beaconAccumulator } from "../verifier/ceremony-records.ts";
-import { runVerificationTask } from "../verifier/verify-task.ts";
-import { Ceremony } from "./ceremony.ts";
-import { TranscriptService, type TranscriptSettings } from "./transcript-service.ts";
+import type { TranscriptService, TranscriptSettings } from "../transcript/service.ts";
+import { CommandHandler } from "./commands.ts";
+import { aggregateIfComplete } from "./effects/aggregation.ts";
+import { finalizeIfReady } from "./effects/finalization.ts";
+import { runLoop } from "./effects/loop.ts";
+import type { EffectPort } from "./effects/port.ts";
+import { ReplacementContributor } from "./effects/replacements.ts";
+import { Ticker } from "./effects/tick.ts";
+import { Verification } from "./effects/verification.ts";
+import { toLogger, type Logger, type LogSink } from "../lib/log.ts";
+import { redact } from "../transcript/backup.ts";
+import { openAdmission, type Admission } from "./admission.ts";
+import { LiveFeed } from "./live.ts";
+import { CoordinatorMetrics } from "./metrics.ts";
+import { Narrator } from "./narrator.ts";
+import { RoundPace } from "./pace.ts";
+import { Presence } from "./presence.ts";
+import { QueueIndex } from "./queue-index.ts";
+import type { LoggedEvent } from "../store/event-log.ts";
+import { CoordinatorService, MAX_TRANSCRIPT_BACKLOG } from "./service.ts";
+import { openCeremony } from "./startup.ts";
 
 export interface CoordinatorOptions {
   dataDir: string;
-  settings: Omit<Settings, "ceremonyId" | "numChunks">;
+  settings: Omit<Settings, "ceremonyId" | "numChunks" | "coordinator">;
   /** Period of the update tick: whole seconds run on a cron schedule, shorter periods (tests) on a timer. */
   tickMs: number;
   verifiers: number;
   /** Coordinator-owned replacement contributors run in-process. */
   replacements?: number;
+  /** Trusted external verifiers (besides the coordinator's own), as the operator lists them. */
+  verifierKeys?: string[];
+  /** How joins prove identity (default: open). */
+  admission?: Admission;
+  /** Most participants waiting at once (default 0: no cap). */
+  queueCap?: number;
   ops: CurveOps;
   /** Signs receipts (its public key is published in the transcript); the coordinator's own verifiers act as it. */
   coordinatorKey: ParticipantKey;
   /** The git transcript; omitted, no transcript is kept (unit tests of the API). */
   transcript?: TranscriptSettings;
   now?: () => number;
-  log?: (line: string) => void;
+  /** The log: a Logger (levels, fields), or a function taking one line (tests). */
+  log?: LogSink;
+  /**
+   * prom-client's default process metrics (CPU, memory, event loop) beside the coordinator's own; default false: they
+   * watch the whole process and cannot be stopped, so only `serve` (one coordinator a process) turns them on.
+   */
+  processMetrics?: boolean;
 }
 
 export class Coordinator {
-  readonly artifacts: ArtifactStore;
-  private readonly knownKeys = new Set<string>();
-  private readonly inFlight = new Set<string>();
-  private timers: Array<ReturnType<typeof setInterval>> = [];
-  private cron: CronJob | null = null;
-  /** When each participant was last heard from; the tick drops silent round contributors. In memory only: after a
-   * restart every round contributor gets a fresh grace period. */
-  readonly heartbeats = new Map<string, number>();
-  private readonly replacementKeys: ParticipantKey[] = [];
-  private stopping = false;
-  private loops: Promise<void>[] = [];
-  private busy = { aggregating: false, finalizing: false };
+  readonly presence: Presence;
+  readonly service: CoordinatorService;
   readonly finalPath: string;
-  transcript: TranscriptService | null = null;
+  readonly metrics: CoordinatorMetrics;
+  readonly log: Logger;
+  /** Resolves with the first fatal failure (never resolves on a clean stop). */
+  readonly failed: Promise<{ what: string; error: unknown }>;
+  private fail: (f: { what: string; error: unknown }) => void = () => undefined;
+  private failure: { what: string; error: unknown } | null = null;
+  private started = false;
+  private readonly verification: Verification;
+  private readonly ticker: Ticker;
+  private replacements: ReplacementContributor[] = [];
+  private transcriptService: TranscriptService | null = null;
+  private readonly narrator: Narrator;
+  private loops: Promise<void>[] = [];
+  private stopping = false;
 
   private constructor(
-    readonly ceremony: Ceremony,
+    private readonly commands: CommandHandler,
+    readonly artifacts: ArtifactStore,
     private readonly curve: Curve,
     private readonly options: CoordinatorOptions,
+    projections: { queue: QueueIndex; pace: RoundPace; live: LiveFeed; presence: Presence },
+    observed: { metrics: CoordinatorMetrics; log: Logger; narrator: Narrator },
   ) {
-    this.artifacts = new ArtifactStore(join(options.dataDir, "artifacts"));
+    this.presence = projections.presence;
+    this.metrics = observed.metrics;
+    this.log = observed.log;
+    this.narrator = observed.narrator;
     this.finalPath = join(options.dataDir, "final.ptau");
+    this.failed = new Promise((resolve) => (this.fail = resolve));
+    const base = this.effectPort();
+    this.verification = new Verification({
+      ...base,
+      ops: options.ops,
+      coordinator: options.coordinatorKey.publicKey,
+      timed: (seconds, ok) => this.metrics.verified(seconds, ok),
+    });
+    this.ticker = new Ticker({ ...base, presence: this.presence, fatal: (what, err) => this.fatal(what, err) }, options.tickMs);
+    this.service = new CoordinatorService({
+      ...base,
+      seq: () => this.commands.seq,
+      ...projections,
+      admission: options.admission ?? openAdmission,
+      queueCap: options.queueCap ?? 0,
+      verification: this.verification,
+      transcript: () => this.transcriptService,
+      artifacts: this.artifacts,
+      coordinatorKey: options.coordinatorKey.publicKey,
+      finalPath: this.finalPath,
+      uploaded: (bytes) => this.metrics.uploaded(bytes),
+    });
   }
 
   get dataDir(): string {
@@ -84,58 +131,57 @@ export class Coordinator {
     return (this.options.now ?? Date.now)();
   }
 
+  get transcript(): TranscriptService | null {
+    return this.transcriptService;
+  }
+
+  /** One line of the log (made printable there: whatever a participant or verifier put into it cannot start another). */
   private say(line: string): void {
-    this.options.log?.(line);
+    this.log.info(line);
   }
 
   static async open(options: CoordinatorOptions): Promise<Coordinator> {
     await initMcl();
     const curve = await getCurve();
-    const { ceremony, repaired, events } = await Ceremony.open(join(options.dataDir, "events.jsonl"));
-    const c = new Coordinator(ceremony, curve, options);
-    // Every append from here on is also kept for the transcript's catch-up, until the transcript streams them.
-    const log = [...events];
-    ceremony.onCommit((entries) => {
-      if (c.transcript) c.transcript.committed(entries, ceremony.state);
-      else log.push(...entries);
-    });
-    if (repaired) c.say(`event log: dropped a torn tail of ${repaired.droppedBytes} bytes`);
-    if (ceremony.state.phase === "setup") await c.initialize();
-    else c.say(`resumed from ${events.length} events (phase ${ceremony.state.phase})`);
-    await c.loadKnownKeys(events.map((e) => e.event));
-    if (options.verifiers > 0 && !(ceremony.state.phase !== "setup" && ceremony.state.verifiers.includes(options.coordinatorKey.publicKey))) {
-      await ceremony.execute({ type: "JoinQueue", now: c.now, participant: options.coordinatorKey.publicKey, role: "verifier" });
-    }
-    for (let i = 0; i < (options.replacements ?? 0); i++) {
-      const { key } = await ensureKeyFile(join(options.dataDir, `replacement-${i + 1}.key`));
-      c.replacementKeys.push(key);
-      const st = ceremony.state;
-      if (st.phase !== "setup" && !st.replacements.includes(key.publicKey) && !st.banned.includes(key.publicKey)) {
-        await ceremony.execute({ type: "JoinQueue", now: c.now, participant: key.publicKey, role: "replacement" });
-      }
-    }
-    const round = currentRound(ceremony.state);
-    for (const p of round?.contributors ?? []) c.heartbeats.set(p, c.now);
-    if (options.transcript) {
-      const transcript = await TranscriptService.open({
-        dataDir: options.dataDir,
-        state: ceremony.state,
-        coordinatorKey: options.coordinatorKey,
-        artifacts: c.artifacts,
-        settings: options.transcript,
-        log: (line) => c.say(line),
-      });
-      const caught = await transcript.catchUp(log);
-      if (caught > 0) c.say(`transcript: committed ${caught} event(s) it was missing`);
-      c.transcript = transcript;
-      const s = ceremony.state;
-      if (s.phase === "finalized") await transcript.commitFinal(s.finalHash);
-    }
+    const artifacts = new ArtifactStore(join(options.dataDir, "artifacts"));
+    let failedEarly: ((err: unknown) => void) | null = null;
+    const queue = new QueueIndex();
+    const pace = new RoundPace();
+    const live = new LiveFeed();
+    const presence = new Presence();
+    const log = toLogger(options.log);
+    const narrator = new Narrator(log, () => queue.length);
+    // The metrics read the coordinator at each scrape; it exists once the log is open.
+    let current: Coordinator | null = null;
+    const metrics = new CoordinatorMetrics(
+      {
+        state: () => current?.state() ?? { phase: "setup" },
+        queueLength: () => queue.length,
+        transcriptLag: () => (current?.transcriptService ? current.transcriptService.status(current.commands.seq).lag : null),
+      },
+      { processMetrics: options.processMetrics ?? false },
+    );
+    metrics.backupRemotes((options.transcript?.remotes ?? []).map(redact));
+    const follow = (e: LoggedEvent<CeremonyEvent>, replayed: boolean): void => {
+      if (e.event.type === "ParticipantLeftQueue" || e.event.type === "ParticipantDropped") presence.forget(e.event.participant);
+      queue.apply(e.event);
+      pace.apply(e.event, Date.parse(e.time));
+      live.committed([e], queue.length);
+      if (!replayed) narrator.committed(e.event);
+    };
+    const observer = { committed: (s: number) => metrics.committed(s), backupFailed: (r: string) => metrics.backupFailed(r) };
+    const opened = await openCeremony(options, curve, artifacts, (err) => failedEarly?.(err), follow, observer);
+    const c = new Coordinator(opened.commands, artifacts, curve, options, { queue, pace, live, presence }, { metrics, log, narrator });
+    current = c;
+    failedEarly = (err) => c.fatal("event log", err);
+    c.transcriptService = opened.transcript;
+    c.replacements = opened.replacementKeys.map((id) => new ReplacementContributor(c.service, id, options.ops, curve, (l) => c.say(l)));
+    for (const p of opened.roundContributors) c.presence.seen(p, c.now);
     return c;
   }
 
   get params(): CeremonyParams {
-    const s = this.ceremony.state;
+    const s = this.commands.state;
     if (s.phase === "setup") throw new Error("not initialized");
     return { ceremonyId: s.settings.ceremonyId, power: s.settings.power, chunkSize: s.settings.chunkSize };
   }
@@ -147,206 +193,93 @@ export class Coordinator {
     };
   }
 
-  private async initialize(): Promise<void> {
-    const ceremonyId = toHex(crypto.getRandomValues(new Uint8Array(32)));
-    const params: CeremonyParams = { ceremonyId, power: this.options.settings.power, chunkSize: this.options.settings.chunkSize };
-    const accumulator: string[] = [];
-    for (let k = 0; k < numChunks(params); k++) accumulator.push(await this.storage().put(initialChunk(this.curve, params, k)));
-    await this.ceremony.execute({
-      type: "Initialize",
-      now: this.now,
-      settings: { ...this.options.settings, ceremonyId, numChunks: numChunks(params) },
-      accumulator,
-      challenge: toHex(firstChallengeHash(this.curve, params.power)),
-    });
-    this.say(`initialized ceremony ${ceremonyId.slice(0, 16)}… (power ${params.power}, ${numChunks(params)} chunks of ${params.chunkSize})`);
-  }
-
-  /** Public keys already accepted: the key of every chunk 0 ever verified, restarted rounds included. */
-  private async loadKnownKeys(events: CeremonyEvent[]): Promise<void> {
-    const hashes = events.flatMap((e) => (e.type === "ContributionVerified" && e.chunk === 0 ? [e.hash] : []));
-    for (const h of hashes) {
-      const key = await this.publicKeyOf(h);
-      if (key) this.knownKeys.add(publicKeyId(key));
-    }
-  }
-
-  private async publicKeyOf(chunk0Hash: string): Promise<Uint8Array | null> {
-    const d = decodeChunk(await this.artifacts.get(chunk0Hash), this.params, 0);
-    return d.ok ? d.chunk.publicKey : null;
-  }
-
   /** Starts the tick and the effect loops. */
   start(): void {
-    const tick = (): void => {
-      this.tick().catch((err: unknown) => this.say(`tick failed: ${String(err)}`));
+    this.started = true;
+    this.ticker.start();
+    const host = { changed: (ms: number) => this.commands.changed(ms), stopping: () => this.stopping, fatal: (what: string, err: unknown) => this.fatal(what, err) };
+    for (const r of this.replacements) this.loops.push(runLoop(host, "replacement contributor", () => r.step()));
+    for (let i = 0; i < this.options.verifiers; i++) this.loops.push(runLoop(host, "verifier", () => this.verification.verifyOne()));
+    this.loops.push(runLoop(host, "aggregation", () => aggregateIfComplete(this.effectPort())));
+    this.loops.push(
+      runLoop(host, "finalization", () =>
+        finalizeIfReady({
+          ...this.effectPort(),
+          ops: this.options.ops,
+          storage: this.storage(),
+          artifacts: this.artifacts,
+          finalPath: this.finalPath,
+          published: async (hash) => this.transcriptService?.commitFinal(hash),
+        }),
+      ),
+    );
+  }
+
+  private effectPort(): EffectPort {
+    return {
+      state: () => this.state(),
+      execute: (command: Command) => this.execute(command),
+      now: () => this.now,
+      params: () => this.params,
+      curve: this.curve,
+      artifacts: this.artifacts,
+      say: (line: string) => this.say(line),
     };
-    const ms = this.options.tickMs;
-    if (ms >= 1000 && ms % 1000 === 0 && ms <= 59_000) this.cron = CronJob.from({ cronTime: `*/${ms / 1000} * * * * *`, onTick: tick, start: true });
-    else this.timers.push(setInterval(tick, ms));
-    for (const key of this.replacementKeys) this.loops.push(this.loop(() => this.replacementStep(key)));
-    for (let i = 0; i < this.options.verifiers; i++) this.loops.push(this.loop(() => this.verifyOne()));
-    this.loops.push(this.loop(() => this.aggregateIfComplete()));
-    this.loops.push(this.loop(() => this.finalizeIfReady()));
   }
 
-  /** Runs `step` whenever the state changes (and at least every second); a step that did work runs again at once. */
-  private async loop(step: () => Promise<boolean>): Promise<void> {
-    while (!this.stopping) {
-      let worked = false;
-      try {
-        worked = await step();
-      } catch (err) {
-        this.say(`background step failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      if (!worked && !this.stopping) await this.ceremony.changed(1000);
+  /** Stops everything after a failure that must not be ridden out (storage, a bug): a restart replays the log. */
+  fatal(what: string, error: unknown): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.failure = { what, error };
+    this.log.error(`fatal: ${what} failed: ${error instanceof Error ? error.message : String(error)}; stopping (a restart replays the log)`, { what });
+    this.fail({ what, error });
+  }
+
+  /**
+   * Ready for traffic: the log replayed (done before open() returns) and the loops started, no fatal failure, not
+   * stopping, and the transcript keeping up (its commits succeed and it owes fewer events than make joins wait).
+   */
+  readiness(): Readiness {
+    if (this.failure) {
+      const { what, error } = this.failure;
+      return { ready: false, reason: `${what} failed: ${error instanceof Error ? error.message : String(error)}` };
     }
+    if (this.stopping) return { ready: false, reason: "shutting down" };
+    if (!this.started) return { ready: false, reason: "starting" };
+    const t = this.transcriptService?.status(this.commands.seq);
+    if (t?.lastError) return { ready: false, reason: `transcript commits are failing (retrying): ${t.lastError}` };
+    if (t && t.lag >= MAX_TRANSCRIPT_BACKLOG) return { ready: false, reason: `the transcript is ${t.lag} events behind the log` };
+    return { ready: true };
   }
 
-  /** The update tick: starts rounds, drops silent or slow contributors. */
-  tick(): ReturnType<Ceremony["execute"]> {
-    return this.execute({ type: "Tick", now: this.now, lastSeen: Object.fromEntries(this.heartbeats), coordinator: this.options.coordinatorKey.publicKey });
+  /** The update tick, now (tests drive it with a controllable clock). */
+  tick(): Promise<CeremonyEvent[]> {
+    return this.ticker.tick();
   }
 
-  /** One step of a coordinator-owned replacement contributor: lock, or contribute to, its next chunk. */
-  private async replacementStep(key: ParticipantKey): Promise<boolean> {
-    const s = this.ceremony.state;
-    const ins = instructionFor(s, key.publicKey);
-    if (ins.kind === "lock") {
-      await this.execute({ type: "LockChunk", now: this.now, participant: key.publicKey, chunk: ins.chunk });
-      return true;
-    }
-    if (ins.kind !== "contribute" || s.phase === "setup") return false;
-    const round = currentRound(s);
-    const parentHash = ins.position === 0 ? s.accumulator[ins.chunk] : round?.chunks[ins.chunk]?.contributions[ins.position - 1]?.hash;
-    if (!parentHash) return false;
-    const cacheKey = `${ins.round}:${ins.challenge}`;
-    let secret = this.replacementSecrets.get(key.publicKey);
-    if (!secret || secret.id !== cacheKey) {
-      if (secret) destroyKey(secret.key);
-      secret = { id: cacheKey, key: createContributorKey(this.curve, fromHex(ins.challenge)) };
-      this.replacementSecrets.set(key.publicKey, secret);
-    }
-    const bytes = await contributeChunk(this.options.ops, this.curve, await this.artifacts.get(parentHash), { params: this.params, chunkIndex: ins.chunk, round: ins.round, contributor: ins.position }, secret.key);
-    const hash = await this.storage().put(bytes);
-    await this.execute({ type: "RecordContribution", now: this.now, participant: key.publicKey, chunk: ins.chunk, hash });
-    this.say(`replacement ${key.publicKey.slice(0, 8)}…: round ${ins.round}, chunk ${ins.chunk} contributed`);
-    return true;
+  execute(command: Command): Promise<CeremonyEvent[]> {
+    return this.commands.execute(command);
   }
 
-  private readonly replacementSecrets = new Map<string, { id: string; key: KeyPair }>();
-
-  execute(command: Command): ReturnType<Ceremony["execute"]> {
-    if (this.stopping && command.type !== "Tick") return Promise.reject(new Error("the coordinator is shutting down"));
-    return this.ceremony.execute(command);
-  }
-
-  private nextTask(): VerificationTask | null {
-    return verificationTasks(this.ceremony.state).find((t) => !this.inFlight.has(t.hash)) ?? null;
-  }
-
-  /** Claims and verifies one task with the coordinator's own verifier. */
-  private async verifyOne(): Promise<boolean> {
-    const task = this.nextTask();
-    if (!task) return false;
-    this.inFlight.add(task.hash);
-    try {
-      const verdict = await this.verifyTask(task);
-      try {
-        await this.recordVerdict(this.options.coordinatorKey.publicKey, task, verdict);
-      } catch (err) {
-        // The contribution moved on meanwhile (replaced, rejected by another verifier, round restarted).
-        if (!(err instanceof DomainError && err.code === "STALE_VERIFICATION")) throw err;
-      }
-    } finally {
-      this.inFlight.delete(task.hash);
-    }
-    return true;
-  }
-
-  verifyTask(task: VerificationTask): ReturnType<typeof runVerificationTask> {
-    return runVerificationTask(this.options.ops, this.curve, this.params, task, this.artifacts, this.knownKeys);
-  }
-
-  /** Records a verifier's verdict (the coordinator's own, or an external verify-worker's). */
-  async recordVerdict(
-    verifier: string,
-    task: { round: number; chunk: number; position: number; hash: string },
-    reported: { ok: boolean; code?: string; nextChallenge?: string },
-  ): Promise<void> {
-    // Whoever verified, a chunk 0 whose key was already accepted in this ceremony is refused here.
-    const key = reported.ok && task.chunk === 0 ? await this.publicKeyOf(task.hash) : null;
-    const reused = key !== null && this.knownKeys.has(publicKeyId(key));
-    const verdict = reused ? { ok: false, code: "REUSED_PUBLIC_KEY" } : reported;
-    await this.execute({
-      type: "RecordVerification",
-      now: this.now,
-      verifier,
-      round: task.round,
-      chunk: task.chunk,
-      position: task.position,
-      hash: task.hash,
-      ok: verdict.ok,
-      ...(verdict.code ? { code: verdict.code } : {}),
-      ...(verdict.nextChallenge ? { nextChallenge: verdict.nextChallenge } : {}),
-    });
-    if (verdict.ok && key) this.knownKeys.add(publicKeyId(key));
-    this.say(`round ${task.round}, chunk ${task.chunk}: contribution ${task.position + 1} ${verdict.ok ? "verified" : `rejected (${verdict.code})`}`);
-  }
-
-  private async aggregateIfComplete(): Promise<boolean> {
-    const s = this.ceremony.state;
-    const round = currentRound(s);
-    if (!round || !roundComplete(round) || this.busy.aggregating) return false;
-    this.busy.aggregating = true;
-    try {
-      const last = round.contributors.length - 1;
-      const chunks = round.chunks.map((c) => (c.contributions[last] as { hash: string }).hash);
-      const c0 = chunks[0] as string;
-      const key = await this.publicKeyOf(c0);
-      if (!key) throw new Error("the last contributor's chunk 0 has no public key");
-      const challenge = fromHex(round.challenges[last] ?? "");
-      const next = await dataHash(this.curve, this.params, responseHash(this.curve, challenge, key), (k) => this.artifacts.get(chunks[k] as string));
-      await this.execute({ type: "AggregateRound", now: this.now, round: round.number, challenge: toHex(next) });
-      this.say(`round ${round.number} aggregated`);
-      return true;
-    } finally {
-      this.busy.aggregating = false;
-    }
-  }
-
-  private async finalizeIfReady(): Promise<boolean> {
-    const s = this.ceremony.state;
-    if (s.phase !== "finalizing" || s.round || this.busy.finalizing) return false;
-    this.busy.finalizing = true;
-    try {
-      const params = this.params;
-      const final = await beaconAccumulator(this.options.ops, this.curve, params, s, s.beacon, this.storage());
-      await exportPtau(this.finalPath, params, final.records, (k) => this.artifacts.get(final.chunks[k] as string));
-      // The final file also goes to the artifact store: hashed while streamed, served and referenced by hash.
-      const size = (await stat(this.finalPath)).size;
-      const { hash: fileHash } = await this.artifacts.put(createReadStream(this.finalPath), { maxBytes: size, exactBytes: size });
-      await this.execute({ type: "RecordFinal", now: this.now, hash: fileHash });
-      await this.transcript?.commitFinal(fileHash);
-      this.say(`finalized: ${this.finalPath} (${fileHash.slice(0, 16)}…)`);
-      return true;
-    } finally {
-      this.busy.finalizing = false;
-    }
+  /** Resolves at the next committed change (or after `timeoutMs`). */
+  changed(timeoutMs: number): Promise<void> {
+    return this.commands.changed(timeoutMs);
   }
 
   state(): CeremonyState {
-    return this.ceremony.state;
+    return this.commands.state;
   }
 
   /** Stops the tick and the loops, lets in-flight commands finish, closes the log. */
   async close(): Promise<void> {
     this.stopping = true;
-    for (const t of this.timers) clearInterval(t);
-    await this.cron?.stop();
-    for (const { key } of this.replacementSecrets.values()) destroyKey(key);
-    await this.ceremony.close();
+    this.service.live.close();
+    await this.ticker.stop();
+    for (const r of this.replacements) r.close();
+    await this.commands.close();
+    this.narrator.flush();
     await Promise.all(this.loops);
-    await this.transcript?.close();
+    await this.transcriptService?.close();
   }
 }

@@ -9,6 +9,7 @@ import { open, readFile, rm, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { piecesOf, verifiedFileStream, type ByteSource } from "./byte-streams.ts";
 import { ensureDir, isErrnoCode, renameDurably, writeAll, writeTempFile } from "./durable.ts";
+import { isHashHex } from "../lib/hex.ts";
 import {
   ArtifactCorrupt,
   ArtifactIncomplete,
@@ -38,14 +39,13 @@ export interface StoredArtifact {
   size: number;
 }
 
-const HASH_PATTERN = /^[0-9a-f]{128}$/;
 
 export class ArtifactStore {
   constructor(readonly dir: string) {}
 
   /** Where the artifact lives (or would); refuses anything but 128 lowercase hex digits, so no path can escape `dir`. */
   path(hash: string): string {
-    if (!HASH_PATTERN.test(hash)) throw new InvalidArtifactHash("an artifact hash is 128 lowercase hex digits");
+    if (!isHashHex(hash)) throw new InvalidArtifactHash("an artifact hash is 128 lowercase hex digits");
     return join(this.dir, hash.slice(0, 2), hash);
   }
 

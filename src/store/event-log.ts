@@ -9,6 +9,7 @@ import { ensureDir, fsyncDir, isErrnoCode, writeAll } from "./durable.ts";
 import { decodeLine, encodeLine, type LoggedEvent } from "./event-line.ts";
 import { replay } from "./event-replay.ts";
 import { EventLogConflict, EventLogUnavailable } from "./errors.ts";
+import { SerialQueue } from "../lib/serial.ts";
 
 export type { LoggedEvent } from "./event-line.ts";
 export { EventLogConflict, EventLogCorrupt, EventLogUnavailable } from "./errors.ts";
@@ -32,7 +33,7 @@ interface PreparedEvent<E> {
 }
 
 export class EventLog<E> {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private unavailable: EventLogUnavailable | null = null;
   private closing: Promise<void> | null = null;
 
@@ -75,25 +76,30 @@ export class EventLog<E> {
    * appends (EventLogUnavailable): only reopening tells what reached the disk.
    */
   append(events: E[], expectedSeq: number, now?: Date): Promise<LoggedEvent<E>[]> {
-    let prepared: PreparedEvent<E>[];
+    return this.appendGroups([{ events, ...(now ? { now } : {}) }], expectedSeq).then((groups) => groups[0] ?? []);
+  }
+
+  /**
+   * Group commit: several appends (each its own group of events with its own time) in one write and one fsync.
+   * Each group stays a unit on replay (a torn write loses at most the groups it tore, none of them acknowledged).
+   */
+  appendGroups(groups: Array<{ events: E[]; now?: Date }>, expectedSeq: number): Promise<LoggedEvent<E>[][]> {
+    let prepared: Array<{ events: PreparedEvent<E>[]; now: Date | undefined }>;
     try {
-      prepared = events.map((event) => this.prepare(event));
+      prepared = groups.map((g) => ({ events: g.events.map((event) => this.prepare(event)), now: g.now }));
     } catch (error) {
       return Promise.reject(error);
     }
-    const turn = this.queue.then(() => this.write(prepared, expectedSeq, now));
-    this.queue = turn.catch(() => undefined);
-    return turn;
+    return this.queue.run(() => this.write(prepared, expectedSeq));
   }
 
   /** Waits for queued appends, then closes the file; later appends refuse with EventLogUnavailable. */
   close(): Promise<void> {
     if (this.closing === null) {
-      this.closing = this.queue.then(() => {
+      this.closing = this.queue.run(() => {
         this.unavailable = new EventLogUnavailable(`event log ${this.path} is closed`);
         return this.handle.close();
       });
-      this.queue = this.closing.catch(() => undefined);
     }
     return this.closing;
   }
@@ -105,18 +111,22 @@ export class EventLog<E> {
     return { stored, event: this.validate(stored) };
   }
 
-  private async write(
-    prepared: PreparedEvent<E>[],
-    expectedSeq: number,
-    now: Date | undefined,
-  ): Promise<LoggedEvent<E>[]> {
+  private async write(groups: Array<{ events: PreparedEvent<E>[]; now: Date | undefined }>, expectedSeq: number): Promise<LoggedEvent<E>[][]> {
     if (this.unavailable) throw this.unavailable;
     if (expectedSeq !== this.seq) throw new EventLogConflict(expectedSeq, this.seq);
-    const time = (now ?? new Date()).toISOString(); // taken at the append's turn unless given
-    const lines = prepared.map(({ stored }, i) => {
-      const entry = { seq: this.seq + 1 + i, time, event: stored };
-      return replayableLine(entry, i < prepared.length - 1);
-    });
+    const lines: Buffer[] = [];
+    const logged: LoggedEvent<E>[][] = [];
+    let seq = this.seq;
+    for (const group of groups) {
+      const time = (group.now ?? new Date()).toISOString(); // taken at the append's turn unless given
+      logged.push(
+        group.events.map(({ stored, event }, i) => {
+          const entry = { seq: ++seq, time, event: stored };
+          lines.push(replayableLine(entry, i < group.events.length - 1));
+          return { seq, time, event };
+        }),
+      );
+    }
     const bytes = Buffer.concat(lines);
     if (bytes.length > 0) {
       try {
@@ -129,8 +139,8 @@ export class EventLog<E> {
       }
     }
     this.size += bytes.length;
-    this.seq += prepared.length;
-    return prepared.map(({ event }, i) => ({ seq: expectedSeq + 1 + i, time, event }));
+    this.seq = seq;
+    return logged;
   }
 }
 

@@ -3,10 +3,11 @@
  * and the bytes of the small files the writer makes itself: ceremony.json, event files and artifact refs.
  */
 import { encodeLine, type LoggedEvent } from "../store/event-line.ts";
+import { isHashHex } from "../lib/hex.ts";
 
 export const TRANSCRIPT_FORMAT = "ceremony-transcript/1";
 
-export interface CeremonyInfo {
+export interface CeremonyIdentity {
   ceremonyId: string;
   power: number;
   chunkSize: number;
@@ -16,12 +17,11 @@ export interface CeremonyInfo {
 }
 
 /** The content of ceremony.json, keys in the README's order. */
-export interface CeremonyFile extends CeremonyInfo {
+export interface CeremonyFile extends CeremonyIdentity {
   format: typeof TRANSCRIPT_FORMAT;
   curve: "bn128";
 }
 
-const HASH_PATTERN = /^[0-9a-f]{128}$/;
 const MAX_SEQ = 999_999_999_999;
 
 /** `events/<D1>/<D2>/<SEQ>.json`: SEQ on 12 digits, D1 = ⌊seq / 10^6⌋ on 6, D2 = ⌊seq / 10^3⌋ mod 1000 on 3. */
@@ -40,7 +40,7 @@ export function seqOfEventFile(name: string): number | null {
 
 /** `artifacts/<H0>/<H1>/<HASH>.chunk`, or `….ref.json` when the file itself is kept outside the repository. */
 export function artifactPath(hash: string, external: boolean): string {
-  if (!HASH_PATTERN.test(hash)) throw new RangeError("an artifact hash is 128 lowercase hex digits");
+  if (!isHashHex(hash)) throw new RangeError("an artifact hash is 128 lowercase hex digits");
   return `artifacts/${hash.slice(0, 2)}/${hash.slice(2, 4)}/${hash}${external ? ".ref.json" : ".chunk"}`;
 }
 
@@ -62,7 +62,7 @@ export function checkExtraPath(path: string): void {
   }
 }
 
-export function ceremonyFile(info: CeremonyInfo): CeremonyFile {
+export function ceremonyFile(info: CeremonyIdentity): CeremonyFile {
   const { ceremonyId, power, chunkSize, numChunks, coordinatorKey } = info;
   return { format: TRANSCRIPT_FORMAT, ceremonyId, curve: "bn128", power, chunkSize, numChunks, coordinatorKey };
 }

@@ -3,6 +3,7 @@
  * several events a summary line (its most telling event) followed by a blank line and one line each.
  */
 import type { CeremonyEvent, ParticipantId } from "../core/model.ts";
+import { oneLine } from "../lib/text.ts";
 
 export function messageFor(events: CeremonyEvent[]): string {
   const [first] = events;
@@ -23,20 +24,28 @@ export function lineFor(event: CeremonyEvent): string {
     }
     case "ParticipantQueued":
       return `participant ${short(event.participant)} joined the queue`;
-    case "VerifierRegistered":
-      return `verifier ${short(event.participant)} registered`;
+    case "VerifierAdded":
+      return `verifier ${short(event.participant)} added by ${short(event.by)}`;
+    case "VerifierRemoved":
+      return `verifier ${short(event.participant)} removed by ${short(event.by)}`;
+    case "AdminAdded":
+      return `admin ${short(event.participant)} added by ${short(event.by)}`;
+    case "AdminRemoved":
+      return `admin ${short(event.participant)} removed by ${short(event.by)}`;
+    case "InvitationsIssued":
+      return `${plural(event.hashes.length, "invitation")} issued by ${short(event.by)}`;
     case "ParticipantLeftQueue":
       return `participant ${short(event.participant)} left the queue`;
     case "RoundStarted":
       return `round ${event.round} started with ${plural(event.contributors.length, "contributor")}`;
     case "ChunkLocked":
-      return `round ${event.round}, chunk ${event.chunk}: locked by ${short(event.participant)}`;
+      return `round ${event.round}, chunk ${event.chunk + 1}: locked by ${short(event.participant)}`;
     case "ContributionRecorded":
-      return `${at(event)}: contribution ${event.position} by ${short(event.contributor)} uploaded (${short(event.hash)})`;
+      return `${at(event)}: contributor ${event.position + 1} (${short(event.contributor)}) uploaded (${short(event.hash)})`;
     case "ContributionVerified":
-      return `${at(event)}: contribution ${event.position} (${short(event.hash)}) verified by ${short(event.verifier)}`;
+      return `${at(event)}: contribution of contributor ${event.position + 1} (${short(event.hash)}) verified by ${short(event.verifier)}`;
     case "ContributionRejected":
-      return `${at(event)}: contribution ${event.position} (${short(event.hash)}) rejected by ${short(event.verifier)}: ${oneLine(event.code)}`;
+      return `${at(event)}: contribution of contributor ${event.position + 1} (${short(event.hash)}) rejected by ${short(event.verifier)}: ${oneLine(event.code)}`;
     case "RoundAggregated":
       return `round ${event.round} aggregated`;
     case "FinalizationRequested":
@@ -54,7 +63,7 @@ export function lineFor(event: CeremonyEvent): string {
     case "ReplacementRegistered":
       return `replacement contributor ${short(event.participant)} registered`;
     case "ContributorReplaced":
-      return `round ${event.round}: position ${event.position + 1} taken over by replacement ${short(event.replacement)} from ${short(event.dropped)}`;
+      return `round ${event.round}: contributor ${event.position + 1} taken over by replacement ${short(event.replacement)} from ${short(event.dropped)}`;
     default: {
       const unknown: never = event;
       throw new TypeError(`no message for event ${JSON.stringify(unknown)}`);
@@ -80,13 +89,27 @@ function weight(event: CeremonyEvent): number {
     case "ParticipantBanned":
     case "ParticipantDropped":
       return 2;
-    default:
+    case "ParticipantQueued":
+    case "VerifierAdded":
+    case "VerifierRemoved":
+    case "AdminAdded":
+    case "AdminRemoved":
+    case "InvitationsIssued":
+    case "ParticipantLeftQueue":
+    case "ChunkLocked":
+    case "ParticipantUnbanned":
+    case "ReplacementRegistered":
+    case "ContributorReplaced":
       return 1;
+    default: {
+      const unknown: never = event;
+      throw new TypeError(`no weight for event ${JSON.stringify(unknown)}`);
+    }
   }
 }
 
 function at(event: { round: number; chunk: number }): string {
-  return `round ${event.round}, chunk ${event.chunk}`;
+  return `round ${event.round}, chunk ${event.chunk + 1}`;
 }
 
 /** A key or hash as its first 8 hex digits and an ellipsis. */
@@ -96,10 +119,4 @@ function short(hex: ParticipantId): string {
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
-}
-
-/** Free text (reasons, codes) on one line of at most 120 characters, so it cannot forge message lines. */
-function oneLine(text: string): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").trim();
-  return flat.length > 120 ? `${flat.slice(0, 119)}…` : flat;
 }

@@ -7,25 +7,25 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import * as v from "valibot";
 import type { ParticipantKey } from "../auth/keys.ts";
 import { fromHex, toHex } from "../crypto/hash.ts";
+import { HashHex, hexSchema, KeyHex } from "../lib/hex.ts";
 
-const hex = (n: number) => v.pipe(v.string(), v.regex(new RegExp(`^[0-9a-f]{${n}}$`)));
 const int = v.pipe(v.number(), v.integer(), v.minValue(0));
 
 export const ReceiptSchema = v.object({
   format: v.literal("ceremony-receipt/1"),
-  ceremonyId: hex(64),
-  participant: hex(64),
+  ceremonyId: KeyHex,
+  participant: KeyHex,
   round: int,
   chunk: int,
   position: int,
   /** blake2b-512 of the contribution's chunk file. */
-  hash: hex(128),
+  hash: HashHex,
   /** blake2b-512 of the chunk file it built on. */
-  parentHash: hex(128),
+  parentHash: HashHex,
   /** The transcript commit that holds the contribution's verification. */
-  commit: hex(40),
+  commit: hexSchema(20),
   /** ed25519 signature by the coordinator key over the canonical JSON of every other field. */
-  signature: hex(128),
+  signature: HashHex,
 });
 export type Receipt = v.InferOutput<typeof ReceiptSchema>;
 export type UnsignedReceipt = Omit<Receipt, "signature">;

@@ -2,13 +2,15 @@
 import { createPublicKey, verify as nodeVerify } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { generateKeyPair } from "../../src/auth/keys.ts";
+import { parseEthKeyFile } from "../../src/identity/eth-key-file.ts";
 import { ReplayGuard } from "../../src/auth/replay.ts";
 import { type AuthResult, bodyHash, type HeaderSource, canonicalMessage, canonicalPath, signRequest, verifyRequest, type VerifyInput } from "../../src/auth/sign.ts";
 
 const alice = generateKeyPair();
 const mallory = generateKeyPair();
 const NOW = 1_750_000_000_000;
-const request = { method: "POST", path: "/rounds/3/chunks/7?attempt=2", body: new TextEncoder().encode('{"x":1}') };
+const CEREMONY = "c3".repeat(32);
+const request = { ceremony: CEREMONY, method: "POST", path: "/rounds/3/chunks/7?attempt=2", body: new TextEncoder().encode('{"x":1}') };
 
 function signed(overrides: Partial<Parameters<typeof signRequest>[1]> = {}, key = alice) {
   return signRequest(key, { ...request, now: NOW, ...overrides });
@@ -26,11 +28,16 @@ function expectFailure(result: AuthResult, code: string, message?: RegExp): void
 }
 
 describe("canonical message", () => {
-  it("is the six documented lines", () => {
-    const message = canonicalMessage({ method: "post", path: "/a b?q=1", bodyHash: bodyHash(""), timestamp: 42, nonce: "00".repeat(16) });
+  it("is the seven documented lines, the ceremony's id among them", () => {
+    const message = canonicalMessage({ ceremony: CEREMONY, method: "post", path: "/a b?q=1", bodyHash: bodyHash(""), timestamp: 42, nonce: "00".repeat(16) });
     expect(new TextDecoder().decode(message)).toBe(
-      ["ceremony-request-v1", "POST", "/a%20b?q=1", bodyHash(new Uint8Array(0)), "42", "00".repeat(16)].join("\n"),
+      ["ceremony-request-v2", CEREMONY, "POST", "/a%20b?q=1", bodyHash(new Uint8Array(0)), "42", "00".repeat(16)].join("\n"),
     );
+  });
+  it("binds a request to its ceremony: signed for one, refused at another", () => {
+    const headers = signed();
+    expect(verify(headers).ok).toBe(true);
+    expectFailure(verify(headers, { ceremony: "d4".repeat(32) }), "AUTH_BAD_SIGNATURE");
   });
 
   it("hashes bodies with blake2b-512 (empty body: the hash of the empty string)", () => {
@@ -61,7 +68,7 @@ describe("signRequest and verifyRequest", () => {
   it("accepts a body given as a string, a precomputed body hash, no body, and Headers", () => {
     expect(verify(signed({ body: '{"x":1}' }))).toEqual({ ok: true, participant: alice.publicKey });
     expect(verify(signed(), { bodyHash: bodyHash(request.body) } as Partial<VerifyInput>).ok).toBe(true);
-    const get = signRequest(alice, { method: "GET", path: "/status", now: NOW });
+    const get = signRequest(alice, { ceremony: CEREMONY, method: "GET", path: "/status", now: NOW });
     expect(verify(get, { method: "GET", path: "/status", body: new Uint8Array(0) }).ok).toBe(true);
     expect(verify(new Headers(signed())).ok).toBe(true);
     expect(verify(Object.fromEntries(Object.entries(signed()).map(([name, value]) => [name.toUpperCase(), value]))).ok).toBe(true);
@@ -86,9 +93,9 @@ describe("signRequest and verifyRequest", () => {
 
   it("refuses malformed headers: AUTH_MALFORMED", () => {
     const cases: [string, string, RegExp][] = [
-      ["x-ceremony-key", alice.publicKey.toUpperCase(), /x-ceremony-key: an ed25519 public key must be 64 lowercase hex digits/],
+      ["x-ceremony-key", alice.publicKey.toUpperCase(), /x-ceremony-key: must be an ed25519 public key \(64 lowercase hex digits\) or an Ethereum address/],
       ["x-ceremony-key", alice.publicKey.slice(2), /x-ceremony-key/],
-      ["x-ceremony-signature", "zz".repeat(64), /x-ceremony-signature: an ed25519 signature must be 128/],
+      ["x-ceremony-signature", "zz".repeat(64), /x-ceremony-signature: must be an ed25519 signature \(128 lowercase hex digits\) or an Ethereum one/],
       ["x-ceremony-nonce", "ab".repeat(15), /x-ceremony-nonce: must be 16 to 64 bytes/],
       ["x-ceremony-nonce", "ab".repeat(65), /x-ceremony-nonce/],
       ["x-ceremony-nonce", "ab".repeat(16) + "a", /x-ceremony-nonce/],
@@ -167,5 +174,25 @@ describe("signRequest and verifyRequest", () => {
     expect(verify(signed(), {}, quota).ok).toBe(true);
     expectFailure(verify(signed(), {}, quota), "AUTH_RATE_LIMITED", /more than 1 requests from this key/);
     expect(verify(signed({}, mallory), {}, quota).ok).toBe(true);
+  });
+});
+
+describe("Ethereum admins' signatures", () => {
+  const eth = parseEthKeyFile("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318", "test key");
+  const admins = (guard = new ReplayGuard()) => ({ windowMs: guard.windowMs, ethereum: true, guardFor: () => guard });
+
+  it("verify where the policy takes them, under the lowercase address; nowhere else", () => {
+    const headers = signRequest(eth, { ...request, now: NOW });
+    expect(headers["x-ceremony-key"]).toBe(eth.address.toLowerCase());
+    expect(headers["x-ceremony-signature"]).toMatch(/^0x[0-9a-f]{130}$/);
+    expect(verifyRequest({ ...request, headers, now: NOW }, admins())).toEqual({ ok: true, participant: eth.address.toLowerCase() });
+    expectFailure(verify(headers), "AUTH_MALFORMED", /Ethereum addresses may sign admin requests only/);
+  });
+  it("pair a key with a signature of its own kind", () => {
+    const ethHeaders = signRequest(eth, { ...request, now: NOW });
+    const mixed = { ...signed(), "x-ceremony-signature": ethHeaders["x-ceremony-signature"] ?? "" };
+    expectFailure(verifyRequest({ ...request, headers: mixed, now: NOW }, admins()), "AUTH_MALFORMED", /an ed25519 key goes with an ed25519 signature/);
+    const upper = { ...ethHeaders, "x-ceremony-key": eth.address };
+    expectFailure(verifyRequest({ ...request, headers: upper, now: NOW }, admins()), "AUTH_MALFORMED", /x-ceremony-key/);
   });
 });

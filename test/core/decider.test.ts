@@ -1,9 +1,10 @@
 // The ceremony decider, command by command: what each produces, and every refusal with its stable code.
 import { describe, expect, it } from "vitest";
 import { fold } from "../../src/core/evolve.ts";
+import { queueOrder } from "../../src/core/state.ts";
 import type { CeremonyEvent } from "../../src/core/model.ts";
 import { instructionFor, statusView, verificationTasks } from "../../src/core/views.ts";
-import { accumulator, given, initialized, lock, now, queued, recorded, running, settings, started, verified, verifier } from "./given.ts";
+import { accumulator, given, initialized, keyOf, lock, now, queued, recorded, running, settings, started, verified, verifier } from "./given.ts";
 
 /** alice (position 0) contributes and is verified on every chunk; bob's challenge c2 comes with her chunk 0. */
 const aliceDone = [0, 1, 2, 3].flatMap((k) => [lock("alice", k), recorded("alice", k, 0), verified("alice", k, 0, k === 0 ? "c2" : undefined)]);
@@ -25,11 +26,11 @@ describe("Initialize", () => {
 });
 
 describe("queue", () => {
-  it("joins contributors and verifiers, refuses duplicates and banned keys", () => {
+  it("joins contributors; verifiers are added by the coordinator or an admin; refuses duplicates and banned keys", () => {
     given(initialized).when({ type: "JoinQueue", now, participant: "alice", role: "contributor" }).then([queued("alice")]);
-    given(initialized).when({ type: "JoinQueue", now, participant: "v", role: "verifier" }).then([verifier]);
+    given(initialized).when({ type: "AddVerifier", now, actor: "coord", participant: "v" }).then([verifier]);
     given(initialized, queued("alice")).when({ type: "JoinQueue", now, participant: "alice", role: "contributor" }).refuses("ALREADY_QUEUED");
-    given(initialized, verifier).when({ type: "JoinQueue", now, participant: "v", role: "verifier" }).refuses("ALREADY_QUEUED");
+    given(initialized, verifier).when({ type: "AddVerifier", now, actor: "admin", participant: "v" }).refuses("ALREADY_REGISTERED");
     given(...running).when({ type: "JoinQueue", now, participant: "alice", role: "contributor" }).refuses("ALREADY_IN_ROUND");
     given(initialized, { type: "ParticipantBanned", participant: "eve", reason: "x", by: "admin" })
       .when({ type: "JoinQueue", now, participant: "eve", role: "contributor" })
@@ -45,7 +46,7 @@ describe("Tick", () => {
   it("starts a round with up to contributorsPerRound queued contributors once a verifier exists", () => {
     given(initialized, queued("alice")).when({ type: "Tick", now }).then([]);
     const s = given(initialized, queued("alice"), queued("bob"), queued("carol"), verifier).when({ type: "Tick", now }).then([started]);
-    expect(s.phase === "running" && s.queue).toEqual(["carol"]);
+    expect(s.phase === "running" && queueOrder(s)).toEqual(["carol"]);
     given(...running).when({ type: "Tick", now }).then([]);
   });
   it("waits roundStartWaitMs for more contributors before starting a partial round", () => {
@@ -102,7 +103,7 @@ describe("RecordContribution", () => {
 
 describe("RecordVerification", () => {
   const uploaded = [...running, lock("alice", 0), recorded("alice", 0, 0)];
-  const cmd = { type: "RecordVerification" as const, now, verifier: "v", round: 1, chunk: 0, position: 0, hash: "alice0", ok: true, nextChallenge: "c2" };
+  const cmd = { type: "RecordVerification" as const, now, verifier: "v", round: 1, chunk: 0, position: 0, hash: "alice0", ok: true, chunk0: { publicKeyId: keyOf("alice"), nextChallenge: "c2" } };
   it("accepts a verdict and sets the next position's challenge", () => {
     const s = given(...uploaded).when(cmd).then([verified("alice", 0, 0, "c2")]);
     expect(s.phase === "running" && s.round.challenges).toEqual(["c1", "c2"]);
@@ -110,7 +111,7 @@ describe("RecordVerification", () => {
   it("a rejection removes the contribution so the same contributor redoes it", () => {
     const s = given(...uploaded)
       .when({ ...cmd, ok: false, code: "POWERS_INCONSISTENT" })
-      .then([{ type: "ContributionRejected", round: 1, chunk: 0, position: 0, verifier: "v", hash: "alice0", code: "POWERS_INCONSISTENT" }]);
+      .then([{ type: "ContributionRejected", round: 1, chunk: 0, position: 0, verifier: "v", hash: "alice0", code: "POWERS_INCONSISTENT", at: now }]);
     expect(instructionFor(s, "alice")).toMatchObject({ kind: "lock", chunk: 0 });
   });
   it("refuses non-verifiers, stale hashes, wrong rounds and a chunk 0 verdict without the next challenge", () => {
@@ -119,8 +120,15 @@ describe("RecordVerification", () => {
     given(...uploaded, verified("alice", 0, 0, "c2")).when(cmd).refuses("STALE_VERIFICATION");
     given(...uploaded).when({ ...cmd, round: 2 }).refuses("WRONG_ROUND");
     given(...uploaded).when({ ...cmd, chunk: 9 }).refuses("CHUNK_OUT_OF_RANGE");
-    const { nextChallenge: _, ...noNext } = cmd;
+    const { chunk0: _, ...noNext } = cmd;
     given(...uploaded).when(noNext).refuses("INVALID_COMMAND");
+  });
+  it("rejects a chunk 0 whose key the ceremony already accepted, whoever verified it", () => {
+    const accepted = [...uploaded, verified("alice", 0, 0, "c2"), lock("bob", 0), recorded("bob", 0, 1)];
+    const reused = { ...cmd, position: 1, hash: "bob0", chunk0: { publicKeyId: keyOf("alice"), nextChallenge: "c3" } };
+    given(...accepted)
+      .when(reused)
+      .then([{ type: "ContributionRejected", round: 1, chunk: 0, position: 1, verifier: "v", hash: "bob0", code: "REUSED_PUBLIC_KEY", at: now }]);
   });
 });
 
@@ -141,21 +149,33 @@ describe("AggregateRound", () => {
 });
 
 describe("finalization", () => {
-  const beacon = { hash: "0102", numIterationsExp: 10 };
+  const beacon = { hash: "ab".repeat(32), numIterationsExp: 10 };
+  /** Round 1 aggregated; round 2 (carol, dave) running. */
+  const round1 = [...running, ...aliceDone, ...bobDone, { type: "RoundAggregated", round: 1, accumulator: ["bob0", "bob1", "bob2", "bob3"], challenge: "n" } as CeremonyEvent];
+  const asRound2 = (e: CeremonyEvent): CeremonyEvent => JSON.parse(JSON.stringify({ ...e, round: 2 }).replaceAll("alice", "carol").replaceAll("bob", "dave")) as CeremonyEvent;
+  const round2 = [...round1, queued("carol"), queued("dave"), { type: "RoundStarted", round: 2, contributors: ["carol", "dave"], startedAt: now } as CeremonyEvent];
   it("closes the queue, lets the round finish, then records the final hash", () => {
-    let s = given(...running).when({ type: "Finalize", now, actor: "admin", beacon }).then([{ type: "FinalizationRequested", beacon, by: "admin" }]);
+    let s = given(...round2).when({ type: "Finalize", now, actor: "admin", beacon }).then([{ type: "FinalizationRequested", beacon, by: "admin" }]);
     expect(s.phase).toBe("finalizing");
-    const afterRequest = [...running, { type: "FinalizationRequested", beacon, by: "admin" } as CeremonyEvent];
-    given(...afterRequest).when({ type: "JoinQueue", now, participant: "carol", role: "contributor" }).refuses("QUEUE_CLOSED");
+    const afterRequest = [...round2, { type: "FinalizationRequested", beacon, by: "admin" } as CeremonyEvent];
+    given(...afterRequest).when({ type: "JoinQueue", now, participant: "erin", role: "contributor" }).refuses("QUEUE_CLOSED");
     given(...afterRequest).when({ type: "RecordFinal", now, hash: "f" }).refuses("ROUND_NOT_COMPLETE");
     given(...afterRequest).when({ type: "Finalize", now, actor: "admin", beacon }).refuses("QUEUE_CLOSED");
-    const aggregated = [...afterRequest, ...aliceDone, ...bobDone, { type: "RoundAggregated", round: 1, accumulator: ["bob0"], challenge: "n" } as CeremonyEvent];
+    const done2 = [...aliceDone, ...bobDone].map(asRound2);
+    const aggregated = [...afterRequest, ...done2, { type: "RoundAggregated", round: 2, accumulator: ["dave0", "dave1", "dave2", "dave3"], challenge: "n2" } as CeremonyEvent];
     s = given(...aggregated).when({ type: "RecordFinal", now, hash: "f" }).then([{ type: "CeremonyFinalized", hash: "f" }]);
     expect(s.phase).toBe("finalized");
     given(...aggregated, { type: "CeremonyFinalized", hash: "f" }).when({ type: "JoinQueue", now, participant: "x", role: "contributor" }).refuses("CEREMONY_FINALIZED");
   });
   it("only admins finalize", () => {
-    given(...running).when({ type: "Finalize", now, actor: "alice", beacon }).refuses("NOT_AN_ADMIN");
+    given(...round2).when({ type: "Finalize", now, actor: "alice", beacon }).refuses("NOT_AN_ADMIN");
+  });
+  it("refuses before any round is aggregated, a beacon under 32 bytes and an iteration exponent above the cap", () => {
+    given(...running).when({ type: "Finalize", now, actor: "admin", beacon }).refuses("NO_AGGREGATED_ROUND");
+    given(...round1).when({ type: "Finalize", now, actor: "admin", beacon: { hash: "0102", numIterationsExp: 10 } }).refuses("BEACON_INVALID");
+    given(...round1).when({ type: "Finalize", now, actor: "admin", beacon: { hash: "ab".repeat(31), numIterationsExp: 10 } }).refuses("BEACON_INVALID");
+    given(...round1).when({ type: "Finalize", now, actor: "admin", beacon: { ...beacon, numIterationsExp: 25 } }).refuses("BEACON_INVALID");
+    given(...round1).when({ type: "Finalize", now, actor: "admin", beacon: { ...beacon, numIterationsExp: 24 } }).then([{ type: "FinalizationRequested", beacon: { ...beacon, numIterationsExp: 24 }, by: "admin" }]);
   });
 });
 
@@ -165,9 +185,9 @@ describe("admin: drop, ban, unban, restart", () => {
       .when({ type: "Drop", now, actor: "admin", participant: "bob", reason: "unresponsive" })
       .then([
         { type: "ParticipantDropped", participant: "bob", reason: "unresponsive", by: "admin" },
-        { type: "RoundRestarted", round: 1, reason: "contributor dropped: unresponsive", requeued: ["alice"] },
+        { type: "RoundRestarted", round: 1, reason: "contributor dropped: unresponsive", requeued: ["alice"], by: "admin" },
       ]);
-    expect(s.phase === "waiting" && s.queue).toEqual(["alice", "carol"]);
+    expect(s.phase === "waiting" && queueOrder(s)).toEqual(["alice", "carol"]);
   });
   it("bans and unbans", () => {
     given(initialized, queued("eve"))
@@ -184,7 +204,7 @@ describe("admin: drop, ban, unban, restart", () => {
     given(initialized, queued("eve")).when({ type: "Drop", now, actor: "eve", participant: "eve", reason: "x" }).refuses("NOT_AN_ADMIN");
   });
   it("restarts the current round", () => {
-    given(...running).when({ type: "RestartRound", now, actor: "admin", reason: "operator" }).then([{ type: "RoundRestarted", round: 1, reason: "operator", requeued: ["alice", "bob"] }]);
+    given(...running).when({ type: "RestartRound", now, actor: "admin", reason: "operator" }).then([{ type: "RoundRestarted", round: 1, reason: "operator", requeued: ["alice", "bob"], by: "admin" }]);
     given(initialized).when({ type: "RestartRound", now, actor: "admin", reason: "x" }).refuses("NO_ACTIVE_ROUND");
   });
 });
@@ -208,7 +228,9 @@ describe("views", () => {
       [0, 1, "alice0", null, null],
       [1, 0, null, "alice0", "alice0"],
     ]);
-    expect(instructionFor(fold([initialized, queued("carol")]), "carol")).toMatchObject({ kind: "wait", reason: "queued at position 1 of 1" });
+    // The place comes from the shell's queue index (server/queue-index.ts), so the view stays O(1) of the queue.
+    expect(instructionFor(fold([initialized, queued("carol")]), "carol", 1)).toMatchObject({ kind: "wait", reason: "queued at place 1 of 1" });
+    expect(instructionFor(fold([initialized, queued("carol")]), "carol")).toMatchObject({ kind: "wait", reason: "queued (1 waiting)" });
   });
   it("five contributors per round are supported", () => {
     const five = ["p1", "p2", "p3", "p4", "p5"];

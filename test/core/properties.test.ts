@@ -3,20 +3,22 @@
 // restart, the log replays to the same state, and an honest continuation finishes the round in bounded steps.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { decide, roundComplete } from "../../src/core/decide.ts";
+import { decide } from "../../src/core/decide.ts";
+import { roundComplete } from "../../src/core/rules.ts";
 import { DomainError } from "../../src/core/errors.ts";
-import { currentRound, evolve, fold } from "../../src/core/evolve.ts";
+import { evolve, fold } from "../../src/core/evolve.ts";
+import { currentRound, queueLength, queueOrder } from "../../src/core/state.ts";
 import type { CeremonyEvent, CeremonyState, Command } from "../../src/core/model.ts";
 import { instructionFor, verificationTasks } from "../../src/core/views.ts";
-import { parseEvent } from "../../src/server/event-schema.ts";
+import { parseEvent } from "../../src/core/event-schema.ts";
+import { QueueIndex } from "../../src/server/queue-index.ts";
 import { initialized, now as t0, settings } from "./given.ts";
 
 const PEOPLE = ["p1", "p2", "p3", "p4", "p5"];
-const COORD = "coord";
 const start: CeremonyEvent[] = [
   { ...initialized, settings: { ...settings, contributorsPerRound: 3, lockLimit: 2, roundStartWaitMs: 1_000, heartbeatTimeoutMs: 5_000, lockTimeoutMs: 20_000 } } as CeremonyEvent,
-  { type: "VerifierRegistered", participant: "v" },
-  { type: "ReplacementRegistered", participant: "r" },
+  { type: "VerifierAdded", participant: "v", by: "coord" },
+  { type: "ReplacementRegistered", participant: "r", by: "coord" },
 ];
 
 type Action =
@@ -87,7 +89,7 @@ class World {
       position: task.position,
       hash: task.hash,
       ok,
-      ...(ok ? { nextChallenge: `cc${task.hash}` } : { code: "POWERS_INCONSISTENT" }),
+      ...(ok ? (task.chunk === 0 ? { chunk0: { publicKeyId: `ee${task.hash}`, nextChallenge: `cc${task.hash}` } } : {}) : { code: "POWERS_INCONSISTENT" }),
     });
   }
 
@@ -109,7 +111,7 @@ class World {
         this.now += a.dt;
         const silent = new Set(a.silent.map((i) => this.who(i)));
         for (const p of PEOPLE) if (!silent.has(p) && this.seen[p] !== undefined) this.seen[p] = this.now;
-        this.apply({ type: "Tick", now: this.now, lastSeen: { ...this.seen }, coordinator: COORD });
+        this.apply({ type: "Tick", now: this.now, lastSeen: { ...this.seen } });
         return;
       }
       case "work":
@@ -133,9 +135,9 @@ function checkInvariants(w: World, before: CeremonyState, events: CeremonyEvent[
       if (c.lock) expect(round.contributors).toContain(c.lock.holder);
       c.contributions.forEach((x, j) => expect(x.contributor).toBe(round.contributors[j]));
     }
-    for (const p of round.contributors) expect(s.banned).not.toContain(p);
+    for (const p of round.contributors) expect(s.banned.has(p)).toBe(false);
   }
-  if (s.phase !== "setup") for (const p of s.queue) expect(s.banned).not.toContain(p);
+  if (s.phase !== "setup") for (const p of queueOrder(s)) expect(s.banned.has(p)).toBe(false);
   // Accepted contributions leave the round only with a drop that lists them, a restart, or the aggregation.
   const prev = currentRound(before);
   if (prev) {
@@ -154,7 +156,7 @@ function finishHonestly(w: World): number {
     if (w.state.phase !== "setup" && w.state.lastRound >= target) return step;
     const round = currentRound(w.state);
     if (!round) {
-      if (w.state.phase !== "setup" && w.state.queue.length === 0) w.run({ kind: "join", who: step % PEOPLE.length });
+      if (w.state.phase !== "setup" && queueLength(w.state) === 0) w.run({ kind: "join", who: step % PEOPLE.length });
       w.run({ kind: "tick", dt: 1_000, silent: [] });
       continue;
     }
@@ -177,6 +179,16 @@ describe("ceremony core under random fault schedules", () => {
           w.run(a);
           checkInvariants(w, before, w.log.slice(n));
         }
+        // The shell's queue index (positions in O(log n)) follows the core's queue exactly.
+        const index = new QueueIndex();
+        for (const e of w.log) index.apply(e);
+        if (w.state.phase !== "setup") {
+          const order = queueOrder(w.state);
+          expect(index.page(0, order.length + 5)).toEqual(order);
+          order.forEach((p, i) => expect(index.position(p)).toBe(i + 1));
+          expect(index.length).toBe(order.length);
+          if (order.length > 2) expect(index.page(1, 2)).toEqual(order.slice(1, 3));
+        }
         // The log is the state: every event passes the schema the event log enforces, and replay gives the same state.
         for (const e of w.log) parseEvent(JSON.parse(JSON.stringify(e)));
         expect(fold(w.log)).toEqual(w.state);
@@ -184,6 +196,62 @@ describe("ceremony core under random fault schedules", () => {
         expect(finishHonestly(w)).toBeLessThan(400);
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+/** Commands a key that is neither an admin, a verifier nor the coordinator might send about anyone. */
+const STRANGER = "mallory";
+const strangerCommand = (now: number): fc.Arbitrary<Command> => {
+  const who = fc.constantFrom(...PEOPLE, "r", "v", "admin", STRANGER);
+  const k = fc.nat(5);
+  const hash = fc.constantFrom("ab1", "ab2", "cc", "");
+  return fc.oneof(
+    fc.record({ type: fc.constant("LockChunk" as const), now: fc.constant(now), participant: fc.constant(STRANGER), chunk: k }),
+    fc.record({ type: fc.constant("RecordContribution" as const), now: fc.constant(now), participant: fc.constant(STRANGER), chunk: k, hash }),
+    fc.record({
+      type: fc.constant("RecordVerification" as const),
+      now: fc.constant(now),
+      verifier: fc.constant(STRANGER),
+      round: fc.nat(3),
+      chunk: k,
+      position: fc.nat(3),
+      hash,
+      ok: fc.boolean(),
+      chunk0: fc.constant({ publicKeyId: "kx", nextChallenge: "cx" }),
+    }),
+    fc.record({ type: fc.constantFrom("Drop" as const, "Ban" as const), now: fc.constant(now), actor: fc.constant(STRANGER), participant: who, reason: fc.constant("x") }),
+    fc.record({ type: fc.constant("Unban" as const), now: fc.constant(now), actor: fc.constant(STRANGER), participant: who }),
+    fc.record({ type: fc.constant("RestartRound" as const), now: fc.constant(now), actor: fc.constant(STRANGER), reason: fc.constant("x") }),
+    fc.record({ type: fc.constant("Finalize" as const), now: fc.constant(now), actor: fc.constant(STRANGER), beacon: fc.constant({ hash: "ab".repeat(32), numIterationsExp: 1 }) }),
+    fc.record({
+      type: fc.constantFrom("AddVerifier" as const, "RemoveVerifier" as const, "AddAdmin" as const, "RemoveAdmin" as const, "RegisterReplacement" as const),
+      now: fc.constant(now),
+      actor: fc.constant(STRANGER),
+      participant: who,
+    }),
+    fc.record({ type: fc.constant("IssueInvitations" as const), now: fc.constant(now), actor: fc.constant(STRANGER), hashes: fc.constant<string[]>(["ab".repeat(32)]) }),
+    fc.record({ type: fc.constant("LeaveQueue" as const), now: fc.constant(now), participant: fc.constant(STRANGER) }),
+  );
+};
+
+describe("strangers", () => {
+  it("whatever a stranger sends, about itself or anyone, nothing changes", () => {
+    fc.assert(
+      fc.property(fc.array(action, { maxLength: 80 }), fc.array(strangerCommand(t0 + 1), { minLength: 1, maxLength: 20 }), (actions, commands) => {
+        const w = new World();
+        for (const a of actions) w.run(a);
+        for (const command of commands) {
+          let err: unknown = null;
+          try {
+            decide({ ...command, now: w.now }, w.state);
+          } catch (e) {
+            err = e;
+          }
+          expect(err, JSON.stringify(command)).toBeInstanceOf(DomainError);
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -64,7 +64,7 @@ describe("C curve engine, native build (bun:ffi)", () => {
 
   it("rejects every hostile upload and verifies contributions the same way (the suites run under Bun's test runner)", () => {
     // `bun test` runs these vitest files on Bun, where verification uses the native engine (npm run test:native).
-    const suites = ["test/verify-hostile.test.ts", "test/crypto/verify-contribution.test.ts"];
+    const suites = ["test/crypto/verify-hostile.test.ts", "test/crypto/verify-contribution.test.ts"];
     const run = (): string => execFileSync(bun, ["test", ...suites], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     expect(run).not.toThrow();
   });

@@ -41,15 +41,16 @@ export function runBinary(bin: string, cwd: string, args: string[]): Running {
   return { process: p, output: () => out, done: new Promise((resolve) => p.on("exit", (code) => resolve({ code, out }))) };
 }
 
-/** Starts `serve` and resolves once it listens. */
-export async function startServe(bin: string, cwd: string, args: string[]): Promise<Running> {
+/** Starts `serve` and resolves once it listens; `url` is where (useful with --port 0). */
+export async function startServe(bin: string, cwd: string, args: string[]): Promise<Running & { url: string }> {
   const r = runBinary(bin, cwd, ["serve", ...args]);
-  const end = Date.now() + 30_000;
-  while (!r.output().includes("listening on")) {
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const m = /listening on (http:\/\/[^\s;]+)/.exec(r.output());
+    if (m?.[1]) return { ...r, url: m[1] };
     if (Date.now() > end || r.process.exitCode !== null) throw new Error(`serve did not start:\n${r.output()}`);
     await new Promise((res) => setTimeout(res, 50));
   }
-  return r;
 }
 
 export async function kill(r: Running | null, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {

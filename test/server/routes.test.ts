@@ -8,9 +8,9 @@ import { ReplayGuard } from "../../src/auth/replay.ts";
 import { bodyHash, signRequest } from "../../src/auth/sign.ts";
 import { closeCurve } from "../../src/crypto/curve.ts";
 import { LocalOps } from "../../src/crypto/ops.ts";
-import { createApp } from "../../src/server/app.ts";
+import { createApp } from "../../src/api/app.ts";
 import { Coordinator } from "../../src/server/coordinator.ts";
-import { DEFAULT_FAULT_SETTINGS } from "../../src/core/model.ts";
+import { DEFAULT_FAULT_SETTINGS, OPEN_ADMISSION } from "../../src/core/model.ts";
 
 let dir: string;
 let coord: Coordinator;
@@ -23,13 +23,13 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "ceremony-routes-"));
   coord = await Coordinator.open({
     dataDir: dir,
-    settings: { power: 3, chunkSize: 4, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 0, ...DEFAULT_FAULT_SETTINGS, admins: [admin.publicKey] },
+    settings: { power: 3, chunkSize: 4, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 0, ...DEFAULT_FAULT_SETTINGS, ...OPEN_ADMISSION, admins: [admin.publicKey] },
     tickMs: 1000,
     verifiers: 1,
     coordinatorKey: verifierKey,
     ops: await LocalOps.create(),
   });
-  app = createApp(coord, { replay: new ReplayGuard(), coordinatorKey: verifierKey.publicKey });
+  app = createApp(coord.service, { replay: new ReplayGuard() });
 });
 afterAll(async () => {
   await coord.close();
@@ -37,9 +37,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+const ceremonyId = (): string => coord.service.info().ceremonyId;
+
 function signed(key: ParticipantKey, method: string, path: string, json?: unknown, extra: Record<string, string> = {}): Request {
   const body = json === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(json));
-  const headers = { "content-type": "application/json", ...signRequest(key, { method, path, body }), ...extra };
+  const headers = { "content-type": "application/json", ...signRequest(key, { ceremony: ceremonyId(), method, path, body }), ...extra };
   return new Request(`http://local${path}`, { method, headers, ...(method === "GET" ? {} : { body }) });
 }
 
@@ -79,10 +81,10 @@ describe("signed routes", () => {
     expect(await error(await app.request(unsigned))).toEqual({ status: 401, code: "AUTH_MISSING" });
     const forged = signed(alice, "POST", "/v1/heartbeat", {}, { "x-ceremony-key": generateKeyPair().publicKey });
     expect(await error(await app.request(forged))).toEqual({ status: 401, code: "AUTH_BAD_SIGNATURE" });
-    const headers = signRequest(alice, { method: "POST", path: "/v1/heartbeat", body: new TextEncoder().encode("{}"), now: Date.now() - 10 * 60_000 });
+    const headers = signRequest(alice, { ceremony: ceremonyId(), method: "POST", path: "/v1/heartbeat", body: new TextEncoder().encode("{}"), now: Date.now() - 10 * 60_000 });
     const stale = new Request("http://local/v1/heartbeat", { method: "POST", body: "{}", headers });
     expect(await error(await app.request(stale))).toEqual({ status: 401, code: "AUTH_STALE" });
-    const replayHeaders = { "content-type": "application/json", ...signRequest(alice, { method: "POST", path: "/v1/heartbeat", body: new TextEncoder().encode("{}") }) };
+    const replayHeaders = { "content-type": "application/json", ...signRequest(alice, { ceremony: ceremonyId(), method: "POST", path: "/v1/heartbeat", body: new TextEncoder().encode("{}") }) };
     const once = new Request("http://local/v1/heartbeat", { method: "POST", headers: replayHeaders, body: "{}" });
     const again = new Request("http://local/v1/heartbeat", { method: "POST", headers: replayHeaders, body: "{}" });
     expect((await app.request(once)).status).toBe(200);
@@ -90,7 +92,7 @@ describe("signed routes", () => {
   });
   it("refuses malformed and invalid bodies", async () => {
     const bytes = new TextEncoder().encode("{not json");
-    const bad = new Request("http://local/v1/queue/join", { method: "POST", body: bytes, headers: { "content-type": "application/json", ...signRequest(alice, { method: "POST", path: "/v1/queue/join", body: bytes }) } });
+    const bad = new Request("http://local/v1/queue/join", { method: "POST", body: bytes, headers: { "content-type": "application/json", ...signRequest(alice, { ceremony: ceremonyId(), method: "POST", path: "/v1/queue/join", body: bytes }) } });
     expect((await error(await app.request(bad))).status).toBe(400);
     expect(await error(await app.request(signed(alice, "POST", "/v1/queue/join", { role: "king" })))).toEqual({ status: 400, code: "INVALID_BODY" });
     expect(await error(await app.request(signed(admin, "POST", "/v1/admin/finalize", { beacon: "xyz" })))).toEqual({ status: 400, code: "INVALID_BODY" });
@@ -98,9 +100,9 @@ describe("signed routes", () => {
   it("refuses an upload without the lock before reading it, and an oversized body", async () => {
     const body = new Uint8Array(100);
     const path = "/v1/chunks/0/contribution";
-    const headers = { "content-type": "application/octet-stream", ...signRequest(alice, { method: "POST", path, bodyHash: bodyHash(body) }) };
+    const headers = { "content-type": "application/octet-stream", ...signRequest(alice, { ceremony: ceremonyId(), method: "POST", path, bodyHash: bodyHash(body) }) };
     expect(await error(await app.request(new Request(`http://local${path}`, { method: "POST", headers, body })))).toEqual({ status: 409, code: "LOCK_NOT_HELD" });
-    const big = { ...signRequest(alice, { method: "POST", path: "/v1/heartbeat", body: new Uint8Array(70_000) }), "content-type": "application/json" };
+    const big = { ...signRequest(alice, { ceremony: ceremonyId(), method: "POST", path: "/v1/heartbeat", body: new Uint8Array(70_000) }), "content-type": "application/json" };
     expect(await error(await app.request(new Request("http://local/v1/heartbeat", { method: "POST", headers: big, body: new Uint8Array(70_000) })))).toEqual({
       status: 413,
       code: "BODY_TOO_LARGE",
@@ -118,9 +120,35 @@ describe("signed routes", () => {
     expect(lock.status).toBe(200);
     const path = "/v1/chunks/0/contribution";
     const body = new Uint8Array(100);
-    const headers = { "content-type": "application/octet-stream", ...signRequest(alice, { method: "POST", path, bodyHash: bodyHash(new Uint8Array(5)) }) };
+    const headers = { "content-type": "application/octet-stream", ...signRequest(alice, { ceremony: ceremonyId(), method: "POST", path, bodyHash: bodyHash(new Uint8Array(5)) }) };
     expect((await app.request(new Request(`http://local${path}`, { method: "POST", headers, body }))).status).toBe(400);
     const status = (await (await app.request("/v1/status")).json()) as { round: { chunks: Array<{ contributions: number }> } };
     expect(status.round.chunks[0]?.contributions).toBe(0);
+  });
+});
+
+describe("the lobby at a glance", () => {
+  it("answers the status with an entity tag, and 304 when nothing changed", async () => {
+    const first = await app.request("/v1/status");
+    const etag = first.headers.get("etag");
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect((await app.request("/v1/status", { headers: { "if-none-match": etag ?? "" } })).status).toBe(304);
+    const bob = generateKeyPair();
+    expect((await app.request(signed(bob, "POST", "/v1/queue/join", {}))).status).toBe(200);
+    const changed = await app.request("/v1/status", { headers: { "if-none-match": etag ?? "" } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get("etag")).not.toBe(etag);
+    expect(((await changed.json()) as { queue: { length: number; head: string[] } }).queue).toMatchObject({ length: 1, head: [bob.publicKey] });
+  });
+  it("pages the queue and tells a queued participant its place", async () => {
+    const page = (await (await app.request("/v1/queue?offset=0&limit=10")).json()) as { length: number; participants: string[] };
+    expect(page.participants).toHaveLength(page.length);
+    const last = page.participants.at(-1) as string;
+    const carol = generateKeyPair();
+    expect((await app.request(signed(carol, "POST", "/v1/queue/join", {}))).status).toBe(200);
+    const where = (await (await app.request(signed(carol, "GET", "/v1/queue/position"))).json()) as { position: number; length: number };
+    expect(where).toMatchObject({ position: page.length + 1, length: page.length + 1 });
+    expect(last).not.toBe(carol.publicKey);
+    expect(await error(await app.request("/v1/queue?limit=5000"))).toEqual({ status: 400, code: "BAD_REQUEST" });
   });
 });

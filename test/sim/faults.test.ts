@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closeCurve } from "../../src/crypto/curve.ts";
-import { currentRound } from "../../src/core/evolve.ts";
+import { currentRound } from "../../src/core/state.ts";
 import { openSim, Participant, type Behaviour, type Sim } from "./harness.ts";
 
 let root: string;
@@ -23,7 +23,7 @@ async function drive(sim: Sim, people: Participant[], done: () => boolean, budge
     if (done()) return i;
     let worked = false;
     for (const p of people) worked = (await sim.step(p)) || worked;
-    await sim.coord.ceremony.changed(worked ? 5 : 50);
+    await sim.coord.changed(worked ? 5 : 50);
     sim.clock.advance(worked ? 100 : 2_000);
     await sim.coord.tick().catch(() => []);
   }
@@ -56,7 +56,7 @@ describe("simulated fault schedules", () => {
         const s = sim.coord.state();
         if (s.phase === "setup") throw new Error("not initialized");
         const bad = people.filter((p) => p.behaviour !== "honest");
-        for (const p of bad) expect(s.drops[p.id] ?? 0).toBeGreaterThanOrEqual(1);
+        for (const p of bad) expect(s.drops.get(p.id) ?? 0).toBeGreaterThanOrEqual(1);
         const contributors = s.completedRounds[0]?.contributors ?? [];
         for (const p of people.filter((x) => x.behaviour === "honest")) expect(contributors).toContain(p.id);
         expect(contributors.some((c) => s.replacements.includes(c))).toBe(true);
@@ -72,7 +72,7 @@ describe("simulated fault schedules", () => {
       // Two silent ones: the first is replaced, the second finds no free replacement, so the round restarts.
       await drive(sim, people, () => {
         const s = sim.coord.state();
-        return s.phase !== "setup" && Object.keys(s.drops).length >= 2;
+        return s.phase !== "setup" && s.drops.size >= 2;
       });
       const honest = people[2] as Participant;
       const rejoiner = new Participant("honest", (people[0] as Participant).key);

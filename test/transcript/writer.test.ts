@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -14,7 +15,9 @@ import {
   type TranscriptOptions,
 } from "../../src/transcript/writer.ts";
 import { useTempDirs } from "../store/temp-dirs.ts";
-import { DEFAULT_FAULT_SETTINGS } from "../../src/core/model.ts";
+import { createGitServer } from "../../src/git-http/server.ts";
+import { serveOnLoopback } from "../helpers/node-http.ts";
+import { DEFAULT_FAULT_SETTINGS, OPEN_ADMISSION } from "../../src/core/model.ts";
 
 const README = await readFile(new URL("../../transcript/README.md", import.meta.url), "utf8");
 const CEREMONY = { ceremonyId: "test-ceremony", power: 8, chunkSize: 64, numChunks: 4, coordinatorKey: "c0".repeat(32) };
@@ -22,6 +25,7 @@ const ALICE = "4d1f77a5".repeat(8);
 const BOB = "b0b0b0b0".repeat(8);
 const VERIFIER = "7e7e7e7e".repeat(8);
 
+const execFileAsync = promisify(execFile);
 const blake2b = (bytes: Uint8Array) => createHash("blake2b512").update(bytes).digest("hex");
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
@@ -60,7 +64,7 @@ function logOf(start = 0) {
   return (...events: CeremonyEvent[]) => events.map((event) => logged(++seq, event));
 }
 
-const settings = { ...CEREMONY, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 1000, ...DEFAULT_FAULT_SETTINGS, admins: [ALICE] };
+const settings = { ...CEREMONY, contributorsPerRound: 2, lockLimit: 1, roundStartWaitMs: 1000, ...DEFAULT_FAULT_SETTINGS, ...OPEN_ADMISSION, admins: [ALICE], coordinator: CEREMONY.coordinatorKey };
 const recorded = (chunk: number, position: number, contributor: string, hash: string): CeremonyEvent => ({
   type: "ContributionRecorded",
   round: 1,
@@ -68,6 +72,7 @@ const recorded = (chunk: number, position: number, contributor: string, hash: st
   position,
   contributor,
   hash,
+  at: 0,
 });
 
 describe("transcript writer", () => {
@@ -100,6 +105,43 @@ describe("transcript writer", () => {
     git("clone", "--quiet", dir, clone);
     return clone;
   }
+
+  it("packs its loose objects as it grows; git fsck stays clean, a clone has every event, and readers never miss one", async () => {
+    const { dir, options, git } = await setup({ packEvery: 60 });
+    const writer = await TranscriptWriter.open(options);
+    const next = logOf();
+    // The coordinator's git server reads the same repository while objects move from loose into packs.
+    const server = await serveOnLoopback(createGitServer({ repoDir: dir }).fetch);
+    const overHttp = join(await tempDir(), "over-http");
+    // Asynchronously: the server answers from this same process.
+    const home = await tempDir();
+    const gitAsync = (...args: string[]) => execFileAsync("git", args, { env: { PATH: process.env.PATH ?? "", HOME: home, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1" } });
+    try {
+      await writer.commitEvents(next({ type: "CeremonyInitialized", settings, accumulator: [], challenge: "00".repeat(64) }));
+      for (let i = 0; i < 120; i++) {
+        const who = i.toString(16).padStart(64, "0");
+        await writer.commitEvents(next({ type: "ParticipantQueued", participant: who, at: i }));
+        if (i % 40 === 39) git("-C", dir, "fsck", "--full", "--strict");
+        if (i === 69) await gitAsync("clone", "--quiet", `${server.url}/transcript.git`, overHttp);
+      }
+      expect(git("-C", overHttp, "rev-list", "--count", "HEAD").trim()).toBe("72");
+      await gitAsync("-C", overHttp, "pull", "--quiet", "--ff-only");
+      git("-C", overHttp, "fsck", "--full", "--strict");
+      expect(git("-C", overHttp, "rev-list", "--count", "HEAD").trim()).toBe("122");
+    } finally {
+      await server.close();
+    }
+    const packs = (await readdir(join(dir, ".git", "objects", "pack"))).filter((f) => f.endsWith(".pack"));
+    expect(packs.length).toBeGreaterThanOrEqual(2);
+    const loose = (await readdir(join(dir, ".git", "objects"))).filter((d) => /^[0-9a-f]{2}$/.test(d));
+    let looseCount = 0;
+    for (const d of loose) looseCount += (await readdir(join(dir, ".git", "objects", d))).length;
+    expect(looseCount).toBeLessThan(60);
+    git("-C", dir, "fsck", "--full", "--strict");
+    const clone = await cloneOf(dir, git);
+    expect(git("-C", clone, "rev-list", "--count", "HEAD").trim()).toBe("122");
+    expect((await TranscriptWriter.open(options)).lastSeq).toBe(121);
+  });
 
   it("shards event and artifact paths as the README says", () => {
     expect(eventPath(1)).toBe("events/000000/000/000000000001.json");
@@ -147,7 +189,7 @@ describe("transcript writer", () => {
       [{ type: "CeremonyInitialized", settings, accumulator: initial, challenge: "00".repeat(64) }],
       [{ type: "ParticipantQueued", participant: ALICE, at: 1 }],
       [{ type: "ParticipantQueued", participant: BOB, at: 2 }],
-      [{ type: "VerifierRegistered", participant: VERIFIER }],
+      [{ type: "VerifierAdded", participant: VERIFIER, by: ALICE }],
       [
         { type: "RoundStarted", round: 1, contributors: [ALICE, BOB], startedAt: 3 },
         { type: "ChunkLocked", round: 1, chunk: 0, participant: ALICE, at: 3 },
@@ -157,10 +199,10 @@ describe("transcript writer", () => {
       const hash = artifacts.add(randomBytes(5000));
       if (chunk > 0) commands.push([{ type: "ChunkLocked", round: 1, chunk, participant: ALICE, at: 4 }]);
       commands.push([recorded(chunk, 0, ALICE, hash)]);
-      commands.push([{ type: "ContributionVerified", round: 1, chunk, position: 0, verifier: VERIFIER, hash }]);
+      commands.push([{ type: "ContributionVerified", round: 1, chunk, position: 0, verifier: VERIFIER, hash, at: 0 }]);
     }
     commands.push([
-      { type: "ContributionVerified", round: 1, chunk: 3, position: 1, verifier: VERIFIER, hash: "ee".repeat(64) },
+      { type: "ContributionVerified", round: 1, chunk: 3, position: 1, verifier: VERIFIER, hash: "ee".repeat(64), at: 0 },
       { type: "RoundAggregated", round: 1, accumulator: initial, challenge: "11".repeat(64) },
     ]);
 
@@ -177,7 +219,7 @@ describe("transcript writer", () => {
     const subjects = git("-C", dir, "log", "--reverse", "--format=%s").trim().split("\n");
     expect(subjects[1]).toBe("ceremony test-ceremony initialized: 2^8 powers in 4 chunks");
     expect(subjects[5]).toBe("round 1 started with 2 contributors (+1 more event)");
-    expect(subjects[6]).toMatch(/^round 1, chunk 0: contribution 0 by 4d1f77a5… uploaded \([0-9a-f]{8}…\)$/);
+    expect(subjects[6]).toMatch(/^round 1, chunk 1: contributor 1 \(4d1f77a5…\) uploaded \([0-9a-f]{8}…\)$/);
     expect(subjects.at(-1)).toBe("round 1 aggregated (+1 more event)");
     // Commit times come from the events, so the history is reproducible.
     expect(git("-C", dir, "log", "-1", "--format=%cI")).toBe(`${entries.at(-1)?.time.replace(".000Z", "+00:00")}\n`);
@@ -221,13 +263,13 @@ describe("transcript writer", () => {
       `participant b0b0b0b0… joined the queue (+1 more event)\n\nparticipant b0b0b0b0… joined the queue\nparticipant b0b0b0b0… left the queue`,
     );
 
-    await expect(writer.commitEvents([logged(7, { type: "VerifierRegistered", participant: BOB })])).rejects.toMatchObject({ code: "TRANSCRIPT_GAP" });
-    await expect(writer.commitEvents([logged(5, { type: "VerifierRegistered", participant: BOB })])).rejects.toMatchObject({ code: "TRANSCRIPT_DIVERGED" });
-    const tampered = { ...logged(6, { type: "VerifierRegistered", participant: BOB }), time: "2030-01-01T00:00:00.000Z" };
+    await expect(writer.commitEvents([logged(7, { type: "VerifierAdded", participant: BOB, by: ALICE })])).rejects.toMatchObject({ code: "TRANSCRIPT_GAP" });
+    await expect(writer.commitEvents([logged(5, { type: "VerifierAdded", participant: BOB, by: ALICE })])).rejects.toMatchObject({ code: "TRANSCRIPT_DIVERGED" });
+    const tampered = { ...logged(6, { type: "VerifierAdded", participant: BOB, by: ALICE }), time: "2030-01-01T00:00:00.000Z" };
     await expect(writer.commitEvents([tampered])).rejects.toMatchObject({ code: "TRANSCRIPT_INVALID" });
     expect(await writer.head()).toBe(await (await TranscriptWriter.open(options)).head());
 
-    await writer.commitEvents([logged(6, { type: "VerifierRegistered", participant: BOB })]);
+    await writer.commitEvents([logged(6, { type: "VerifierAdded", participant: BOB, by: ALICE })]);
     expect((await TranscriptWriter.open(options)).lastSeq).toBe(6);
     git("-C", dir, "fsck", "--full", "--strict");
   });
@@ -342,24 +384,24 @@ describe("transcript writer", () => {
 describe("messageFor", () => {
   it("names one event per line, and a command's most telling event first", () => {
     const hash = "9a".repeat(64);
-    expect(messageFor([{ type: "ContributionVerified", round: 3, chunk: 7, position: 2, verifier: ALICE, hash }])).toBe(
-      "round 3, chunk 7: contribution 2 (9a9a9a9a…) verified by 4d1f77a5…",
+    expect(messageFor([{ type: "ContributionVerified", round: 3, chunk: 7, position: 2, verifier: ALICE, hash, at: 0 }])).toBe(
+      "round 3, chunk 8: contribution of contributor 3 (9a9a9a9a…) verified by 4d1f77a5…",
     );
     expect(messageFor([{ type: "RoundStarted", round: 2, contributors: [ALICE, BOB, ALICE, BOB, ALICE], startedAt: 0 }])).toBe(
       "round 2 started with 5 contributors",
     );
     expect(messageFor([{ type: "CeremonyFinalized", hash }])).toBe("ceremony finalized (9a9a9a9a…)");
-    expect(messageFor([{ type: "ContributionRejected", round: 1, chunk: 0, position: 0, verifier: BOB, hash, code: "BAD_POINT" }])).toBe(
-      "round 1, chunk 0: contribution 0 (9a9a9a9a…) rejected by b0b0b0b0…: BAD_POINT",
+    expect(messageFor([{ type: "ContributionRejected", round: 1, chunk: 0, position: 0, verifier: BOB, hash, code: "BAD_POINT", at: 0 }])).toBe(
+      "round 1, chunk 1: contribution of contributor 1 (9a9a9a9a…) rejected by b0b0b0b0…: BAD_POINT",
     );
     expect(messageFor([{ type: "ParticipantBanned", participant: BOB, by: ALICE, reason: "spam\nround 9 aggregated" }])).toBe(
       "participant b0b0b0b0… banned by 4d1f77a5…: spam round 9 aggregated",
     );
     expect(
       messageFor([
-        { type: "ContributionVerified", round: 1, chunk: 3, position: 1, verifier: ALICE, hash },
+        { type: "ContributionVerified", round: 1, chunk: 3, position: 1, verifier: ALICE, hash, at: 0 },
         { type: "RoundAggregated", round: 1, accumulator: [], challenge: hash },
       ]),
-    ).toBe("round 1 aggregated (+1 more event)\n\nround 1, chunk 3: contribution 1 (9a9a9a9a…) verified by 4d1f77a5…\nround 1 aggregated");
+    ).toBe("round 1 aggregated (+1 more event)\n\nround 1, chunk 4: contribution of contributor 2 (9a9a9a9a…) verified by 4d1f77a5…\nround 1 aggregated");
   });
 });

@@ -1,0 +1,53 @@
+/** Events: past-tense facts; the log, and the transcript, are a sequence of these. */
+import type { Beacon, ParticipantId, Settings } from "./model.ts";
+
+export type CeremonyEvent =
+  | { type: "CeremonyInitialized"; settings: Settings; accumulator: string[]; challenge: string }
+  | {
+      type: "ParticipantQueued";
+      participant: ParticipantId;
+      at: number;
+      /** The verified identity it joined with; absent in an open ceremony (the key is the identity). */
+      identity?: string;
+    }
+  | { type: "VerifierAdded"; participant: ParticipantId; by: ParticipantId }
+  | { type: "VerifierRemoved"; participant: ParticipantId; by: ParticipantId }
+  | { type: "AdminAdded"; participant: ParticipantId; by: ParticipantId }
+  | { type: "AdminRemoved"; participant: ParticipantId; by: ParticipantId }
+  | { type: "InvitationsIssued"; hashes: string[]; by: ParticipantId }
+  | { type: "ParticipantLeftQueue"; participant: ParticipantId }
+  | { type: "RoundStarted"; round: number; contributors: ParticipantId[]; startedAt: number }
+  | { type: "ChunkLocked"; round: number; chunk: number; participant: ParticipantId; at: number }
+  | { type: "ContributionRecorded"; round: number; chunk: number; position: number; contributor: ParticipantId; hash: string; at: number }
+  | {
+      type: "ContributionVerified";
+      round: number;
+      chunk: number;
+      position: number;
+      verifier: ParticipantId;
+      hash: string;
+      at: number;
+      /** Chunk 0, except the round's last position: the next position's challenge. */
+      nextChallenge?: string;
+      /** Chunk 0: the id of the contributor's public key. */
+      publicKeyId?: string;
+    }
+  | { type: "ContributionRejected"; round: number; chunk: number; position: number; verifier: ParticipantId; hash: string; code: string; at: number }
+  | { type: "RoundAggregated"; round: number; accumulator: string[]; challenge: string }
+  | { type: "FinalizationRequested"; beacon: Beacon; by: ParticipantId }
+  | { type: "CeremonyFinalized"; hash: string }
+  | {
+      type: "ParticipantDropped";
+      participant: ParticipantId;
+      reason: string;
+      by: ParticipantId;
+      /** Contributions of the current round removed with it: its own and every one built on them (kept in the transcript). */
+      discarded?: Array<{ chunk: number; position: number; hash: string }>;
+    }
+  | { type: "ReplacementRegistered"; participant: ParticipantId; by: ParticipantId }
+  | { type: "ContributorReplaced"; round: number; position: number; dropped: ParticipantId; replacement: ParticipantId }
+  | { type: "ParticipantBanned"; participant: ParticipantId; reason: string; by: ParticipantId }
+  | { type: "ParticipantUnbanned"; participant: ParticipantId; by: ParticipantId }
+  | { type: "RoundRestarted"; round: number; reason: string; requeued: ParticipantId[]; by: ParticipantId };
+
+export type EventType = CeremonyEvent["type"];
