@@ -25,6 +25,12 @@ export const ratios = (r: PowerResult): { contribution: number; verification: nu
   verification: r.ours.verification.seconds / r.snarkjs.verify.seconds,
 });
 
+/** ours / snarkjs in CPU seconds (both sides' every thread): the ratio least moved by other load on the machine. */
+export const cpuRatios = (r: PowerResult): { contribution: number | null; verification: number | null } => {
+  const of = (o: PhaseResult, s: ChildRun): number | null => (o.cpuSeconds === null || s.cpuSeconds === null ? null : o.cpuSeconds / s.cpuSeconds);
+  return { contribution: of(r.ours.contribution, r.snarkjs.contribute), verification: of(r.ours.verification, r.snarkjs.verify) };
+};
+
 const fmtS = (s: number): string => s.toFixed(3);
 const fmtMiB = (b: number | null): string => (b === null ? "n/a" : `${(b / MIB).toFixed(0)} MiB`);
 const fmtPct = (p: number | null): string => (p === null ? "n/a" : `${p.toFixed(1)}%`);
@@ -44,13 +50,14 @@ export function report(r: PowerResult, oursCores: number, snarkjsCores: number):
     fmtS(o.seconds),
     fmtS(s.seconds),
     `${(o.seconds / s.seconds).toFixed(3)}×`,
+    o.cpuSeconds === null || s.cpuSeconds === null ? "n/a" : `${(o.cpuSeconds / s.cpuSeconds).toFixed(3)}×`,
     fmtMiB(o.memory.peakBytes),
     fmtMiB(s.peakRssBytes),
     `${oursCores} (eff. ${fmtCores(o.cpuSeconds, o.seconds)})`,
     `${snarkjsCores} (eff. ${fmtCores(s.cpuSeconds, s.seconds)})`,
   ];
   const t = table([
-    ["operation", "ours (s)", "snarkjs (s)", "ours/snarkjs", "peak RSS ours", "peak RSS snarkjs", "cores ours", "cores snarkjs"],
+    ["operation", "ours (s)", "snarkjs (s)", "ours/snarkjs", "CPU ours/snarkjs", "peak RSS ours", "peak RSS snarkjs", "cores ours", "cores snarkjs"],
     row("contribution", ours.contribution, snarkjs.contribute),
     row("verification", ours.verification, snarkjs.verify),
   ]);
@@ -80,7 +87,7 @@ function median(xs: number[]): number {
 /** Medians over the runs of each power (times, the ratios of each run, peak memory), with the targets. */
 export function summary(results: PowerResult[]): string {
   const powers = [...new Set(results.map((r) => r.power))];
-  const rows = [["power", "operation", "ours (s)", "snarkjs (s)", "ours/snarkjs", `≤ ${TARGET_RATIO}×`, "peak RSS ours / snarkjs"]];
+  const rows = [["power", "operation", "ours (s)", "snarkjs (s)", "ours/snarkjs", `≤ ${TARGET_RATIO}×`, "CPU ours/snarkjs", "peak RSS ours / snarkjs"]];
   for (const p of powers) {
     const rs = results.filter((r) => r.power === p);
     for (const op of ["contribution", "verification"] as const) {
@@ -88,7 +95,9 @@ export function summary(results: PowerResult[]): string {
       const theirs = median(rs.map((r) => (op === "contribution" ? r.snarkjs.contribute : r.snarkjs.verify).seconds));
       const ratio = median(rs.map((r) => ratios(r)[op]));
       const mem = `${fmtMiB(Math.max(...rs.map((r) => r.ours[op].memory.peakBytes)))} / ${fmtMiB(Math.max(...rs.map((r) => (op === "contribution" ? r.snarkjs.contribute : r.snarkjs.verify).peakRssBytes ?? 0)))}`;
-      rows.push([String(p), op, fmtS(ours), fmtS(theirs), `${ratio.toFixed(3)}×`, ratio <= TARGET_RATIO ? "met" : "NOT MET", mem]);
+      const cpu = rs.map((r) => cpuRatios(r)[op]).filter((x): x is number => x !== null);
+      const cpuCell = cpu.length === 0 ? "n/a" : `${median(cpu).toFixed(3)}×`;
+      rows.push([String(p), op, fmtS(ours), fmtS(theirs), `${ratio.toFixed(3)}×`, ratio <= TARGET_RATIO ? "met" : "NOT MET", cpuCell, mem]);
     }
   }
   const runs = Math.max(...results.map((r) => r.run));
