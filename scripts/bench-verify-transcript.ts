@@ -2,7 +2,9 @@
  * verify-transcript against `snarkjs powersoftau verify` of the same final file, in one run: a real ceremony
  * (serve + contribute processes + admin finalize, under Bun), its transcript cloned with git, then both timed.
  *
- *   bun scripts/bench-verify-transcript.ts [--power 10] [--chunk-size 256] [--contributors 3] [--runs 3]
+ *   bun scripts/bench-verify-transcript.ts [--power 10] [--chunk-size 256] [--contributors 3] [--runs 3] [--keep]
+ *
+ * --keep leaves the temp folder (the clone and final.ptau) in place and prints its path.
  *
  * With --runs N both checks run N times, alternating, and the medians are reported. verify-transcript runs as the
  * public runs it: the compiled binary (built first by `npm run build`).
@@ -15,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { power: { type: "string" }, "chunk-size": { type: "string" }, contributors: { type: "string" }, runs: { type: "string" } },
+  options: { power: { type: "string" }, "chunk-size": { type: "string" }, contributors: { type: "string" }, runs: { type: "string" }, keep: { type: "boolean" } },
 });
 const power = values.power ?? "10";
 const chunkSize = values["chunk-size"] ?? "256";
@@ -65,7 +67,7 @@ try {
     Array.from({ length: contributors }, (_, i) => run(bun, [main, "contribute", "--coordinator", url, "--entropy-file", `entropy-${i}`, "--no-prompt", "--poll-ms", "100"])),
   );
   for (const r of contributions) if (r.code !== 0) throw new Error(`contribute failed:\n${r.out}`);
-  const fin = await run(bun, [main, "admin", "finalize", "--beacon", "ab".repeat(32), "--coordinator", url, "--key", join(dir, "data", "admin.key")]);
+  const fin = await run(bun, [main, "admin", "finalize", "--yes", "--beacon", "ab".repeat(32), "--coordinator", url, "--key", join(dir, "data", "admin.key")]);
   if (fin.code !== 0) throw new Error(fin.out);
   for (;;) {
     const s = (await (await fetch(`${url}/v1/status`)).json()) as { phase: string };
@@ -99,5 +101,6 @@ try {
     server.kill("SIGTERM");
     await exited;
   }
-  await rm(dir, { recursive: true, force: true });
+  if (values.keep) console.log(`kept ${dir} (clone/, final.ptau)`);
+  else await rm(dir, { recursive: true, force: true });
 }
