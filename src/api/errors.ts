@@ -48,6 +48,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, ContentfulStatusCode> = {
   LAST_VERIFIER: 409,
   NO_AGGREGATED_ROUND: 409,
   BEACON_INVALID: 400,
+  QUEUE_NOT_OPEN: 409,
 };
 
 /** Errors the API and the shell raise themselves (bad requests, missing things, shutting down). */
@@ -80,6 +81,9 @@ const API_STATUS = {
   // Operations: /readyz while the coordinator should not get traffic; /metrics without the operator's token.
   UNREADY: 503,
   METRICS_UNAUTHORIZED: 401,
+  // Serving (api/gates.ts): the coordinator is still opening its state, or serves a finalized ceremony only.
+  STARTING: 503,
+  READ_ONLY: 409,
 } as const satisfies Record<string, ContentfulStatusCode>;
 export type ApiErrorCode = keyof typeof API_STATUS;
 

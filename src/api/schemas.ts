@@ -148,7 +148,13 @@ export const StatusSchema = v.object({
   chunkSize: nullableCount,
   numChunks: nullableCount,
   lastRound: count,
-  queue: v.object({ length: count, head: v.array(v.string()) }),
+  queue: v.object({
+    length: count,
+    head: v.array(v.string()),
+    status: v.picklist(["scheduled", "open", "closed"]),
+    opensAt: v.nullable(v.string()),
+    closesAt: v.nullable(v.string()),
+  }),
   verifiers: count,
   replacements: count,
   banned: count,
@@ -166,5 +172,9 @@ export const StatusSchema = v.object({
   finalHash: v.nullable(v.string()),
   beacon: v.nullable(v.object({ hash: v.string(), numIterationsExp: count })),
   transcript: v.nullable(TranscriptStatusSchema),
+  /** What the operator must look at (a scheduled finalization without a usable beacon…). */
+  alerts: v.optional(v.array(v.string()), []),
+  /** When the ceremony is scheduled to finalize (serve --finalize-at), or null. */
+  finalizeAt: v.optional(v.nullable(v.string()), null),
 }) satisfies v.GenericSchema<StatusView & { transcript: TranscriptStatus | null }>;
 export type Status = v.InferOutput<typeof StatusSchema>;

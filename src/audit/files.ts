@@ -7,14 +7,13 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import git from "isomorphic-git";
-import http from "isomorphic-git/http/node";
 import * as fs from "node:fs";
 import * as v from "valibot";
 import { chunkHash } from "../crypto/chunk.ts";
 import { toHex } from "../crypto/hash.ts";
 import { numChunks, parseParams, type CeremonyParams } from "../crypto/params.ts";
 import type { ChunkStorage } from "../crypto/rounds.ts";
+import { cloneTranscriptUrl } from "../transcript/clone.ts";
 import { artifactPath, refPathFor, TRANSCRIPT_FORMAT, type CeremonyFile } from "../transcript/layout.ts";
 import { HashHex, isHashHex, KeyHex } from "../lib/hex.ts";
 
@@ -96,12 +95,7 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** blake2b-512 (hex) of a whole file, streamed. */
-export async function fileHash(path: string): Promise<string> {
-  const h = createHash("blake2b512");
-  for await (const piece of fs.createReadStream(path)) h.update(piece as Buffer);
-  return h.digest("hex");
-}
+export { fileHash } from "../lib/file-hash.ts";
 
 async function readRef(path: string, expectedHash?: string): Promise<Ref> {
   let json: unknown;
@@ -227,18 +221,14 @@ function checked(bytes: Uint8Array, hash: string, where: string): Uint8Array {
 }
 
 /**
- * A local clone of the transcript: `target` itself when it is a path; an http(s) URL (`<coordinator>/transcript.git`)
- * is cloned with isomorphic-git into a temporary folder that `cleanup` removes.
+ * A local clone of the transcript: `target` itself when it is a path; an http(s) URL (a coordinator's, its
+ * `/transcript.git`, or a backup remote) is cloned with isomorphic-git into a temporary folder that `cleanup` removes.
  */
 export async function localClone(target: string, progress?: (line: string) => void): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   if (!/^https?:\/\//.test(target)) return { dir: target, cleanup: async () => undefined };
   const dir = await mkdtemp(join(tmpdir(), "ceremony-transcript-"));
   progress?.(`cloning ${target}`);
-  try {
-    await git.clone({ fs, http, dir, url: target, singleBranch: true });
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true });
-    throw new Error(`cannot clone ${target}: ${messageOf(err)}`);
-  }
+  const cloned = await cloneTranscriptUrl(target, dir);
+  if (cloned !== target) progress?.(`cloned ${cloned}`);
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -10,7 +10,7 @@ import type { Curve } from "ffjavascript";
 import { join } from "node:path";
 import { evolve } from "../core/evolve.ts";
 import { refusal } from "../core/legality.ts";
-import type { CeremonyEvent, CeremonyState } from "../core/model.ts";
+import type { CeremonyEvent, CeremonyState, ImportedPtau } from "../core/model.ts";
 import { keyAccepted } from "../core/rules.ts";
 import { currentRound, initialState, type Open } from "../core/state.ts";
 import { verificationTasks, type VerificationTask } from "../core/views.ts";
@@ -19,7 +19,9 @@ import { toHex } from "../crypto/hash.ts";
 import { firstChallengeHash, initialChunk } from "../crypto/initial.ts";
 import type { CurveOps } from "../crypto/ops.ts";
 import { aggregateChallenge } from "../facts/aggregate.ts";
-import { beaconAccumulator } from "../facts/records.ts";
+import { beaconAccumulator, importedRecords } from "../facts/records.ts";
+import { checkImportedAccumulator } from "../crypto/rounds.ts";
+import { publicKeyId } from "../crypto/verify.ts";
 import { runVerificationTask } from "../facts/verification.ts";
 import type { TranscriptEvent } from "./events.ts";
 import { fileHash, messageOf, StepFailure, within, type CeremonyDeclaration, type TranscriptFiles } from "./files.ts";
@@ -36,6 +38,7 @@ export interface ReplayCounts {
 }
 
 const short = (hex: string): string => `${hex.slice(0, 16)}…`;
+const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export class Replay {
   state: CeremonyState = initialState();
@@ -120,6 +123,9 @@ export class Replay {
       case "ContributorReplaced":
       case "ParticipantBanned":
       case "ParticipantUnbanned":
+      case "QueueScheduled":
+      case "QueueOpened":
+      case "QueueClosed":
         return; // the legality check is all there is to it
       default: {
         const never: never = event;
@@ -134,12 +140,26 @@ export class Replay {
     const differs: string[] = (["ceremonyId", "power", "chunkSize", "numChunks"] as const).filter((key) => s[key] !== file[key]);
     if (s.coordinator !== file.coordinatorKey) differs.push("coordinator");
     if (differs.length > 0) throw new Error(`settings differ from ceremony.json in ${differs.join(", ")}`);
+    if (e.imported) return this.imported(e, e.imported);
     for (let k = 0; k < s.numChunks; k++) {
       const hash = await this.files.put(initialChunk(this.curve, params, k));
       if (e.accumulator[k] !== hash) throw new Error(`initial chunk ${k + 1} is not the generators' chunk (${short(hash)})`);
     }
     if (e.challenge !== toHex(firstChallengeHash(this.curve, params.power))) throw new Error("the first challenge is not the hash of the initial accumulator");
     this.progress(`initial accumulator: ${s.numChunks} chunks and the first challenge match`);
+  }
+
+  /**
+   * A ceremony imported from a .ptau: its chunks pass the structural checks of an upload against the imported
+   * records (recorded with the event), its data hashes to their last next challenge, the event's challenge, and
+   * the key ids it names are those records' keys. (The file itself is named by its hash; it need not be public.)
+   */
+  private async imported(e: Of<"CeremonyInitialized">, imported: ImportedPtau): Promise<void> {
+    const records = await importedRecords(imported, this.files);
+    const challenge = await checkImportedAccumulator(this.ops, this.curve, this.params, records, (k) => this.files.get(e.accumulator[k] ?? ""));
+    if (e.challenge !== toHex(challenge)) throw new Error("the first challenge is not the hash of the imported accumulator");
+    if (!same(imported.keyIds, records.map((r) => publicKeyId(r.publicKey)))) throw new Error("the key ids are not those of the imported records");
+    this.progress(`initial accumulator: imported from a .ptau (${short(imported.file)}) with ${records.length} contribution(s); its ${e.accumulator.length} chunks and challenge check`);
   }
 
   private async verdict(before: Open, e: Verdict, step: string): Promise<void> {

@@ -84,12 +84,16 @@ export async function contribute(argv: string[]): Promise<void> {
   // Waits end when the coordinator publishes something (a round starts, a chunk is verified…), not on a timer; the
   // caps keep a round contributor checking in well within the heartbeat timeout.
   const live = new LiveFollower(url).start();
-  const inRoundCap = Math.max(pollMs, Math.min(10_000, Math.floor(info.heartbeatTimeoutMs / 3)));
+  // A queued participant may be drawn into a round at any moment, from when on its silence counts: no wait, queued
+  // or not, outlasts a third of the heartbeat timeout, even if a wake-up were missed.
+  const heartbeatCap = Math.max(pollMs, Math.floor(info.heartbeatTimeoutMs / 3));
+  const inRoundCap = Math.min(10_000, heartbeatCap);
+  const queueCap = Math.min(QUEUE_WAIT_CAP_MS, heartbeatCap);
   let seen = live.received;
   const pause = async (ins: Instruction | null): Promise<void> => {
     await sleep(pollMs);
     const queued = ins?.kind === "wait" && ins.stage === "queue";
-    await live.next((queued ? QUEUE_WAIT_CAP_MS : inRoundCap) - pollMs, queued ? movesTheQueue : (m) => m.kind !== "lobby", seen);
+    await live.next((queued ? queueCap : inRoundCap) - pollMs, queued ? movesTheQueue : (m) => m.kind !== "lobby", seen);
     seen = live.received;
   };
   const contributor = new Contributor(client, {
@@ -100,7 +104,10 @@ export async function contribute(argv: string[]): Promise<void> {
     log: show,
     onWait: (ins) => (ins.kind === "wait" ? progress.onWait(ins) : undefined),
     pause,
+    keepAliveMs: heartbeatCap,
   });
+  // Joining only once the feed is open: the round that starts on this join wakes it.
+  await live.ready(3_000);
   const interrupted = onInterrupt(contributor, show);
   try {
     const done = await Promise.race([contributor.run(pollMs), interrupted]);

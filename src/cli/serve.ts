@@ -1,118 +1,176 @@
 /** `ceremony serve`: the coordinator, its own verifiers and the HTTP API, until SIGINT/SIGTERM. */
-import { mkdir } from "node:fs/promises";
+import { access, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { ensureKeyFile } from "../auth/keys.ts";
+import { ensureKeyFile, readKeyFile, type ParticipantKey } from "../auth/keys.ts";
 import { ReplayGuard } from "../auth/replay.ts";
-import { bunClientAddress, bunWebSockets, serveHttp } from "../adapters/bun/http.ts";
+import { bunClientAddress, bunWebSockets, listen, ListenError, type BoundServer } from "../adapters/bun/http.ts";
 import type { ServeSettings } from "../config/presets.ts";
-import { loadServeSettings, serveHelp, SERVE_OPTIONS, ConfigError } from "../config/serve.ts";
+import { loadServeConfig, serveHelp, SERVE_OPTIONS, ConfigError } from "../config/serve.ts";
 import { FolderLocked, lockFolder } from "../store/folder-lock.ts";
 import { closeCurve } from "../crypto/curve.ts";
 import { WorkerPool } from "../crypto/pool.ts";
 import { createApp } from "../api/app.ts";
+import { readOnly, starting } from "../api/gates.ts";
+import { parseMoment } from "../lib/moment.ts";
 import { createAdmission } from "../server/admission.ts";
 import { Coordinator } from "../server/coordinator.ts";
+import { StartupRefusal } from "../server/startup.ts";
 import { restoreFromTranscript, RestoreError } from "../transcript/restore.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { parseFlags } from "./args.ts";
 import { CliError } from "./errors.ts";
+import { checkConfiguration, existingCeremonyCheck, productionWarnings, readTls } from "./serve-checks.ts";
 
 export const usage = serveHelp();
+
+const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
 export async function serve(argv: string[]): Promise<void> {
   const options: Record<string, { type: "string"; multiple?: boolean }> = { preset: { type: "string" }, config: { type: "string" }, "restore-from": { type: "string" } };
   for (const o of Object.values(SERVE_OPTIONS)) options[o.flag.slice(2)] = { type: "string", ...(o.repeatable ? { multiple: true } : {}) };
   const { values } = parseFlags("serve", argv, options);
-  let settings;
+  let config;
   try {
-    settings = await loadServeSettings({ flags: values, env: process.env });
+    config = await loadServeConfig({ flags: values, env: process.env });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(`serve: ${err.message}`);
     throw err;
   }
-  const data = resolve(settings.data);
-  await mkdir(data, { recursive: true });
-  // Before anything else is created or read: one coordinator per data folder.
-  let lock;
+  const { settings, explicit } = config;
+  const restoreFrom = typeof values["restore-from"] === "string" ? values["restore-from"] : undefined;
+  await checkConfiguration(settings, restoreFrom);
+  const tls = await readTls(settings);
+
+  // The socket first: a busy port (or a certificate Bun cannot use) fails here, before any folder or key exists.
+  const ws = bunWebSockets();
+  let server: BoundServer;
   try {
-    lock = await lockFolder(data);
+    server = listen({ host: settings.host, port: settings.port, ...(tls ? { tls } : {}), websocket: ws.websocket, starting });
   } catch (err) {
-    if (err instanceof FolderLocked) throw new CliError(`serve: ${err.message}`);
+    if (err instanceof ListenError) throw new CliError(`serve: ${err.message}`);
     throw err;
   }
   try {
-    await serveLocked(settings, data, values["restore-from"]);
+    const data = resolve(settings.data);
+    await mkdir(data, { recursive: true });
+    // Before anything else is created or read: one coordinator per data folder.
+    let lock;
+    try {
+      lock = await lockFolder(data);
+    } catch (err) {
+      if (err instanceof FolderLocked) throw new CliError(`serve: ${err.message}`);
+      throw err;
+    }
+    try {
+      await serveLocked({ settings, explicit, data, restoreFrom, server, ws });
+    } finally {
+      await lock.release();
+    }
   } finally {
-    await lock.release();
+    await server.stop();
   }
 }
 
-async function serveLocked(settings: ServeSettings, data: string, restoreFrom: unknown): Promise<void> {
+interface Serving {
+  settings: ServeSettings;
+  explicit: ReadonlySet<string>;
+  data: string;
+  restoreFrom: string | undefined;
+  server: BoundServer;
+  ws: ReturnType<typeof bunWebSockets>;
+}
+
+/** The coordinator's key: read; created for a new ceremony; absent (null) for an existing one served read-only. */
+async function coordinatorKey(data: string): Promise<ParticipantKey | null> {
+  const path = join(data, "coordinator.key");
+  if (await exists(path)) return readKeyFile(path);
+  if (await exists(join(data, "events.jsonl"))) return null;
+  return (await ensureKeyFile(path)).key;
+}
+
+async function serveLocked({ settings, explicit, data, restoreFrom, server, ws }: Serving): Promise<void> {
   const log: Logger = createLogger({ format: settings.logFormat });
+  const say = (line: string): void => log.info(line);
   log.info(`data folder ${data} (preset ${settings.preset})`, { data, preset: settings.preset });
+  for (const w of productionWarnings(settings)) log.warn(w);
 
   const admins = [...settings.admins];
   if (admins.length === 0) {
-    if (settings.preset === "production") throw new CliError("serve: the production preset needs at least one --admin key");
     const { key, created } = await ensureKeyFile(join(data, "admin.key"));
     admins.push(key.publicKey);
-    log.info(`admin key ${created ? "created at" : "read from"} ${join(data, "admin.key")}`);
+    say(`admin key ${created ? "created at" : "read from"} ${join(data, "admin.key")}`);
   }
-  if (typeof restoreFrom === "string") {
+  if (restoreFrom !== undefined) {
     try {
-      await restoreFromTranscript(restoreFrom, data, (line) => log.info(line));
+      const { finalized } = await restoreFromTranscript(restoreFrom, data, say);
+      if (finalized) say("the restored ceremony is finalized: serving it read-only");
     } catch (err) {
       if (err instanceof RestoreError) throw new CliError(`serve: ${err.message}`);
       throw err;
     }
   }
-  const coordinatorKey = (await ensureKeyFile(join(data, "coordinator.key"))).key;
-  let listening = `http://${settings.host}:${settings.port}`;
+  let listening = server.url;
+  const schedule = {
+    ...(settings.opensAt !== "" ? { opensAt: parseMoment(settings.opensAt) } : {}),
+    ...(settings.closesAt !== "" ? { closesAt: parseMoment(settings.closesAt) } : {}),
+    ...(settings.finalizeAt !== "" ? { finalizeAt: parseMoment(settings.finalizeAt), beaconFile: settings.beaconFile } : {}),
+  };
 
   const pool = new WorkerPool(settings.threads || undefined);
-  const coordinator = await Coordinator.open({
-    dataDir: data,
-    settings: {
-      power: settings.power,
-      chunkSize: settings.chunkSize,
-      contributorsPerRound: settings.contributorsPerRound,
-      lockLimit: settings.lockLimit,
-      roundStartWaitMs: settings.roundStartWaitMs,
-      heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
-      lockTimeoutMs: settings.lockTimeoutMs,
-      maxVerificationFailures: settings.maxVerificationFailures,
-      dropsBeforeBan: settings.dropsBeforeBan,
-      turnTimeoutMs: settings.turnTimeoutMs,
-      admins,
-      identity: settings.identity,
-      contributionsPerIdentity: settings.contributionsPerIdentity,
-    },
-    verifierKeys: settings.verifierKeys,
-    queueCap: settings.queueCap,
-    admission: createAdmission({
-      kind: settings.identity,
-      publicUrl: () => settings.publicUrl || listening,
-      chainId: settings.ethChainId,
-      rpcUrl: settings.ethRpcUrl,
-      minTransactions: settings.ethMinTransactions,
-    }),
-    tickMs: settings.tickMs,
-    verifiers: settings.verifiers,
-    replacements: settings.replacementContributors,
-    coordinatorKey,
-    transcript: {
-      externalThresholdBytes: settings.externalThresholdBytes,
-      publicUrl: () => settings.publicUrl || listening,
-      remotes: settings.backupRemotes,
-      backupCron: settings.backupCron,
-      fsync: settings.transcriptFsync,
-    },
-    ops: pool,
-    log,
-    processMetrics: true,
-  });
+  let coordinator: Coordinator;
+  try {
+    coordinator = await Coordinator.open({
+      dataDir: data,
+      settings: {
+        power: settings.power,
+        chunkSize: settings.chunkSize,
+        contributorsPerRound: settings.contributorsPerRound,
+        lockLimit: settings.lockLimit,
+        roundStartWaitMs: settings.roundStartWaitMs,
+        heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
+        lockTimeoutMs: settings.lockTimeoutMs,
+        maxVerificationFailures: settings.maxVerificationFailures,
+        dropsBeforeBan: settings.dropsBeforeBan,
+        turnTimeoutMs: settings.turnTimeoutMs,
+        admins,
+        identity: settings.identity,
+        contributionsPerIdentity: settings.contributionsPerIdentity,
+      },
+      checkExisting: existingCeremonyCheck(settings, explicit, say),
+      ...(settings.importPtau !== "" ? { importPtau: settings.importPtau } : {}),
+      schedule,
+      verifierKeys: settings.verifierKeys,
+      queueCap: settings.queueCap,
+      admission: createAdmission({
+        kind: settings.identity,
+        publicUrl: () => settings.publicUrl || listening,
+        chainId: settings.ethChainId,
+        rpcUrl: settings.ethRpcUrl,
+        minTransactions: settings.ethMinTransactions,
+      }),
+      tickMs: settings.tickMs,
+      verifiers: settings.verifiers,
+      replacements: settings.replacementContributors,
+      coordinatorKey: await coordinatorKey(data),
+      transcript: {
+        externalThresholdBytes: settings.externalThresholdBytes,
+        publicUrl: () => settings.publicUrl || listening,
+        remotes: settings.backupRemotes,
+        backupCron: settings.backupCron,
+        fsync: settings.transcriptFsync,
+        releaseUrl: settings.releaseUrl,
+      },
+      ops: pool,
+      log,
+      processMetrics: true,
+    });
+  } catch (err) {
+    await pool.close();
+    await closeCurve();
+    if (err instanceof StartupRefusal) throw new CliError(`serve: ${err.message}`);
+    throw err;
+  }
   coordinator.start();
-  const ws = bunWebSockets();
   const app = createApp(coordinator.service, {
     replay: new ReplayGuard({ windowMs: settings.signatureWindowMs }),
     transcriptRepo: join(data, "transcript"),
@@ -127,16 +185,15 @@ async function serveLocked(settings: ServeSettings, data: string, restoreFrom: u
       maxUploadPacksPerClient: settings.gitMaxUploadPacksPerClient,
       packCacheBytes: settings.gitPackCacheMb * 2 ** 20,
       retryAfterSeconds: settings.gitRetryAfterS,
-      log: (line) => console.log(`ceremony: ${line}`),
+      log: say,
     },
     upgradeWebSocket: ws.upgradeWebSocket,
     operations: { readiness: () => coordinator.readiness(), metrics: coordinator.metrics, metricsToken: settings.metricsToken },
     log,
   });
-  const server = serveHttp(app.fetch, settings.host, settings.port, ws.websocket);
+  server.handle(coordinator.readOnly ? readOnly(app.fetch) : app.fetch);
   listening = server.url;
-  log.info(`listening on ${server.url}; transcript: git clone ${settings.publicUrl || server.url}/transcript.git`, { url: server.url });
-  if (settings.preset === "production" && !settings.metricsToken) log.warn("GET /metrics is public: set --metrics-token (or CEREMONY_METRICS_TOKEN), or block /metrics at the reverse proxy");
+  log.info(`listening on ${server.url}; transcript: git clone ${settings.publicUrl || server.url}/transcript.git${coordinator.readOnly ? " (read-only: finalized)" : ""}`, { url: server.url });
 
   const fatal = await new Promise<{ what: string; error: unknown } | null>((resolveStop) => {
     const stop = (signal: string): void => {

@@ -50,6 +50,13 @@ function transcriptLines(t: NonNullable<Status["transcript"]>, base: string): st
   return lines;
 }
 
+/** The queue's schedule (serve --opens-at/--closes-at), when it has one. */
+function queueWindow(q: Status["queue"]): string {
+  if (q.status === "scheduled") return `; opens ${q.opensAt ?? "later"}${q.closesAt ? `, closes ${q.closesAt}` : ""}`;
+  if (q.status === "closed") return "; closed to new joins";
+  return q.closesAt ? `; closes ${q.closesAt}` : "";
+}
+
 export function renderStatus(s: Status, url: string): string {
   const base = url.replace(/\/+$/, "");
   if (s.phase === "setup" || s.ceremonyId === null) return `phase: ${PHASES[s.phase]}`;
@@ -57,10 +64,12 @@ export function renderStatus(s: Status, url: string): string {
     `ceremony ${s.ceremonyId.slice(0, 16)}…: power ${s.power} (circuits of up to 2^${s.power} constraints), ${s.numChunks} chunks of ${s.chunkSize} points`,
     `phase: ${PHASES[s.phase]}`,
     `rounds aggregated: ${s.lastRound}`,
-    `queue: ${s.queue.length} waiting${s.queue.head.length ? ` (next: ${s.queue.head.slice(0, 3).map(short).join(", ")})` : ""}`,
+    `queue: ${s.queue.length} waiting${s.queue.head.length ? ` (next: ${s.queue.head.slice(0, 3).map(short).join(", ")})` : ""}${queueWindow(s.queue)}`,
     `verifiers: ${s.verifiers} trusted; replacement contributors: ${s.replacements}; banned: ${s.banned}; dropped at least once: ${s.dropped}`,
   ];
   if (s.round) lines.push(...roundLines(s.round));
+  if (s.finalizeAt && !s.finalHash) lines.push(`finalization scheduled at ${s.finalizeAt}`);
+  for (const a of s.alerts) lines.push(`ALERT: ${a}`);
   if (s.beacon) lines.push(`beacon: ${s.beacon.hash}, hashed 2^${s.beacon.numIterationsExp} times`);
   if (s.finalHash) lines.push(`final .ptau: ${base}/v1/ceremony/final.ptau (blake2b-512 ${s.finalHash})`);
   if (s.transcript) lines.push(...transcriptLines(s.transcript, base));

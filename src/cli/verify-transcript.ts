@@ -7,7 +7,8 @@ import { parseFlags } from "./args.ts";
 import { CliError } from "./errors.ts";
 
 export const usage = `ceremony verify-transcript PATH|URL [--threads N]
-  Checks a transcript clone (or clones <coordinator>/transcript.git first) without trusting the coordinator: every
+  Checks a transcript clone (or first clones a URL: a coordinator's, e.g. https://ceremony.example, whose
+  transcript is at /transcript.git, or a repository's) without trusting the coordinator: every
   event's seq, checksum and schema; the initial accumulator; each upload's hash; each verdict, re-verified; each
   round's aggregate and challenge; the beacon and the final .ptau, recomputed; every receipt. Exits 0 only if every
   step holds; otherwise prints the first step that fails and exits 1.`;
@@ -15,7 +16,7 @@ export const usage = `ceremony verify-transcript PATH|URL [--threads N]
 export async function verifyTranscriptCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseFlags("verify-transcript", argv, { threads: { type: "string" } }, true);
   const [target, ...extra] = positionals;
-  if (!target || extra.length > 0) throw new CliError("verify-transcript: give one path or URL of a transcript clone");
+  if (!target || extra.length > 0) throw new CliError("verify-transcript: give one path of a transcript clone, or a coordinator's or repository's URL");
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new CliError("verify-transcript: --threads must be a positive integer");
   const say = (line: string): void => console.log(`verify-transcript: ${line}`);

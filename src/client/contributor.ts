@@ -35,6 +35,11 @@ export interface ContributorOptions {
   onWait?: (instruction: Instruction) => Promise<void> | void;
   /** How to pass the time when there is nothing to do (default: sleep the poll interval); woken by the live feed, say. */
   pause?: (instruction: Instruction | null) => Promise<void>;
+  /**
+   * While a chunk is downloaded, computed and uploaded, check in this often (a first computation that starts the
+   * worker pool, a slow machine or a large chunk must not look like silence to the coordinator). Default: never.
+   */
+  keepAliveMs?: number;
 }
 
 export type StepResult = "waited" | "locked" | "contributed" | "held" | "moved-on" | "rejoined" | "done";
@@ -158,6 +163,7 @@ export class Contributor {
       this.instruction = acked ?? (await this.api.instruction());
       return "moved-on";
     }
+    const keepAlive = this.keepAlive();
     try {
       const uploaded = await this.contributeOne(acked);
       if (!uploaded) return "held";
@@ -170,7 +176,18 @@ export class Contributor {
       if (!movedOn(err)) throw err;
       this.instruction = await this.api.instruction();
       return "moved-on";
+    } finally {
+      clearInterval(keepAlive);
     }
+  }
+
+  /** Heartbeats while working on a chunk (their instructions are not acted on: the upload's answer is). */
+  private keepAlive(): ReturnType<typeof setInterval> | undefined {
+    const every = this.options.keepAliveMs;
+    if (!every) return undefined;
+    return setInterval(() => {
+      this.api.heartbeat().catch((err: unknown) => this.options.log?.(`heartbeat while working failed: ${err instanceof Error ? err.message : String(err)}`));
+    }, every);
   }
 
   private keyFor(ins: ContributeInstruction): KeyPair {

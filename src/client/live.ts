@@ -76,6 +76,16 @@ export class LiveFollower {
     });
   }
 
+  /**
+   * Resolves true once the feed is open (the coordinator subscribes this client before it answers, so nothing
+   * published afterwards is missed), or false after `timeoutMs` (waits then simply time out, as polling did).
+   */
+  async ready(timeoutMs: number): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    while (!this.connected && Date.now() < end && !this.abort.signal.aborted) await sleep(20);
+    return this.connected;
+  }
+
   close(): void {
     this.abort.abort();
     for (const w of [...this.waiters]) w.resolve(null);

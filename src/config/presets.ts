@@ -73,6 +73,19 @@ export interface ServeSettings {
   logFormat: LogFormat;
   /** Bearer token GET /metrics asks for; empty: public. */
   metricsToken: string;
+  /** PEM certificate chain and private key: serve HTTPS itself (empty: plain HTTP, e.g. behind a TLS proxy). */
+  tlsCert: string;
+  tlsKey: string;
+  /** When the queue opens, closes, and the ceremony is finalized: an ISO 8601 date or a cron expression (empty: never). */
+  opensAt: string;
+  closesAt: string;
+  finalizeAt: string;
+  /** Where the beacon is read from at --finalize-at: "HEX [E]" (32 to 64 bytes of hex, 2^E hash iterations, default 10). */
+  beaconFile: string;
+  /** A .ptau (snarkjs, Perpetual Powers of Tau) a new ceremony starts from instead of the generators. */
+  importPtau: string;
+  /** Where participants download the ceremony binary (named in the transcript's README). */
+  releaseUrl: string;
 }
 
 /** What every preset shares. */
@@ -99,6 +112,14 @@ const COMMON = {
   gitRetryAfterS: 5,
   logFormat: "text",
   metricsToken: "",
+  tlsCert: "",
+  tlsKey: "",
+  opensAt: "",
+  closesAt: "",
+  finalizeAt: "",
+  beaconFile: "",
+  importPtau: "",
+  releaseUrl: "",
 } satisfies Partial<ServeSettings>;
 
 /** No admission limits: a local load test measures the server, not the limiter. */

@@ -8,12 +8,29 @@ import { PRESETS, type PresetName, type ServeSettings } from "./presets.ts";
 import { hexSchema } from "../lib/hex.ts";
 import { LOG_FORMATS } from "../lib/log.ts";
 import { AdminIdSchema } from "../auth/ethereum.ts";
+import { parseMoment } from "../lib/moment.ts";
 
 type Key = Exclude<keyof ServeSettings, "preset">;
 
 const intIn = (min: number, max: number) => v.pipe(v.unknown(), v.transform(Number), v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 const floatIn = (min: number, max: number) => v.pipe(v.unknown(), v.transform(Number), v.number(), v.finite(), v.minValue(min), v.maxValue(max));
 const booleanText = v.pipe(v.unknown(), v.transform((x) => (x === "true" || x === true ? true : x === "false" || x === false ? false : x)), v.boolean());
+
+/** An ISO 8601 date or a six-field cron expression (lib/moment.ts), or empty: never. */
+const momentText = v.pipe(
+  v.string(),
+  v.check((x) => x === "" || isMoment(x), 'expected an ISO 8601 date with an offset (2026-03-01T12:00:00Z) or a six-field cron expression ("0 0 12 * * 5")'),
+);
+const httpUrlOrEmpty = (flag: string) => v.pipe(v.string(), v.regex(/^(https?:\/\/\S+)?$/, `${flag} must be an http(s) URL`));
+
+function isMoment(x: string): boolean {
+  try {
+    parseMoment(x);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A comma-separated env var, a repeated flag or a config array: a list. */
 const listOf = (item: v.GenericSchema<unknown, unknown>) => v.pipe(v.unknown(), v.transform((x) => (typeof x === "string" ? x.split(",").filter(Boolean) : x)), v.array(item));
@@ -22,6 +39,8 @@ export interface ServeOption {
   flag: string;
   env: string;
   help: string;
+  /** What the value is, in --help (default: N for numbers, true|false, VALUE). */
+  value?: string;
   schema: v.GenericSchema<unknown, unknown>;
   /** The flag may be given several times. */
   repeatable?: boolean;
@@ -150,6 +169,14 @@ export const SERVE_OPTIONS: Record<Key, ServeOption> = {
     help: "GET /metrics asks for Authorization: Bearer TOKEN (empty: /metrics is public; prefer the env var or config file to keep it out of ps)",
     schema: v.string(),
   },
+  tlsCert: { flag: "--tls-cert", env: "CEREMONY_TLS_CERT", value: "FILE", help: "PEM certificate (chain) to serve HTTPS with; needs --tls-key", schema: v.string() },
+  tlsKey: { flag: "--tls-key", env: "CEREMONY_TLS_KEY", value: "FILE", help: "PEM private key of --tls-cert", schema: v.string() },
+  opensAt: { flag: "--opens-at", env: "CEREMONY_OPENS_AT", value: "WHEN", help: "when the queue opens; joins before are refused QUEUE_NOT_OPEN", schema: momentText },
+  closesAt: { flag: "--closes-at", env: "CEREMONY_CLOSES_AT", value: "WHEN", help: "when the queue closes (those queued still contribute); joins after are refused QUEUE_CLOSED", schema: momentText },
+  finalizeAt: { flag: "--finalize-at", env: "CEREMONY_FINALIZE_AT", value: "WHEN", help: "when to finalize with the beacon read from --beacon-file at that moment", schema: momentText },
+  beaconFile: { flag: "--beacon-file", env: "CEREMONY_BEACON_FILE", value: "FILE", help: 'the beacon for --finalize-at: "HEX [E]", 32 to 64 bytes of public randomness, hashed 2^E times (default 10)', schema: v.string() },
+  importPtau: { flag: "--import", env: "CEREMONY_IMPORT", value: "FILE.ptau", help: "a new ceremony starts from this .ptau (snarkjs, Perpetual Powers of Tau), checked like an upload; its contributions stay in the final file", schema: v.string() },
+  releaseUrl: { flag: "--release-url", env: "CEREMONY_RELEASE_URL", value: "URL", help: "where participants download the ceremony binary (named in the transcript's README)", schema: httpUrlOrEmpty("--release-url") },
 };
 
 const PresetSchema = v.picklist(["dev", "test", "production"] as const);
@@ -169,6 +196,12 @@ export interface ServeInput {
 }
 
 export async function loadServeSettings(input: ServeInput): Promise<ServeSettings> {
+  return (await loadServeConfig(input)).settings;
+}
+
+/** The settings, and which of them the operator set (a flag, an env var or the config file) rather than the preset. */
+export async function loadServeConfig(input: ServeInput): Promise<{ settings: ServeSettings; explicit: Set<Key> }> {
+  const explicit = new Set<Key>();
   const presetRaw = input.flags.preset ?? input.env.CEREMONY_PRESET ?? "dev";
   const preset = v.safeParse(PresetSchema, presetRaw);
   if (!preset.success) throw new ConfigError(`--preset must be dev, test or production, got ${String(presetRaw)}`);
@@ -185,34 +218,77 @@ export async function loadServeSettings(input: ServeInput): Promise<ServeSetting
     for (const [k, val] of Object.entries(json)) {
       if (!(k in SERVE_OPTIONS)) throw new ConfigError(`config file ${file}: unknown option "${k}"`);
       settings[k] = parseValue(k as Key, val, `config file ${file}, ${k}`);
+      explicit.add(k as Key);
     }
   }
   for (const key of Object.keys(SERVE_OPTIONS) as Key[]) {
     const { env, flag } = SERVE_OPTIONS[key];
     const fromEnv = input.env[env];
-    if (fromEnv !== undefined && fromEnv !== "") settings[key] = parseValue(key, fromEnv, env);
+    if (fromEnv !== undefined && fromEnv !== "") {
+      settings[key] = parseValue(key, fromEnv, env);
+      explicit.add(key);
+    }
     const fromFlag = input.flags[flag.slice(2)];
     const repeatable = SERVE_OPTIONS[key].repeatable === true;
-    if (fromFlag !== undefined) settings[key] = parseValue(key, repeatable && typeof fromFlag === "string" ? [fromFlag] : fromFlag, flag);
+    if (fromFlag !== undefined) {
+      settings[key] = parseValue(key, repeatable && typeof fromFlag === "string" ? [fromFlag] : fromFlag, flag);
+      explicit.add(key);
+    }
   }
   const s = settings as unknown as ServeSettings;
   if ((s.chunkSize & (s.chunkSize - 1)) !== 0 || s.chunkSize > 2 ** s.power) {
     throw new ConfigError(`--chunk-size must be a power of two no larger than 2^power (${2 ** s.power}), got ${s.chunkSize}`);
   }
-  return s;
+  if ((s.tlsCert === "") !== (s.tlsKey === "")) throw new ConfigError("--tls-cert and --tls-key go together: give both (HTTPS) or neither (plain HTTP)");
+  if (s.finalizeAt !== "" && s.beaconFile === "") throw new ConfigError("--finalize-at needs --beacon-file (the beacon is read from it at that moment)");
+  const [opens, closes] = [s.opensAt, s.closesAt].map((x) => (x === "" ? null : parseMoment(x)));
+  if (opens?.kind === "date" && closes?.kind === "date" && opens.ms >= closes.ms) throw new ConfigError("--opens-at must come before --closes-at");
+  return { settings: s, explicit };
+}
+
+/** How a default reads in --help. */
+function shown(value: unknown): string {
+  if (value === "" || (Array.isArray(value) && value.length === 0)) return "none";
+  if (Array.isArray(value)) return value.join(",");
+  return String(value);
+}
+
+function placeholder(key: Key): string {
+  const o = SERVE_OPTIONS[key];
+  if (o.value) return o.value;
+  const example = PRESETS.dev[key];
+  return typeof example === "number" ? "N" : typeof example === "boolean" ? "true|false" : "VALUE";
+}
+
+/** Each option's default on each preset, from the option table and PRESETS (one value when they agree). */
+function defaultsLine(key: Key): string {
+  const names = Object.keys(PRESETS) as PresetName[];
+  const values = names.map((p) => shown(PRESETS[p][key]));
+  if (values.every((x) => x === values[0])) return `default ${values[0]}`;
+  return `default ${names.map((p, i) => `${p} ${values[i]}`).join(" | ")}`;
 }
 
 export function serveHelp(): string {
-  const rows = (Object.keys(SERVE_OPTIONS) as Key[]).map((k) => {
+  const pad = 34;
+  const rows = (Object.keys(SERVE_OPTIONS) as Key[]).flatMap((k) => {
     const o = SERVE_OPTIONS[k];
-    return `  ${`${o.flag} VALUE`.padEnd(34)} ${o.help} [${o.env}]`;
+    return [`  ${`${o.flag} ${placeholder(k)}`.padEnd(pad)} ${o.help} [${o.env}]`, `  ${"".padEnd(pad)} ${defaultsLine(k)}`];
   });
   return [
     "ceremony serve [--preset dev|test|production] [--config FILE] [options]",
     "  Runs the coordinator: HTTP API, event log, artifact store and its own verifiers.",
-    `  ${"--preset NAME".padEnd(34)} defaults (dev: local ceremony; test; production) [CEREMONY_PRESET]`,
-    `  ${"--config FILE".padEnd(34)} JSON object with any of the option names below [CEREMONY_CONFIG]`,
-    `  ${"--restore-from PATH|URL".padEnd(34)} on an empty --data folder: rebuild the state from a transcript clone, then resume`,
+    "  Every option is also an environment variable [in brackets] and a key of the --config file (the option's name in",
+    "  camelCase: --chunk-size is chunkSize); flags override env vars, which override the file, which overrides the preset.",
+    "  Defaults are per preset: dev (a local ceremony), test (tiny, for test suites), production.",
+    "  WHEN is an ISO 8601 date with an offset (2026-03-01T12:00:00Z) or a six-field cron expression (seconds first, UTC),",
+    "  which means its first match after the ceremony was initialized.",
+    "  Settings recorded when the ceremony was initialized (power, chunk size, round size, timeouts, identity…) cannot",
+    "  change: a restart that sets one to another value is refused.",
+    "",
+    `  ${"--preset NAME".padEnd(pad)} the defaults below (dev, test or production) [CEREMONY_PRESET]`,
+    `  ${"--config FILE".padEnd(pad)} JSON object with any of the option names below [CEREMONY_CONFIG]`,
+    `  ${"--restore-from PATH|URL".padEnd(pad)} on an empty --data folder: rebuild the state from a transcript clone or a`,
+    `  ${"".padEnd(pad)} coordinator's URL, then resume (a finalized ceremony is served read-only)`,
     ...rows,
   ].join("\n");
 }

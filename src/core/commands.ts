@@ -1,8 +1,8 @@
 /** Commands: what someone asks of the ceremony. They carry the time and the facts the shell established (hashes, verdicts, a verified identity); the core adds none. */
-import type { Beacon, Chunk0Facts, ParticipantId, Role, Settings } from "./model.ts";
+import type { Beacon, Chunk0Facts, ImportedPtau, ParticipantId, Role, Settings } from "./model.ts";
 
 export type Command =
-  | { type: "Initialize"; now: number; settings: Settings; accumulator: string[]; challenge: string }
+  | { type: "Initialize"; now: number; settings: Settings; accumulator: string[]; challenge: string; imported?: ImportedPtau }
   | {
       type: "JoinQueue";
       now: number;
@@ -50,5 +50,7 @@ export type Command =
   /** A coordinator-owned replacement contributor (only the coordinator registers them). */
   | { type: "RegisterReplacement"; now: number; actor: ParticipantId; participant: ParticipantId }
   | { type: "RemoveAdmin"; now: number; actor: ParticipantId; participant: ParticipantId }
+  /** When the queue opens and closes (the operator's schedule, carried out by the coordinator; null: no such moment). */
+  | { type: "ScheduleQueue"; now: number; actor: ParticipantId; opensAt: number | null; closesAt: number | null }
   /** Invitation tokens an admin minted, by hash. */
   | { type: "IssueInvitations"; now: number; actor: ParticipantId; hashes: string[] };

@@ -8,7 +8,7 @@ import { refuse } from "./errors.ts";
 import { evolve } from "./evolve.ts";
 import { refusal } from "./legality.ts";
 import type { CeremonyEvent, CeremonyState, Command } from "./model.ts";
-import { dropEvents, keyAccepted, nextContributors, roundResult, roundStartRefusal, timeoutDrop } from "./rules.ts";
+import { dropEvents, keyAccepted, nextContributors, queueTransitions, roundResult, roundStartRefusal, timeoutDrop } from "./rules.ts";
 import { activeRound, administers, inRound, isBanned, isKnown, isQueued, notFinalized, positionIn, type Open } from "./state.ts";
 
 /**
@@ -35,10 +35,20 @@ function legal(state: CeremonyState, events: CeremonyEvent[]): CeremonyEvent[] {
 function build(command: Command, state: CeremonyState): CeremonyEvent[] {
   switch (command.type) {
     case "Initialize":
-      return [{ type: "CeremonyInitialized", settings: command.settings, accumulator: command.accumulator, challenge: command.challenge }];
+      return [
+        {
+          type: "CeremonyInitialized",
+          settings: command.settings,
+          accumulator: command.accumulator,
+          challenge: command.challenge,
+          ...(command.imported ? { imported: command.imported } : {}),
+        },
+      ];
     case "JoinQueue": {
+      // A join just after the scheduled opening (or closing) need not wait for the tick to open (or close) the queue.
       const p = command.participant;
-      return [{ type: "ParticipantQueued", participant: p, at: command.now, ...(command.identity !== undefined ? { identity: command.identity } : {}) }];
+      const gate = state.phase === "setup" ? [] : queueTransitions(state, command.now);
+      return [...gate, { type: "ParticipantQueued", participant: p, at: command.now, ...(command.identity !== undefined ? { identity: command.identity } : {}) }];
     }
     case "LeaveQueue": {
       // A round contributor leaving gives up its position at once: the drop and what it implies, now rather than after a timeout.
@@ -48,9 +58,9 @@ function build(command: Command, state: CeremonyState): CeremonyEvent[] {
       return [{ type: "ParticipantLeftQueue", participant: p }];
     }
     case "Tick": {
-      if (state.phase === "running" || state.phase === "finalizing") return command.lastSeen ? timeoutDrop(state, command.now, command.lastSeen, command.upSince) : [];
-      if (state.phase !== "waiting" || roundStartRefusal(state, command.now)) return [];
-      return [{ type: "RoundStarted", round: state.lastRound + 1, contributors: nextContributors(state), startedAt: command.now }];
+      // The queue opens or closes first when its time has come, then rounds start and timeouts drop as before.
+      const gate = state.phase === "setup" ? [] : queueTransitions(state, command.now);
+      return [...gate, ...tickEvents(command, gate.reduce(evolve, state))];
     }
     case "LockChunk": {
       const round = activeRound(state);
@@ -100,6 +110,9 @@ function build(command: Command, state: CeremonyState): CeremonyEvent[] {
     case "RegisterReplacement":
       notFinalized(state);
       return [{ type: "ReplacementRegistered", participant: command.participant, by: command.actor }];
+    case "ScheduleQueue":
+      byAdmin(state, command.actor);
+      return [{ type: "QueueScheduled", opensAt: command.opensAt, closesAt: command.closesAt, at: command.now, by: command.actor }];
     case "IssueInvitations":
       byAdmin(state, command.actor);
       return [{ type: "InvitationsIssued", hashes: command.hashes, by: command.actor }];
@@ -114,6 +127,13 @@ function build(command: Command, state: CeremonyState): CeremonyEvent[] {
       throw refuse("INVALID_COMMAND", `unknown command ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** What time alone brings about: a round starts, or a silent or slow contributor is dropped. */
+function tickEvents(command: Extract<Command, { type: "Tick" }>, state: CeremonyState): CeremonyEvent[] {
+  if (state.phase === "running" || state.phase === "finalizing") return command.lastSeen ? timeoutDrop(state, command.now, command.lastSeen, command.upSince) : [];
+  if (state.phase !== "waiting" || roundStartRefusal(state, command.now)) return [];
+  return [{ type: "RoundStarted", round: state.lastRound + 1, contributors: nextContributors(state), startedAt: command.now }];
 }
 
 /**

@@ -24,10 +24,12 @@ const settings = v.object({
   identity: v.picklist(["open", "token", "ethereum"]),
   contributionsPerIdentity: int,
 });
+const moment = v.nullable(int);
+const imported = v.object({ file: hex, records: hex, contributions: int, keyIds: v.array(hex) });
 const trust = <T extends string>(type: T) => v.object({ type: v.literal(type), participant: id, by: id });
 
 const EventSchema = v.variant("type", [
-  v.object({ type: v.literal("CeremonyInitialized"), settings, accumulator: v.array(hex), challenge: hex }),
+  v.object({ type: v.literal("CeremonyInitialized"), settings, accumulator: v.array(hex), challenge: hex, imported: v.optional(imported) }),
   v.object({ type: v.literal("ParticipantQueued"), participant: id, at: int, identity: v.optional(v.string()) }),
   trust("VerifierAdded"),
   trust("VerifierRemoved"),
@@ -65,6 +67,9 @@ const EventSchema = v.variant("type", [
   v.object({ type: v.literal("ParticipantBanned"), participant: id, reason: v.string(), by: id }),
   v.object({ type: v.literal("ParticipantUnbanned"), participant: id, by: id }),
   v.object({ type: v.literal("RoundRestarted"), round: int, reason: v.string(), requeued: v.array(id), by: id }),
+  v.object({ type: v.literal("QueueScheduled"), opensAt: moment, closesAt: moment, at: int, by: id }),
+  v.object({ type: v.literal("QueueOpened"), at: int }),
+  v.object({ type: v.literal("QueueClosed"), at: int }),
 ]);
 
 export function parseEvent(input: unknown): CeremonyEvent {

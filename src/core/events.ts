@@ -1,8 +1,15 @@
 /** Events: past-tense facts; the log, and the transcript, are a sequence of these. */
-import type { Beacon, ParticipantId, Settings } from "./model.ts";
+import type { Beacon, ImportedPtau, ParticipantId, Settings } from "./model.ts";
 
 export type CeremonyEvent =
-  | { type: "CeremonyInitialized"; settings: Settings; accumulator: string[]; challenge: string }
+  | {
+      type: "CeremonyInitialized";
+      settings: Settings;
+      accumulator: string[];
+      challenge: string;
+      /** Started from an existing .ptau: its hash and its contribution records (absent: from the generators). */
+      imported?: ImportedPtau;
+    }
   | {
       type: "ParticipantQueued";
       participant: ParticipantId;
@@ -48,6 +55,12 @@ export type CeremonyEvent =
   | { type: "ContributorReplaced"; round: number; position: number; dropped: ParticipantId; replacement: ParticipantId }
   | { type: "ParticipantBanned"; participant: ParticipantId; reason: string; by: ParticipantId }
   | { type: "ParticipantUnbanned"; participant: ParticipantId; by: ParticipantId }
-  | { type: "RoundRestarted"; round: number; reason: string; requeued: ParticipantId[]; by: ParticipantId };
+  | { type: "RoundRestarted"; round: number; reason: string; requeued: ParticipantId[]; by: ParticipantId }
+  /** The queue's schedule as of `at`: joins are accepted from opensAt until closesAt (null: no such moment). */
+  | { type: "QueueScheduled"; opensAt: number | null; closesAt: number | null; at: number; by: ParticipantId }
+  /** The schedule's opening time passed (the tick saw it at `at`). */
+  | { type: "QueueOpened"; at: number }
+  /** The schedule's closing time passed: no more joins; those already queued still get their rounds. */
+  | { type: "QueueClosed"; at: number };
 
 export type EventType = CeremonyEvent["type"];

@@ -1,7 +1,7 @@
 /** evolve(state, event) -> state: applies one fact. Pure; never refuses (decide already did); never mutates its input. */
 import { Map as ImmutableMap, OrderedMap, Set as ImmutableSet } from "immutable";
 import type { Base, CeremonyEvent, CeremonyState, ChunkProgress, ParticipantId, Round } from "./model.ts";
-import { nextChunkOf } from "./rules.ts";
+import { nextChunkOf, queueStatusAt } from "./rules.ts";
 import { currentRound, identityOf, initialState, keyIdentity } from "./state.ts";
 
 function base(state: CeremonyState): Base {
@@ -9,7 +9,11 @@ function base(state: CeremonyState): Base {
   const { phase: _, ...rest } = state;
   const { settings, admins, front, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops } = rest;
   const { acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations } = rest;
-  return { settings, admins, front, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops, acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations };
+  const { queueStatus, schedule, imported } = rest;
+  return {
+    settings, admins, front, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops,
+    acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations, queueStatus, schedule, imported,
+  };
 }
 
 /** The same state with some of its shared fields replaced. */
@@ -94,12 +98,15 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         replacements: [],
         failures: {},
         drops: ImmutableMap(),
-        acceptedKeys: ImmutableSet(),
+        acceptedKeys: ImmutableSet(event.imported?.keyIds ?? []),
         identityOf: ImmutableMap(),
         holders: ImmutableMap(),
         contributions: ImmutableMap(),
         contributedIn: ImmutableMap(),
         invitations: ImmutableSet(),
+        queueStatus: "open",
+        schedule: { opensAt: null, closesAt: null },
+        imported: event.imported ?? null,
       };
     case "ParticipantQueued": {
       const b = base(state);
@@ -227,6 +234,14 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
       const released = release(b, round.contributors.filter((p) => !event.requeued.includes(p)));
       return withRound(withBase(state, { front: carried.merge(b.front.deleteAll(event.requeued)), queue: b.queue.deleteAll(event.requeued), ...released }), null);
     }
+    case "QueueScheduled": {
+      const schedule = { opensAt: event.opensAt, closesAt: event.closesAt };
+      return withBase(state, { schedule, queueStatus: queueStatusAt(schedule, event.at) });
+    }
+    case "QueueOpened":
+      return withBase(state, { queueStatus: "open" });
+    case "QueueClosed":
+      return withBase(state, { queueStatus: "closed" });
     default: {
       const never: never = event;
       throw new Error(`unknown event ${JSON.stringify(never)}`);

@@ -13,6 +13,8 @@ import {
   keyAccepted,
   lockRefusal,
   nextContributors,
+  queueStatusAt,
+  queueStatusRefusal,
   readyToVerify,
   roundComplete,
   roundResult,
@@ -65,6 +67,8 @@ function joinRefusal(state: Open, e: Of<"ParticipantQueued">): DomainError | nul
   const p = e.participant;
   if (isBanned(state, p)) return refuse("BANNED", "this participant is banned");
   if (state.phase === "finalizing") return refuse("QUEUE_CLOSED", "the ceremony is finalizing; the queue is closed");
+  const shut = queueStatusRefusal(state);
+  if (shut) return shut;
   if (isQueued(state, p)) return refuse("ALREADY_QUEUED", "this participant is already in the queue");
   if (inRound(state, p)) return refuse("ALREADY_IN_ROUND", "this participant is in the current round");
   const kind = state.settings.identity;
@@ -199,6 +203,28 @@ function startedRefusal(state: Open, e: Of<"RoundStarted">): DomainError | null 
   return null;
 }
 
+/** The schedule is the operator's (carried out by the coordinator) or an admin's; the queue opens and closes only when it says. */
+function scheduleRefusal(state: Open, e: Of<"QueueScheduled"> | Of<"QueueOpened"> | Of<"QueueClosed">): DomainError | null {
+  const { opensAt, closesAt } = state.schedule;
+  const moment = (x: number | null): boolean => x === null || (Number.isSafeInteger(x) && x >= 0);
+  switch (e.type) {
+    case "QueueScheduled":
+      if (!moment(e.opensAt) || !moment(e.closesAt)) return refuse("INVALID_COMMAND", "a schedule's moments are milliseconds since the epoch");
+      if (e.opensAt !== null && e.closesAt !== null && e.opensAt >= e.closesAt) return refuse("INVALID_COMMAND", "the queue must open before it closes");
+      return byAdmin(state, e.by);
+    case "QueueOpened":
+      return state.queueStatus === "scheduled" && opensAt !== null && queueStatusAt(state.schedule, e.at) === "open"
+        ? null
+        : refuse("INVALID_COMMAND", "the queue opens only once its scheduled opening time has passed");
+    case "QueueClosed":
+      return state.queueStatus !== "closed" && closesAt !== null && e.at >= closesAt ? null : refuse("INVALID_COMMAND", "the queue closes only once its scheduled closing time has passed");
+    default: {
+      const never: never = e;
+      return refuse("INVALID_COMMAND", `unknown event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
 /** Why `event` may not follow `state`, or null when it may. Pure; the checks a state alone can decide. */
 export function refusal(state: CeremonyState, event: CeremonyEvent): DomainError | null {
   if (event.type === "CeremonyInitialized") {
@@ -254,6 +280,10 @@ export function refusal(state: CeremonyState, event: CeremonyEvent): DomainError
       return byAdmin(state, event.by) ?? (isBanned(state, event.participant) ? null : refuse("NOT_BANNED", "this participant is not banned"));
     case "RoundRestarted":
       return restartedRefusal(state, event);
+    case "QueueScheduled":
+    case "QueueOpened":
+    case "QueueClosed":
+      return scheduleRefusal(state, event);
     default: {
       const never: never = event;
       return refuse("INVALID_COMMAND", `unknown event ${JSON.stringify(never)}`);

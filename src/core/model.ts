@@ -77,6 +77,30 @@ export interface Round {
   turnSince: number[];
 }
 
+/**
+ * Whether joins are accepted: `scheduled` before the queue's opening time, `open`, or `closed` after its closing
+ * time (the operator's schedule, recorded as QueueScheduled; the tick opens and closes it as time passes).
+ */
+export type QueueStatus = "scheduled" | "open" | "closed";
+
+/** When the queue opens and closes (ms since the epoch); null: no such moment. */
+export interface QueueSchedule {
+  opensAt: number | null;
+  closesAt: number | null;
+}
+
+/** A ceremony started from an existing .ptau (serve --import): what the transcript records of that file. */
+export interface ImportedPtau {
+  /** Hex blake2b-512 of the imported .ptau file, as read. */
+  file: string;
+  /** The artifact holding its contribution records (the body of the .ptau's section 7): they stay in the final file. */
+  records: string;
+  /** How many contributions the imported file records. */
+  contributions: number;
+  /** Ids of those contributions' public keys: none of them is accepted again. */
+  keyIds: string[];
+}
+
 export interface Beacon {
   /** Hex of the public random value. */
   hash: string;
@@ -135,6 +159,11 @@ export interface Base {
   contributedIn: ImmutableMap<ParticipantId, number>;
   /** Identities (tagged hashes) of the invitation tokens admins issued; the tokens themselves are never stored. */
   invitations: ImmutableSet<string>;
+  /** Whether joins are accepted now, and the schedule that opens and closes the queue. */
+  queueStatus: QueueStatus;
+  schedule: QueueSchedule;
+  /** The .ptau the ceremony started from, if it was imported. */
+  imported: ImportedPtau | null;
 }
 
 export type CeremonyState =

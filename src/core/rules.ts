@@ -4,7 +4,7 @@
  * here, so a rule is written once.
  */
 import { refuse, type DomainError } from "./errors.ts";
-import type { CeremonyEvent, ParticipantId, Round } from "./model.ts";
+import type { CeremonyEvent, ParticipantId, QueueSchedule, QueueStatus, Round } from "./model.ts";
 import { currentRound, dropsOf, isBanned, isReplacement, isVerifier, positionIn, queuedAt, queueHead, queueLength, type Open } from "./state.ts";
 
 /** Whether every chunk holds a verified contribution from every contributor of the round. */
@@ -162,4 +162,29 @@ export function roundStartRefusal(state: Open, now: number): DomainError | null 
 /** The contributors of the next round: the head of the queue. */
 export function nextContributors(state: Open): ParticipantId[] {
   return queueHead(state, state.settings.contributorsPerRound);
+}
+
+/** What the schedule says of the queue at `at`: closed from closesAt, scheduled before opensAt, open otherwise. */
+export function queueStatusAt(schedule: QueueSchedule, at: number): QueueStatus {
+  if (schedule.closesAt !== null && at >= schedule.closesAt) return "closed";
+  if (schedule.opensAt !== null && at < schedule.opensAt) return "scheduled";
+  return "open";
+}
+
+/** The queue's opening or closing that time has brought about by `now` (the tick records it), if any. */
+export function queueTransitions(state: Open, now: number): CeremonyEvent[] {
+  if (state.phase !== "waiting" && state.phase !== "running") return [];
+  const due = queueStatusAt(state.schedule, now);
+  if (due === state.queueStatus) return [];
+  if (due === "closed") return [{ type: "QueueClosed", at: now }];
+  if (due === "open" && state.queueStatus === "scheduled") return [{ type: "QueueOpened", at: now }];
+  return [];
+}
+
+/** Why nobody may join now because of the schedule, or null when the queue is open. */
+export function queueStatusRefusal(state: Open): DomainError | null {
+  const when = (ms: number | null): string => (ms === null ? "" : ` (${new Date(ms).toISOString()})`);
+  if (state.queueStatus === "scheduled") return refuse("QUEUE_NOT_OPEN", `the queue is not open yet; it opens at its scheduled time${when(state.schedule.opensAt)}`);
+  if (state.queueStatus === "closed") return refuse("QUEUE_CLOSED", `the queue closed at its scheduled time${when(state.schedule.closesAt)}`);
+  return null;
 }

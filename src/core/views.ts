@@ -1,7 +1,7 @@
 /** Read models derived from the state: a participant's next instruction, the verifier's work list, the public status. */
 import { lockRefusal, parentOf, readyToVerify, roundComplete } from "./rules.ts";
 import { currentRound, dropsOf, isBanned, isQueued, queueHead, queueLength } from "./state.ts";
-import type { Beacon, CeremonyState, ParticipantId, Round } from "./model.ts";
+import type { Beacon, CeremonyState, ParticipantId, QueueStatus, Round } from "./model.ts";
 
 export type Instruction =
   | { id: string; kind: "wait"; reason: string; stage: WaitStage }
@@ -119,8 +119,11 @@ export interface StatusView {
   chunkSize: number | null;
   numChunks: number | null;
   lastRound: number;
-  /** The queue, summarised: its length and its head (the next round's contributors first); positions are per participant. */
-  queue: { length: number; head: ParticipantId[] };
+  /**
+   * The queue, summarised: its length and its head (the next round's contributors first); positions are per
+   * participant. Whether it takes joins (`scheduled` until it opens, `open`, `closed` once it closed) and its schedule.
+   */
+  queue: { length: number; head: ParticipantId[]; status: QueueStatus; opensAt: string | null; closesAt: string | null };
   verifiers: number;
   replacements: number;
   /** Participants banned, and participants dropped at least once. */
@@ -140,6 +143,8 @@ export interface StatusView {
   beacon: Beacon | null;
 }
 
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
 /** How much of the queue the status shows. */
 export const STATUS_QUEUE_HEAD = 20;
 
@@ -153,7 +158,7 @@ export function statusView(state: CeremonyState): StatusView {
       chunkSize: null,
       numChunks: null,
       lastRound: 0,
-      queue: { length: 0, head: [] },
+      queue: { length: 0, head: [], status: "scheduled", opensAt: null, closesAt: null },
       verifiers: 0,
       replacements: 0,
       banned: 0,
@@ -172,7 +177,13 @@ export function statusView(state: CeremonyState): StatusView {
     chunkSize: s.chunkSize,
     numChunks: s.numChunks,
     lastRound: state.lastRound,
-    queue: { length: queueLength(state), head: queueHead(state, STATUS_QUEUE_HEAD) },
+    queue: {
+      length: queueLength(state),
+      head: queueHead(state, STATUS_QUEUE_HEAD),
+      status: state.phase === "waiting" || state.phase === "running" ? state.queueStatus : "closed",
+      opensAt: iso(state.schedule.opensAt),
+      closesAt: iso(state.schedule.closesAt),
+    },
     verifiers: state.verifiers.length,
     replacements: state.replacements.length,
     banned: state.banned.size,

@@ -280,8 +280,7 @@ export function writeStatePtau(path: string, store: ChunkStorage, state: Accumul
 
 /**
  * Starts a ceremony from a .ptau made elsewhere (snarkjs, a Perpetual Powers of Tau file): its points become the
- * round-0 chunks, after the same structural checks as an upload, and after checking that its last record's
- * nextChallenge is the hash of its data; its records are kept and the next contributor builds on them.
+ * round-0 chunks, checked by checkImportedAccumulator; its records are kept and the next contributor builds on them.
  */
 export async function importState(ops: CurveOps, curve: Curve, store: ChunkStorage, params: CeremonyParams, path: string): Promise<AccumulatorState> {
   const reader = await openPtau(path);
@@ -291,39 +290,60 @@ export async function importState(ops: CurveOps, curve: Curve, store: ChunkStora
       throw new Error(`${path} has power ${power} (ceremony power ${ceremonyPower}); this ceremony needs an unreduced power ${params.power}`);
     }
     const records = reader.records;
-    const lastRecord = records[records.length - 1];
-    const record = lastRecord ? recordPoints(lastRecord) : genesisRecord(curve);
     const chunks: string[] = [];
-    let boundary: Uint8Array | null = null;
     for (let k = 0; k < numChunks(params); k++) {
       const layout = chunkLayout(params, k);
       const sections = {} as ChunkSections;
       for (const s of SECTIONS) sections[s] = layout[s].count ? await reader.readPoints(s, layout[s].start, layout[s].count) : new Uint8Array(0);
-      const bytes = encodeChunk({ ...params, chunkIndex: k, round: 0, contributor: NO_CONTRIBUTOR, parentHash: new Uint8Array(HASH_SIZE) }, null, sections);
-      const decoded = decodeChunk(bytes, params, k);
-      if (!decoded.ok) throw new Error(`imported chunk ${k}: ${decoded.message}`);
-      const bad = await verifyAccumulatorChunk(ops, curve, decoded.chunk, record, boundary);
-      if (bad) throw new Error(`${path} fails verification at chunk ${k}: ${bad.code}: ${bad.message}`);
-      boundary = copyBytes(sections.tauG1, sections.tauG1.length - G1_SIZE);
-      chunks.push(await store.put(bytes));
+      chunks.push(await store.put(encodeChunk({ ...params, chunkIndex: k, round: 0, contributor: NO_CONTRIBUTOR, parentHash: new Uint8Array(HASH_SIZE) }, null, sections)));
     }
-    const response = lastRecord
-      ? hasherFromPartialHash(lastRecord.partialHash).update(publicKeyUncompressed(curve, lastRecord.publicKey)).digest()
-      : hash();
-    const challenge = await dataHash(curve, params, response, chunkReader(store, chunks));
-    if (lastRecord ? !bytesEqual(challenge, lastRecord.nextChallenge) : !bytesEqual(challenge, firstChallengeHash(curve, power))) {
-      throw new Error(`${path}: the hash of its data does not match its last record's next challenge`);
+    let challenge: Uint8Array;
+    try {
+      challenge = await checkImportedAccumulator(ops, curve, params, records, chunkReader(store, chunks));
+    } catch (err) {
+      throw new Error(`${path}: ${err instanceof Error ? err.message : String(err)}`);
     }
+    const lastRecord = records[records.length - 1];
     return {
       params,
       round: 0,
       chunks,
       records,
       challenge,
-      prevRecord: record,
+      prevRecord: lastRecord ? recordPoints(lastRecord) : genesisRecord(curve),
       knownPublicKeys: new Set(records.map((r) => publicKeyId(r.publicKey))),
     };
   } finally {
     await reader.close();
   }
+}
+
+/**
+ * Checks an accumulator made elsewhere against the records it came with: every chunk passes the structural checks
+ * of an upload and follows the last record (a consistent chain of powers, linked across chunks), and the hash of
+ * its data is the last record's next challenge (the first challenge without records). Returns that challenge.
+ * The coordinator runs it on import; the public verifier runs it again on the transcript's chunks.
+ */
+export async function checkImportedAccumulator(ops: CurveOps, curve: Curve, params: CeremonyParams, records: ContributionRecord[], read: ChunkReader): Promise<Uint8Array> {
+  const lastRecord = records[records.length - 1];
+  const record = lastRecord ? recordPoints(lastRecord) : genesisRecord(curve);
+  let boundary: Uint8Array | null = null;
+  for (let k = 0; k < numChunks(params); k++) {
+    const decoded = decodeChunk(await read(k), params, k);
+    if (!decoded.ok) throw new Error(`imported chunk ${k}: ${decoded.message}`);
+    const { header, publicKey } = decoded.chunk;
+    if (header.round !== 0 || header.contributor !== NO_CONTRIBUTOR || publicKey !== null || header.parentHash.some((b) => b !== 0)) {
+      throw new Error(`imported chunk ${k} is not an initial accumulator chunk (round 0, no contributor, key or parent)`);
+    }
+    const bad = await verifyAccumulatorChunk(ops, curve, decoded.chunk, record, boundary);
+    if (bad) throw new Error(`fails verification at chunk ${k}: ${bad.code}: ${bad.message}`);
+    const tauG1 = decoded.chunk.sections.tauG1;
+    boundary = copyBytes(tauG1, tauG1.length - G1_SIZE);
+  }
+  const response = lastRecord ? hasherFromPartialHash(lastRecord.partialHash).update(publicKeyUncompressed(curve, lastRecord.publicKey)).digest() : hash();
+  const challenge = await dataHash(curve, params, response, read);
+  if (lastRecord ? !bytesEqual(challenge, lastRecord.nextChallenge) : !bytesEqual(challenge, firstChallengeHash(curve, params.power))) {
+    throw new Error("the hash of its data does not match its last record's next challenge");
+  }
+  return challenge;
 }

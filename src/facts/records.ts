@@ -3,14 +3,14 @@
  * accumulator after the beacon. The coordinator publishes with these; verify-transcript recomputes with them.
  */
 import type { Curve } from "ffjavascript";
-import type { Base, Beacon } from "../core/model.ts";
+import type { Base, Beacon, ImportedPtau } from "../core/model.ts";
 import { roundRecords, type RoundContribution } from "../crypto/accumulator.ts";
 import { decodeChunk } from "../crypto/chunk.ts";
 import { fromHex } from "../crypto/hash.ts";
 import type { CurveOps } from "../crypto/ops.ts";
 import type { CeremonyParams } from "../crypto/params.ts";
 import { recordFromChunk0, type AccumulatorRecord } from "../crypto/pipeline.ts";
-import type { ContributionRecord } from "../crypto/ptau.ts";
+import { decodeContributions, type ContributionRecord } from "../crypto/ptau.ts";
 import { applyBeacon, newTimings, type AccumulatorState, type ChunkStorage } from "../crypto/rounds.ts";
 import type { ArtifactSource } from "./verification.ts";
 
@@ -20,9 +20,17 @@ export async function chunk0Record(source: ArtifactSource, params: CeremonyParam
   return { record: recordFromChunk0(d.chunk), publicKey: d.chunk.publicKey };
 }
 
-/** The .ptau records of every aggregated round, from the state and the chunk-0 files. */
+/** The contribution records of the .ptau the ceremony was imported from (none when it started from the generators). */
+export async function importedRecords(imported: ImportedPtau | null, source: ArtifactSource): Promise<ContributionRecord[]> {
+  if (!imported) return [];
+  const records = decodeContributions(await source.get(imported.records));
+  if (records.length !== imported.contributions) throw new Error(`the imported records hold ${records.length} contributions, not ${imported.contributions}`);
+  return records;
+}
+
+/** The .ptau records of the imported file, then of every aggregated round, from the state and the chunk-0 files. */
 export async function ceremonyRecords(state: Base, params: CeremonyParams, source: ArtifactSource): Promise<ContributionRecord[]> {
-  const out: ContributionRecord[] = [];
+  const out: ContributionRecord[] = await importedRecords(state.imported, source);
   for (const r of state.completedRounds) {
     const contributions: RoundContribution[] = [];
     for (let j = 0; j < r.contributors.length; j++) {

@@ -10,6 +10,10 @@ import { join } from "node:path";
 import type { Readiness } from "../api/operations.ts";
 import type { ParticipantKey } from "../auth/keys.ts";
 import type { CeremonyEvent, CeremonyState, Command, Settings } from "../core/model.ts";
+import type { Open } from "../core/state.ts";
+import { resolveMoment, type Moment } from "../lib/moment.ts";
+import { Alerts } from "./alerts.ts";
+import { FinalizeSchedule } from "./effects/schedule.ts";
 import { getCurve } from "../crypto/curve.ts";
 import { initMcl } from "../crypto/mcl.ts";
 import type { CurveOps } from "../crypto/ops.ts";
@@ -53,8 +57,17 @@ export interface CoordinatorOptions {
   /** Most participants waiting at once (default 0: no cap). */
   queueCap?: number;
   ops: CurveOps;
-  /** Signs receipts (its public key is published in the transcript); the coordinator's own verifiers act as it. */
-  coordinatorKey: ParticipantKey;
+  /**
+   * Signs receipts (its public key is published in the transcript); the coordinator's own verifiers act as it. Null
+   * only to serve a finalized ceremony, read-only (a restored public copy): nothing is left to sign.
+   */
+  coordinatorKey: ParticipantKey | null;
+  /** An existing ceremony's state, before anything is written: throws (StartupRefusal) when the configuration contradicts it. */
+  checkExisting?: (state: Open) => void | Promise<void>;
+  /** A new ceremony starts from this .ptau instead of the generators. */
+  importPtau?: string;
+  /** The operator's schedule: when the queue opens and closes, when to finalize with the beacon read from a file. */
+  schedule?: { opensAt?: Moment; closesAt?: Moment; finalizeAt?: Moment; beaconFile?: string };
   /** The git transcript; omitted, no transcript is kept (unit tests of the API). */
   transcript?: TranscriptSettings;
   now?: () => number;
@@ -78,8 +91,12 @@ export class Coordinator {
   private fail: (f: { what: string; error: unknown }) => void = () => undefined;
   private failure: { what: string; error: unknown } | null = null;
   private started = false;
+  readonly alerts: Alerts;
+  /** A finalized ceremony is only served: no tick, verifiers or replacements run, and the API refuses writes. */
+  readonly readOnly: boolean;
   private readonly verification: Verification;
   private readonly ticker: Ticker;
+  private readonly finalizeSchedule: FinalizeSchedule;
   private replacements: ReplacementContributor[] = [];
   private transcriptService: TranscriptService | null = null;
   private readonly narrator: Narrator;
@@ -93,6 +110,7 @@ export class Coordinator {
     private readonly options: CoordinatorOptions,
     projections: { queue: QueueIndex; pace: RoundPace; live: LiveFeed; presence: Presence },
     observed: { metrics: CoordinatorMetrics; log: Logger; narrator: Narrator },
+    initializedAt: number,
   ) {
     this.presence = projections.presence;
     this.metrics = observed.metrics;
@@ -100,14 +118,14 @@ export class Coordinator {
     this.narrator = observed.narrator;
     this.finalPath = join(options.dataDir, "final.ptau");
     this.failed = new Promise((resolve) => (this.fail = resolve));
+    this.alerts = new Alerts((line) => this.say(line));
+    this.readOnly = commands.state.phase === "finalized";
     const base = this.effectPort();
-    this.verification = new Verification({
-      ...base,
-      ops: options.ops,
-      coordinator: options.coordinatorKey.publicKey,
-      timed: (seconds, ok) => this.metrics.verified(seconds, ok),
-    });
-    this.ticker = new Ticker({ ...base, presence: this.presence, fatal: (what, err) => this.fatal(what, err) }, options.tickMs);
+    const me = this.coordinatorId();
+    this.verification = new Verification({ ...base, ops: options.ops, coordinator: me, timed: (seconds, ok) => this.metrics.verified(seconds, ok) });
+    const finalizeAt = options.schedule?.finalizeAt ? resolveMoment(options.schedule.finalizeAt, initializedAt) : null;
+    this.finalizeSchedule = new FinalizeSchedule({ ...base, coordinator: me, alerts: this.alerts }, finalizeAt, options.schedule?.beaconFile ?? "");
+    this.ticker = new Ticker({ ...base, presence: this.presence, fatal: (what, err) => this.fatal(what, err), afterTick: () => this.finalizeSchedule.step() }, options.tickMs);
     this.service = new CoordinatorService({
       ...base,
       seq: () => this.commands.seq,
@@ -117,10 +135,20 @@ export class Coordinator {
       verification: this.verification,
       transcript: () => this.transcriptService,
       artifacts: this.artifacts,
-      coordinatorKey: options.coordinatorKey.publicKey,
+      coordinatorKey: me,
       finalPath: this.finalPath,
       uploaded: (bytes) => this.metrics.uploaded(bytes),
+      alerts: () => this.alerts.list(),
+      finalizeAt: finalizeAt === null ? null : new Date(finalizeAt).toISOString(),
     });
+  }
+
+  /** The coordinator's public key: its own, or (read-only, without the key) the one the ceremony names. */
+  private coordinatorId(): string {
+    if (this.options.coordinatorKey) return this.options.coordinatorKey.publicKey;
+    const s = this.commands.state;
+    if (s.phase === "setup") throw new Error("not initialized");
+    return s.settings.coordinator;
   }
 
   get dataDir(): string {
@@ -171,7 +199,7 @@ export class Coordinator {
     };
     const observer = { committed: (s: number) => metrics.committed(s), backupFailed: (r: string) => metrics.backupFailed(r) };
     const opened = await openCeremony(options, curve, artifacts, (err) => failedEarly?.(err), follow, observer);
-    const c = new Coordinator(opened.commands, artifacts, curve, options, { queue, pace, live, presence }, { metrics, log, narrator });
+    const c = new Coordinator(opened.commands, artifacts, curve, options, { queue, pace, live, presence }, { metrics, log, narrator }, opened.initializedAt);
     current = c;
     failedEarly = (err) => c.fatal("event log", err);
     c.transcriptService = opened.transcript;
@@ -193,9 +221,10 @@ export class Coordinator {
     };
   }
 
-  /** Starts the tick and the effect loops. */
+  /** Starts the tick and the effect loops (none for a finalized ceremony). */
   start(): void {
     this.started = true;
+    if (this.readOnly) return;
     this.ticker.start();
     const host = { changed: (ms: number) => this.commands.changed(ms), stopping: () => this.stopping, fatal: (what: string, err: unknown) => this.fatal(what, err) };
     for (const r of this.replacements) this.loops.push(runLoop(host, "replacement contributor", () => r.step()));

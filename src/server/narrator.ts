@@ -78,6 +78,14 @@ export class Narrator {
         return log.info("finalization requested: the queue is closed; the beacon follows the last round", { by: event.by, iterationsExp: event.beacon.numIterationsExp });
       case "CeremonyFinalized":
         return log.info(`ceremony finalized: final .ptau ${event.hash.slice(0, 16)}…`, { hash: event.hash });
+      case "QueueScheduled": {
+        const when = (ms: number | null): string => (ms === null ? "never" : new Date(ms).toISOString());
+        return log.info(`queue scheduled: opens ${event.opensAt === null ? "now" : when(event.opensAt)}, closes ${when(event.closesAt)}`, { opensAt: event.opensAt, closesAt: event.closesAt, by: event.by });
+      }
+      case "QueueOpened":
+        return log.info("queue opened (scheduled)");
+      case "QueueClosed":
+        return log.info("queue closed (scheduled): those queued still contribute");
       case "CeremonyInitialized":
         return; // start-up says it, with the parameters
       default: {

@@ -135,6 +135,9 @@ export class QueueIndex {
       case "ContributorReplaced":
       case "ParticipantBanned":
       case "ParticipantUnbanned":
+      case "QueueScheduled":
+      case "QueueOpened":
+      case "QueueClosed":
         return; // nobody moves in the queue
       default: {
         const never: never = event;

@@ -11,7 +11,7 @@ import type { AdminBody, CeremonyService, FileStream } from "../api/service.ts";
 import { checkedBodyStream } from "../auth/body.ts";
 import { refuse } from "../core/errors.ts";
 import type { CeremonyEvent, CeremonyState, Command, ParticipantId, Settings } from "../core/model.ts";
-import { parentOf } from "../core/rules.ts";
+import { parentOf, queueStatusAt } from "../core/rules.ts";
 import { currentRound, hasTakenPart, inRound, isAdmin, isCoordinator, isKnown, isQueued, isVerifier, positionIn, type Open } from "../core/state.ts";
 import { instructionFor, statusView, verificationTasks, type Instruction, type VerificationTask } from "../core/views.ts";
 import { chunkFileSize, decodeChunk } from "../crypto/chunk.ts";
@@ -51,6 +51,9 @@ export interface ServicePort {
   finalPath: string;
   /** Told the size of each upload received in full: the upload metric. */
   uploaded?: (bytes: number) => void;
+  /** What the operator must look at (alerts.ts), and when the ceremony is scheduled to finalize (ISO; null: not). */
+  alerts(): string[];
+  finalizeAt: string | null;
 }
 
 export class CoordinatorService implements CeremonyService {
@@ -100,9 +103,11 @@ export class CoordinatorService implements CeremonyService {
   private cachedStatus(): { status: Status; json: string; etag: string } {
     const seq = this.port.seq();
     const transcript = this.port.transcript()?.status(seq) ?? null;
-    const key = `${seq}|${JSON.stringify(transcript)}`;
+    const alerts = this.port.alerts();
+    const key = `${seq}|${JSON.stringify(transcript)}|${JSON.stringify(alerts)}`;
     if (this.statusCache?.key !== key) {
-      const status = { ...(this.statusCache?.key.startsWith(`${seq}|`) ? this.statusCache.status : statusView(this.port.state())), transcript };
+      const view = this.statusCache?.key.startsWith(`${seq}|`) ? this.statusCache.status : statusView(this.port.state());
+      const status = { ...view, transcript, alerts, finalizeAt: this.port.finalizeAt };
       const json = JSON.stringify(status);
       this.statusCache = { key, status, json, etag: `"${toHex(hash(new TextEncoder().encode(key))).slice(0, 32)}"` };
     }
@@ -148,7 +153,9 @@ export class CoordinatorService implements CeremonyService {
     await this.port.transcript()?.room(MAX_TRANSCRIPT_BACKLOG);
     const s = this.port.state();
     // Already queued or in the round: the core refuses the join as it is, without spending the proof (a nonce).
-    const identity = s.phase === "setup" || isQueued(s, participant) || inRound(s, participant) ? undefined : await this.admitted(participant, proof, s);
+    // Likewise while the schedule keeps the queue shut: the core refuses with QUEUE_NOT_OPEN or QUEUE_CLOSED.
+    const shut = s.phase !== "setup" && queueStatusAt(s.schedule, this.port.now()) !== "open";
+    const identity = s.phase === "setup" || shut || isQueued(s, participant) || inRound(s, participant) ? undefined : await this.admitted(participant, proof, s);
     await this.port.execute({ type: "JoinQueue", now: this.port.now(), participant, role, ...(identity !== undefined ? { identity } : {}) });
     return this.heartbeat(participant);
   }

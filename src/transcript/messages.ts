@@ -20,7 +20,8 @@ export function lineFor(event: CeremonyEvent): string {
   switch (event.type) {
     case "CeremonyInitialized": {
       const { ceremonyId, power, numChunks } = event.settings;
-      return `ceremony ${oneLine(ceremonyId)} initialized: 2^${power} powers in ${numChunks} chunks`;
+      const from = event.imported ? `, imported from a .ptau (${short(event.imported.file)}) with ${plural(event.imported.contributions, "contribution")}` : "";
+      return `ceremony ${oneLine(ceremonyId)} initialized: 2^${power} powers in ${numChunks} chunks${from}`;
     }
     case "ParticipantQueued":
       return `participant ${short(event.participant)} joined the queue`;
@@ -64,6 +65,12 @@ export function lineFor(event: CeremonyEvent): string {
       return `replacement contributor ${short(event.participant)} registered`;
     case "ContributorReplaced":
       return `round ${event.round}: contributor ${event.position + 1} taken over by replacement ${short(event.replacement)} from ${short(event.dropped)}`;
+    case "QueueScheduled":
+      return `queue scheduled by ${short(event.by)}: opens ${moment(event.opensAt)}, closes ${moment(event.closesAt)}`;
+    case "QueueOpened":
+      return "queue opened (scheduled)";
+    case "QueueClosed":
+      return "queue closed (scheduled); those queued still contribute";
     default: {
       const unknown: never = event;
       throw new TypeError(`no message for event ${JSON.stringify(unknown)}`);
@@ -100,7 +107,11 @@ function weight(event: CeremonyEvent): number {
     case "ParticipantUnbanned":
     case "ReplacementRegistered":
     case "ContributorReplaced":
+    case "QueueScheduled":
       return 1;
+    case "QueueOpened":
+    case "QueueClosed":
+      return 3;
     default: {
       const unknown: never = event;
       throw new TypeError(`no weight for event ${JSON.stringify(unknown)}`);
@@ -115,6 +126,10 @@ function at(event: { round: number; chunk: number }): string {
 /** A key or hash as its first 8 hex digits and an ellipsis. */
 function short(hex: ParticipantId): string {
   return hex.length > 8 ? `${oneLine(hex.slice(0, 8))}…` : oneLine(hex);
+}
+
+function moment(ms: number | null): string {
+  return ms === null ? "any time" : new Date(ms).toISOString();
 }
 
 function plural(n: number, noun: string): string {

@@ -1,16 +1,17 @@
 /**
  * `serve --restore-from`: rebuilds a coordinator's data folder from a transcript clone (a path or a URL), since the
  * transcript holds the whole event log and every chunk file. Then the coordinator resumes as after a restart.
- * The coordinator's signing key is not public: it must already be at <data>/coordinator.key.
+ * The coordinator's signing key is not public: to resume a ceremony it must already be at <data>/coordinator.key;
+ * a finalized ceremony is restored without it (and then served read-only).
  */
 import * as fs from "node:fs";
 import { access, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import git from "isomorphic-git";
-import http from "isomorphic-git/http/node";
+import { cloneTranscriptUrl } from "./clone.ts";
 import * as v from "valibot";
-import { readKeyFile } from "../auth/keys.ts";
+import { readKeyFile, type ParticipantKey } from "../auth/keys.ts";
 import { toHex, hash } from "../crypto/hash.ts";
 import { ArtifactStore } from "../store/artifact-store.ts";
 import { decodeLine } from "../store/event-line.ts";
@@ -31,7 +32,9 @@ async function fetchRepository(source: string, target: string): Promise<void> {
   if (/^https?:\/\//.test(source)) {
     const tmp = await mkdtemp(join(tmpdir(), "ceremony-restore-"));
     try {
-      await git.clone({ fs, http, dir: tmp, url: source, singleBranch: true, ref: "main", noCheckout: true });
+      await cloneTranscriptUrl(source, tmp, { noCheckout: true }).catch((err: unknown) => {
+        throw new RestoreError(err instanceof Error ? err.message : String(err));
+      });
       await cp(join(tmp, ".git"), gitdir, { recursive: true });
     } finally {
       await rm(tmp, { recursive: true, force: true });
@@ -47,28 +50,45 @@ async function fetchRepository(source: string, target: string): Promise<void> {
   await rm(join(gitdir, "index"), { force: true });
 }
 
-export async function restoreFromTranscript(source: string, dataDir: string, log: (line: string) => void): Promise<void> {
+export async function restoreFromTranscript(source: string, dataDir: string, log: (line: string) => void): Promise<{ finalized: boolean }> {
   if (await exists(join(dataDir, "events.jsonl"))) throw new RestoreError(`--restore-from needs a data folder without a ceremony; ${dataDir} has one`);
   const keyPath = join(dataDir, "coordinator.key");
-  if (!(await exists(keyPath))) throw new RestoreError(`--restore-from needs the coordinator's key at ${keyPath} (it signs receipts and is not in the transcript)`);
-  const key = await readKeyFile(keyPath);
+  // The key signs receipts and is not in the transcript: a ceremony that goes on needs it; a finalized one does not.
+  const key = (await exists(keyPath)) ? await readKeyFile(keyPath) : null;
   const transcriptDir = join(dataDir, "transcript");
   await fetchRepository(source, transcriptDir);
+  try {
+    return await restoreFetched(source, dataDir, key, log);
+  } catch (err) {
+    // The folder stays as it was: without events.jsonl nothing was restored, and a second try starts afresh.
+    await rm(transcriptDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function restoreFetched(source: string, dataDir: string, key: ParticipantKey | null, log: (line: string) => void): Promise<{ finalized: boolean }> {
+  const keyPath = join(dataDir, "coordinator.key");
+  const transcriptDir = join(dataDir, "transcript");
   const gitdir = join(transcriptDir, ".git");
   const head = await git.resolveRef({ fs, gitdir, ref: "main" });
   const read = async (filepath: string): Promise<Uint8Array> => (await git.readBlob({ fs, gitdir, oid: head, filepath })).blob;
   const ceremony = v.safeParse(CeremonyJson, JSON.parse(new TextDecoder().decode(await read("ceremony.json"))));
   if (!ceremony.success) throw new RestoreError(`the transcript's ceremony.json is invalid: ${v.summarize(ceremony.issues)}`);
-  if (ceremony.output.coordinatorKey !== key.publicKey) throw new RestoreError(`${keyPath} is not the coordinator key this transcript names`);
+  if (key && ceremony.output.coordinatorKey !== key.publicKey) throw new RestoreError(`${keyPath} is not the coordinator key this transcript names`);
 
   const files = await git.listFiles({ fs, gitdir, ref: head });
   const events = files.filter((f) => f.startsWith("events/")).sort();
   const lines: string[] = [];
+  let finalized = false;
   for (const [i, path] of events.entries()) {
     const bytes = await read(path);
     const line = decodeLine(bytes.subarray(0, bytes.length - 1));
     if (!line.ok || line.line.seq !== i + 1) throw new RestoreError(`transcript event ${path} is invalid or out of order`);
     lines.push(new TextDecoder().decode(bytes));
+    finalized = (line.line.event as { type?: unknown }).type === "CeremonyFinalized";
+  }
+  if (!key && !finalized) {
+    throw new RestoreError(`--restore-from needs the coordinator's key at ${keyPath} to resume a ceremony that is not finalized (it signs receipts and is not in the transcript); a finalized one is served read-only without it`);
   }
   const artifacts = new ArtifactStore(join(dataDir, "artifacts"));
   let fetched = 0;
@@ -97,4 +117,5 @@ export async function restoreFromTranscript(source: string, dataDir: string, log
   await fh.close();
   await fs.promises.rename(tmp, join(dataDir, "events.jsonl"));
   log(`restored ${lines.length} events and ${files.filter((f) => f.startsWith("artifacts/")).length} artifacts (${fetched} fetched) from ${source} at ${head.slice(0, 12)}`);
+  return { finalized };
 }

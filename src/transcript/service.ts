@@ -15,7 +15,7 @@ import type { LoggedEvent } from "../store/event-log.ts";
 import { checksumOf } from "../store/event-line.ts";
 import type { ArtifactStore } from "../store/artifact-store.ts";
 import { TranscriptBackup, type RemoteStatus } from "./backup.ts";
-import { TRANSCRIPT_README } from "./readme.generated.ts";
+import { transcriptReadme } from "./readme.ts";
 import { signReceipt, type Receipt } from "./receipt.ts";
 import { ReceiptStore } from "./receipt-store.ts";
 import { TranscriptWriter } from "./writer.ts";
@@ -31,6 +31,8 @@ export interface TranscriptSettings {
   /** Cron schedule of backup pushes (with seconds), e.g. "0 *\/10 * * * *". */
   backupCron: string;
   fsync: boolean;
+  /** Where participants download the ceremony binary, named in the README of a new transcript (empty: not said). */
+  releaseUrl?: string;
 }
 
 export interface TranscriptStatus {
@@ -72,7 +74,8 @@ export class TranscriptService {
   private constructor(
     readonly writer: TranscriptWriter,
     dataDir: string,
-    private readonly coordinatorKey: ParticipantKey,
+    /** Null when serving a finalized ceremony read-only: it signs nothing more. */
+    private readonly coordinatorKey: ParticipantKey | null,
     settings: TranscriptSettings,
     log: LogSink,
     private readonly observer: TranscriptObserver | undefined,
@@ -85,7 +88,7 @@ export class TranscriptService {
   static async open(options: {
     dataDir: string;
     state: CeremonyState;
-    coordinatorKey: ParticipantKey;
+    coordinatorKey: ParticipantKey | null;
     artifacts: ArtifactStore;
     settings: TranscriptSettings;
     log: LogSink;
@@ -95,13 +98,13 @@ export class TranscriptService {
     if (s.phase === "setup") throw new Error("the transcript opens after initialization");
     const writer = await TranscriptWriter.open({
       dir: join(options.dataDir, "transcript"),
-      readme: TRANSCRIPT_README,
+      readme: transcriptReadme({ releaseUrl: options.settings.releaseUrl ?? "", publicUrl: options.settings.publicUrl() }),
       ceremony: {
         ceremonyId: s.settings.ceremonyId,
         power: s.settings.power,
         chunkSize: s.settings.chunkSize,
         numChunks: s.settings.numChunks,
-        coordinatorKey: options.coordinatorKey.publicKey,
+        coordinatorKey: options.coordinatorKey?.publicKey ?? s.settings.coordinator,
       },
       artifacts: {
         get: (h) => options.artifacts.get(h),
@@ -239,6 +242,7 @@ export class TranscriptService {
     const participant = round.contributors[event.position];
     const parentHash = parentOf(state, round, event.chunk, event.position);
     if (!participant || !parentHash) return;
+    if (!this.coordinatorKey) throw new Error("a receipt to sign, but the coordinator's key is missing");
     const receipt = signReceipt(this.coordinatorKey, {
       format: "ceremony-receipt/1",
       ceremonyId: state.settings.ceremonyId,

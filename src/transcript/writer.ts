@@ -241,7 +241,7 @@ async function readTip(repo: Repo, head: string): Promise<Tip> {
 }
 
 function artifactsNamed(event: CeremonyEvent): string[] {
-  if (event.type === "CeremonyInitialized") return event.accumulator;
+  if (event.type === "CeremonyInitialized") return event.imported ? [...event.accumulator, event.imported.records] : event.accumulator;
   if (event.type === "ContributionRecorded") return [event.hash];
   return [];
 }

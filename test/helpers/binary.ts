@@ -33,20 +33,22 @@ export interface Running {
   done: Promise<{ code: number | null; out: string }>;
 }
 
-export function runBinary(bin: string, cwd: string, args: string[]): Running {
-  const p = spawn(bin, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+/** Runs the binary; `env` adds to (or, with undefined values, removes from) this process's environment. */
+export function runBinary(bin: string, cwd: string, args: string[], env: Record<string, string | undefined> = {}): Running {
+  const p = spawn(bin, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   let out = "";
   p.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   p.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  return { process: p, output: () => out, done: new Promise((resolve) => p.on("exit", (code) => resolve({ code, out }))) };
+  // "close", not "exit": the output may still be arriving when the process exits.
+  return { process: p, output: () => out, done: new Promise((resolve) => p.on("close", (code) => resolve({ code, out }))) };
 }
 
 /** Starts `serve` and resolves once it listens; `url` is where (useful with --port 0). */
-export async function startServe(bin: string, cwd: string, args: string[]): Promise<Running & { url: string }> {
-  const r = runBinary(bin, cwd, ["serve", ...args]);
+export async function startServe(bin: string, cwd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Running & { url: string }> {
+  const r = runBinary(bin, cwd, ["serve", ...args], env);
   const end = Date.now() + 60_000;
   for (;;) {
-    const m = /listening on (http:\/\/[^\s;]+)/.exec(r.output());
+    const m = /listening on (https?:\/\/[^\s;]+)/.exec(r.output());
     if (m?.[1]) return { ...r, url: m[1] };
     if (Date.now() > end || r.process.exitCode !== null) throw new Error(`serve did not start:\n${r.output()}`);
     await new Promise((res) => setTimeout(res, 50));

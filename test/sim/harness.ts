@@ -8,7 +8,7 @@ import { DEFAULT_FAULT_SETTINGS, OPEN_ADMISSION } from "../../src/core/model.ts"
 import { contributeChunk } from "../../src/crypto/contribute.ts";
 import { getCurve } from "../../src/crypto/curve.ts";
 import { LocalOps } from "../../src/crypto/ops.ts";
-import { Coordinator } from "../../src/server/coordinator.ts";
+import { Coordinator, type CoordinatorOptions } from "../../src/server/coordinator.ts";
 
 export type Behaviour = "honest" | "silent" | "slow" | "garbage" | "leaver";
 
@@ -40,9 +40,16 @@ export class Participant {
   }
 }
 
-export async function openSim(dataDir: string, contributorsPerRound: number): Promise<Sim> {
-  const clock = new Clock();
-  const admin = generateKeyPair();
+/** Options of the coordinator a test sets itself (its schedule, say), and the clock and admin to reuse on a reopen. */
+export interface SimExtras {
+  options?: Partial<CoordinatorOptions>;
+  clock?: Clock;
+  admin?: ParticipantKey;
+}
+
+export async function openSim(dataDir: string, contributorsPerRound: number, extras: SimExtras = {}): Promise<Sim> {
+  const clock = extras.clock ?? new Clock();
+  const admin = extras.admin ?? generateKeyPair();
   const ops = await LocalOps.create();
   const coord = await Coordinator.open({
     dataDir,
@@ -64,6 +71,7 @@ export async function openSim(dataDir: string, contributorsPerRound: number): Pr
     coordinatorKey: generateKeyPair(),
     ops,
     now: () => clock.now,
+    ...extras.options,
   });
   coord.start();
   const curve = await getCurve();

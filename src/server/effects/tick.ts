@@ -1,6 +1,7 @@
 /**
  * The update tick: on a cron schedule (whole seconds) or a timer (shorter periods, tests), it tells the core the
- * time and who was heard from when; the core starts rounds and drops silent or slow contributors.
+ * time and who was heard from when; the core opens and closes the queue on its schedule, starts rounds and drops
+ * silent or slow contributors. The scheduled finalization runs after it.
  */
 import { CronJob } from "cron";
 import type { CeremonyEvent, CeremonyState, Command } from "../../core/model.ts";
@@ -13,6 +14,8 @@ export interface TickPort {
   presence: Presence;
   /** A tick that fails is a storage failure or a bug: the coordinator stops. */
   fatal(what: string, err: unknown): void;
+  /** What else runs on the tick's schedule (the scheduled finalization), after the Tick command. */
+  afterTick?(): Promise<unknown>;
 }
 
 export class Ticker {
@@ -30,10 +33,12 @@ export class Ticker {
     this.upSince = port.now();
   }
 
-  tick(): Promise<CeremonyEvent[]> {
+  async tick(): Promise<CeremonyEvent[]> {
     const s = this.port.state();
     const contributors = s.phase === "running" || s.phase === "finalizing" ? (s.round?.contributors ?? []) : [];
-    return this.port.execute({ type: "Tick", now: this.port.now(), lastSeen: this.port.presence.of(contributors), upSince: this.upSince });
+    const events = await this.port.execute({ type: "Tick", now: this.port.now(), lastSeen: this.port.presence.of(contributors), upSince: this.upSince });
+    await this.port.afterTick?.();
+    return events;
   }
 
   start(): void {
