@@ -26,13 +26,19 @@ const fileName = (t: Target): string => `ceremony-${t}${t.startsWith("windows") 
 
 /** Compiles one target; null when it worked, else the last lines Bun said. */
 function compile(t: Target): string | null {
-  const args = ["build", "--compile", "--minify", `--target=bun-${t}`, "src/main.ts", "src/crypto/worker.ts", "--outfile", join(out, fileName(t))];
+  const args = ["build", "--compile", "--minify", `--target=bun-${t}`, "src/main.ts", "src/crypto/worker.ts", "--asset", "dist/web", "--outfile", join(out, fileName(t))];
   const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", timeout: 600_000 });
   if (r.status === 0) return null;
   const said = `${r.stderr ?? ""}${r.stdout ?? ""}`.trim().split("\n").slice(-3).join(" / ");
   return said || (r.error ? r.error.message : `exit ${r.status ?? r.signal}`);
 }
 
+// The browser pages, embedded in every target (they are the same files everywhere).
+const web = spawnSync(process.execPath, ["scripts/build-web.ts"], { cwd: root, encoding: "utf8", timeout: 600_000 });
+if (web.status !== 0) {
+  console.error(`build:release: build:web failed: ${`${web.stderr ?? ""}${web.stdout ?? ""}`.trim()}`);
+  process.exit(1);
+}
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 const built: string[] = [];

@@ -16,6 +16,7 @@ import { ApiError, handleError } from "./errors.ts";
 import { RateLimited, RateLimiter, type Rate } from "./limits.ts";
 import { sseRoute, wsRoute } from "./live.ts";
 import { openApiDocument } from "./openapi.ts";
+import { webRoutes, type WebAssets } from "./web.ts";
 import { metricsAnswer, readinessAnswer, timeRequests, type Operations } from "./operations.ts";
 import type { UpgradeWebSocket } from "hono/ws";
 import { requireSignature, requireSignatureStreaming, type AuthVariables, type StreamingAuthVariables } from "./middleware.ts";
@@ -42,6 +43,8 @@ export interface AppOptions {
   operations?: Operations;
   /** Where internal errors go (default: stderr). */
   log?: Logger;
+  /** The status page, the browser contributor and the API docs (/, /contribute, /docs, /web/*); omitted, none. */
+  web?: WebAssets;
 }
 
 export interface AdmissionLimits {
@@ -194,6 +197,7 @@ export function createApp(service: CeremonyService, options: AppOptions) {
     .post("/v1/admin/admins/add", ...signedByAdmin, body(AdminBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-admin", c.req.valid("json")) }))
     .post("/v1/admin/admins/remove", ...signedByAdmin, body(AdminBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-admin", c.req.valid("json")) }))
     .post("/v1/admin/invitations", ...signedByAdmin, body(InvitationsBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "invite", c.req.valid("json")) }));
+  if (options.web) app.route("/", webRoutes(options.web));
   if (options.upgradeWebSocket) app.get("/v1/ws", wsRoute(service.live, options.upgradeWebSocket));
   if (options.transcriptRepo) {
     const log = options.log;

@@ -65,6 +65,8 @@ export const CeremonyInfoSchema = v.object({
   /** A round contributor silent this long is dropped: clients check in well within it. */
   heartbeatTimeoutMs: count,
   coordinatorKey: KeyHex,
+  /** How a contributor proves who it is when joining (absent from older coordinators: open). */
+  identity: v.optional(v.picklist(["open", "token", "ethereum"]), "open"),
 });
 export type CeremonyInfo = v.InferOutput<typeof CeremonyInfoSchema>;
 

@@ -6,13 +6,12 @@
  * round at once, and says so.
  */
 import { writeFile } from "node:fs/promises";
-import type { LiveMessage } from "../api/schemas.ts";
 import type { Receipt } from "../transcript/receipt.ts";
 import { generateKeyPair, readKeyFile, type ParticipantKey } from "../auth/keys.ts";
 import { Contributor } from "../client/contributor.ts";
 import type { CeremonyClient } from "../client/http.ts";
 import { ethereumProof, tokenProof } from "../client/identity.ts";
-import { LiveFollower } from "../client/live.ts";
+import { LiveFollower, movesTheQueue } from "../client/live.ts";
 import type { Instruction } from "../core/views.ts";
 import { closeCurve, getCurve } from "../crypto/curve.ts";
 import { initMcl } from "../crypto/mcl.ts";
@@ -42,10 +41,6 @@ ${CONNECT_HELP}`;
 
 /** A queued participant asks again at least this often (its place and the estimate move with the lobby). */
 const QUEUE_WAIT_CAP_MS = 15_000;
-
-/** What can change a queued participant's lot (thousands wait: the others' uploads must not wake them all). */
-const QUEUE_MOVERS: ReadonlySet<string> = new Set(["RoundStarted", "RoundRestarted", "RoundAggregated", "FinalizationRequested", "CeremonyFinalized", "ParticipantBanned"]);
-const movesTheQueue = (m: LiveMessage): boolean => m.kind === "reset" || (m.kind === "event" && QUEUE_MOVERS.has(m.event.type));
 
 const OUTCOME_CODES = { banned: "BANNED", dropped: "DROPPED", finalized: "FINALIZED" } as const;
 

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { ensureKeyFile, readKeyFile, type ParticipantKey } from "../auth/keys.ts";
 import { ReplayGuard } from "../auth/replay.ts";
 import { bunClientAddress, bunWebSockets, listen, ListenError, type BoundServer } from "../adapters/bun/http.ts";
+import { bunWebAssets } from "../adapters/bun/web-assets.ts";
 import type { ServeSettings } from "../config/presets.ts";
 import { loadServeConfig, serveHelp, SERVE_OPTIONS, ConfigError } from "../config/serve.ts";
 import { FolderLocked, lockFolder } from "../store/folder-lock.ts";
@@ -188,6 +189,7 @@ async function serveLocked({ settings, explicit, data, restoreFrom, server, ws }
       log: say,
     },
     upgradeWebSocket: ws.upgradeWebSocket,
+    web: bunWebAssets(),
     operations: { readiness: () => coordinator.readiness(), metrics: coordinator.metrics, metricsToken: settings.metricsToken },
     log,
   });

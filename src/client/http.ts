@@ -149,7 +149,7 @@ export class CeremonyClient implements ParticipantApi {
   /** Uploads a contribution: the signature covers the body's hash, sent before the body. */
   async upload(chunk: number, bytes: Uint8Array): Promise<Uploaded> {
     const headers = { "content-type": "application/octet-stream", [BODY_HASH_HEADER]: bodyHash(bytes) };
-    return read(await this.api.v1.chunks[":k"].contribution.$post(k(chunk), { headers, init: { body: bytes } }), UploadedSchema);
+    return read(await this.api.v1.chunks[":k"].contribution.$post(k(chunk), { headers, init: { body: bytes as Uint8Array<ArrayBuffer> } }), UploadedSchema);
   }
   async nextTask(): Promise<VerificationTask | null> {
     const res = await this.api.v1.verifications.next.$get();

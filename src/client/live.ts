@@ -10,6 +10,10 @@ import { sleep } from "../lib/retry.ts";
 
 const RECENT = 256;
 
+/** What can change a queued participant's lot (thousands wait: the others' uploads must not wake them all). */
+const QUEUE_MOVERS: ReadonlySet<string> = new Set(["RoundStarted", "RoundRestarted", "RoundAggregated", "FinalizationRequested", "CeremonyFinalized", "ParticipantBanned"]);
+export const movesTheQueue = (m: LiveMessage): boolean => m.kind === "reset" || (m.kind === "event" && QUEUE_MOVERS.has(m.event.type));
+
 type Waiter = { accept: (m: LiveMessage) => boolean; resolve: (m: LiveMessage | null) => void };
 
 /** Parses one SSE block ("id: …\nevent: …\ndata: …") into its fields; comments and unknown fields are ignored. */

@@ -52,6 +52,6 @@ async function sendFile(c: Context, path: string, contentType: string): Promise<
     throw error;
   });
   if (info === null || !info.isFile()) return gitError(c, 404, "NOT_FOUND", "no such object");
-  const stream = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
+  const stream = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
   return c.body(stream, 200, { "Content-Type": contentType, "Content-Length": String(info.size), "Cache-Control": "public, max-age=31536000, immutable" });
 }

@@ -35,7 +35,7 @@ export async function readRequestBody(request: Request): Promise<BodyResult> {
   if (raw === null) return tooLarge;
   if (encoding === "identity") return { ok: true, bytes: raw };
   try {
-    const unzipped = await readCapped(new Blob([raw]).stream().pipeThrough(new DecompressionStream("gzip")), MAX_UPLOAD_PACK_REQUEST);
+    const unzipped = await readCapped(new Blob([raw as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip")), MAX_UPLOAD_PACK_REQUEST);
     return unzipped === null ? tooLarge : { ok: true, bytes: unzipped };
   } catch {
     return { ok: false, status: 400, code: "BAD_REQUEST", message: "the request body is not valid gzip" };

@@ -93,8 +93,8 @@ export class CoordinatorService implements CeremonyService {
 
   info(): CeremonyInfo {
     const s = this.settings();
-    const { ceremonyId, power, chunkSize, numChunks, contributorsPerRound, lockLimit, heartbeatTimeoutMs } = s;
-    return { ceremonyId, curve: "bn128", power, chunkSize, numChunks, contributorsPerRound, lockLimit, heartbeatTimeoutMs, coordinatorKey: this.port.coordinatorKey };
+    const { ceremonyId, power, chunkSize, numChunks, contributorsPerRound, lockLimit, heartbeatTimeoutMs, identity } = s;
+    return { ceremonyId, curve: "bn128", power, chunkSize, numChunks, contributorsPerRound, lockLimit, heartbeatTimeoutMs, coordinatorKey: this.port.coordinatorKey, identity };
   }
 
   private statusCache: { key: string; status: Status; json: string; etag: string } | null = null;
