@@ -7,6 +7,7 @@ import { ClientError } from "./client/errors.ts";
 import { didYouMean } from "./lib/suggest.ts";
 import pkg from "../package.json" with { type: "json" };
 import { keygen, usage as keygenUsage } from "./cli/keygen.ts";
+import { mirror, usage as mirrorUsage } from "./cli/mirror.ts";
 import { serve, usage as serveUsage } from "./cli/serve.ts";
 import { simulate, usage as simulateUsage } from "./cli/simulate.ts";
 import { status, usage as statusUsage } from "./cli/status.ts";
@@ -24,6 +25,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; usage: 
   simulate: { run: simulate, usage: simulateUsage },
   "verify-transcript": { run: verifyTranscriptCommand, usage: verifyTranscriptUsage },
   "verify-receipt": { run: verifyReceiptCommand, usage: verifyReceiptUsage },
+  mirror: { run: mirror, usage: mirrorUsage },
 };
 
 function help(): string {

@@ -20,7 +20,7 @@ import { webRoutes, type WebAssets } from "./web.ts";
 import { metricsAnswer, readinessAnswer, timeRequests, type Operations } from "./operations.ts";
 import type { UpgradeWebSocket } from "hono/ws";
 import { requireSignature, requireSignatureStreaming, type AuthVariables, type StreamingAuthVariables } from "./middleware.ts";
-import { AckBody, AdminBody, FinalizeBody, InvitationsBody, JoinBody, ParticipantBody, QueryPage, ReasonBody, VerdictBody } from "./schemas.ts";
+import { AckBody, AdminBody, FinalizeBody, InvitationsBody, JoinBody, MirrorBody, MirrorRegistrationBody, MirrorStatementBody, ParticipantBody, QueryPage, ReasonBody, VerdictBody } from "./schemas.ts";
 import type { CeremonyService, FileStream } from "./service.ts";
 
 export interface AppOptions {
@@ -196,7 +196,13 @@ export function createApp(service: CeremonyService, options: AppOptions) {
     .post("/v1/admin/verifiers/remove", ...signedByAdmin, body(ParticipantBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-verifier", c.req.valid("json")) }))
     .post("/v1/admin/admins/add", ...signedByAdmin, body(AdminBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "add-admin", c.req.valid("json")) }))
     .post("/v1/admin/admins/remove", ...signedByAdmin, body(AdminBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "remove-admin", c.req.valid("json")) }))
-    .post("/v1/admin/invitations", ...signedByAdmin, body(InvitationsBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "invite", c.req.valid("json")) }));
+    .post("/v1/admin/invitations", ...signedByAdmin, body(InvitationsBody), async (c) => c.json({ events: await service.admin(c.get("participant"), "invite", c.req.valid("json")) }))
+    // Mirrors authenticate with their BLS signatures, which the service checks; the address limit comes first.
+    .get("/v1/mirrors", (c) => c.json(service.mirrorsStatus()))
+    .post("/v1/mirrors/register", perAddress, body(MirrorRegistrationBody), async (c) => c.json({ events: await service.registerMirror(c.req.valid("json")) }))
+    .post("/v1/mirrors/statements", perAddress, body(MirrorStatementBody), async (c) => c.json(await service.submitStatement(c.req.valid("json"))))
+    .post("/v1/admin/mirrors/admit", ...signedByAdmin, body(MirrorBody), async (c) => c.json({ events: await service.mirrorAdmin(c.get("participant"), "admit", c.req.valid("json")) }))
+    .post("/v1/admin/mirrors/retire", ...signedByAdmin, body(MirrorBody), async (c) => c.json({ events: await service.mirrorAdmin(c.get("participant"), "retire", c.req.valid("json")) }));
   if (options.web) app.route("/", webRoutes(options.web));
   if (options.upgradeWebSocket) app.get("/v1/ws", wsRoute(service.live, options.upgradeWebSocket));
   if (options.transcriptRepo) {

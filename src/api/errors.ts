@@ -12,6 +12,7 @@ import { DomainError, type DomainErrorCode } from "../core/errors.ts";
 import { errorBody } from "../lib/error-body.ts";
 import type { Logger } from "../lib/log.ts";
 import { StoreError, type StoreErrorCode } from "../store/errors.ts";
+import type { MirrorErrorCode } from "../certificates/errors.ts";
 
 const DOMAIN_STATUS: Record<DomainErrorCode, ContentfulStatusCode> = {
   NOT_INITIALIZED: 503,
@@ -48,6 +49,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, ContentfulStatusCode> = {
   LAST_VERIFIER: 409,
   NO_AGGREGATED_ROUND: 409,
   BEACON_INVALID: 400,
+  MIRROR_FAULTY: 403,
   QUEUE_NOT_OPEN: 409,
 };
 
@@ -108,7 +110,23 @@ const STORE_STATUS: Partial<Record<StoreErrorCode, ContentfulStatusCode>> = {
   ARTIFACT_NOT_FOUND: 404,
 };
 
-const STATUS: Record<string, ContentfulStatusCode> = { ...DOMAIN_STATUS, ...API_STATUS, ...AUTH_STATUS, ...BODY_STATUS, ...STORE_STATUS };
+/** Mirrors' registrations and signed statements (certificates/errors.ts). */
+const MIRROR_STATUS: Record<MirrorErrorCode, ContentfulStatusCode> = {
+  MIRROR_BAD_STATEMENT: 400,
+  MIRROR_WRONG_CEREMONY: 403,
+  MIRROR_UNKNOWN: 403,
+  MIRROR_BAD_SIGNATURE: 401,
+  MIRROR_BAD_REGISTRATION: 401,
+  MIRROR_REGISTRATIONS_FULL: 409,
+  MIRROR_REPLAYED: 409,
+  MIRROR_NOT_PUBLISHED: 409,
+  MIRROR_EQUIVOCATION: 409,
+  MIRROR_STALE: 409,
+  MIRROR_NOT_SIGNABLE: 409,
+  MIRROR_NOT_MEMBER: 403,
+};
+
+const STATUS: Record<string, ContentfulStatusCode> = { ...DOMAIN_STATUS, ...API_STATUS, ...AUTH_STATUS, ...BODY_STATUS, ...STORE_STATUS, ...MIRROR_STATUS };
 
 export class ApiError extends Error {
   constructor(

@@ -4,6 +4,7 @@
  * generated from this table (openapi.ts), and a test holds it to the routes the app really serves.
  */
 import type * as v from "valibot";
+import { MIRROR_ERROR_CODES } from "../certificates/errors.ts";
 import {
   AckBody,
   AdminBody,
@@ -12,6 +13,11 @@ import {
   FinalizeBody,
   InvitationsBody,
   JoinBody,
+  MirrorBody,
+  MirrorRegistrationBody,
+  MirrorsStatusSchema,
+  MirrorStatementBody,
+  StatementAnswerSchema,
   OkSchema,
   ParentSchema,
   ParticipantBody,
@@ -47,6 +53,7 @@ export interface RouteSpec {
 }
 
 const ADMIN = ["NOT_AN_ADMIN", "CEREMONY_FINALIZED", "INVALID_BODY"];
+const MIRROR_STATEMENT_ERRORS: string[] = [...MIRROR_ERROR_CODES.filter((c) => c !== "MIRROR_BAD_REGISTRATION" && c !== "MIRROR_REGISTRATIONS_FULL"), "MIRROR_FAULTY"];
 const IN_ROUND = ["NOT_IN_ROUND", "NO_ACTIVE_ROUND", "NOT_FOUND"];
 
 export const ROUTES: RouteSpec[] = [
@@ -104,4 +111,25 @@ export const ROUTES: RouteSpec[] = [
   { method: "post", path: "/v1/admin/admins/add", summary: "Add an admin (an ed25519 key or an Ethereum address)", auth: "admin", body: AdminBody, answer: EventsSchema, errors: [...ADMIN, "ALREADY_REGISTERED", "BANNED"] },
   { method: "post", path: "/v1/admin/admins/remove", summary: "Remove an admin (never the last)", auth: "admin", body: AdminBody, answer: EventsSchema, errors: [...ADMIN, "NOT_REGISTERED", "LAST_ADMIN"] },
   { method: "post", path: "/v1/admin/invitations", summary: "Issue invitation tokens, by their hashes", auth: "admin", body: InvitationsBody, answer: EventsSchema, errors: ADMIN },
+  { method: "get", path: "/v1/mirrors", summary: "Certified mirrors: the epoch, each member's lag, the latest certificate, certification latency", auth: "none", answer: MirrorsStatusSchema, errors: ["NOT_FOUND"] },
+  {
+    method: "post",
+    path: "/v1/mirrors/register",
+    summary: "Register a mirror's BLS key (with its proof of possession and its signature over the registration)",
+    auth: "none",
+    body: MirrorRegistrationBody,
+    answer: EventsSchema,
+    errors: ["ALREADY_REGISTERED", "MIRROR_BAD_REGISTRATION", "MIRROR_REGISTRATIONS_FULL", "NOT_FOUND", "INVALID_BODY", "INVALID_COMMAND"],
+  },
+  {
+    method: "post",
+    path: "/v1/mirrors/statements",
+    summary: "A mirror's BLS signature over a statement naming a head it checked; answers whether it completed a certificate",
+    auth: "none",
+    body: MirrorStatementBody,
+    answer: StatementAnswerSchema,
+    errors: [...MIRROR_STATEMENT_ERRORS, "NOT_FOUND", "INVALID_BODY"],
+  },
+  { method: "post", path: "/v1/admin/mirrors/admit", summary: "Admit a registered mirror (a new epoch)", auth: "admin", body: MirrorBody, answer: EventsSchema, errors: [...ADMIN, "NOT_REGISTERED", "ALREADY_REGISTERED", "MIRROR_FAULTY", "NOT_FOUND"] },
+  { method: "post", path: "/v1/admin/mirrors/retire", summary: "Retire a mirror (a new epoch)", auth: "admin", body: MirrorBody, answer: EventsSchema, errors: [...ADMIN, "NOT_REGISTERED", "NOT_FOUND"] },
 ];

@@ -5,6 +5,7 @@
  */
 import * as v from "valibot";
 import type { Instruction, StatusView, VerificationTask } from "../core/views.ts";
+import { MIRROR_URL } from "../core/mirrors.ts";
 import { AnyHex, HashHex, hexSchema, KeyHex } from "../lib/hex.ts";
 import type { RemoteStatus } from "../transcript/backup.ts";
 import { ReceiptSchema } from "../transcript/receipt.ts";
@@ -143,6 +144,52 @@ export const TranscriptStatusSchema = v.object({
   backups: v.array(RemoteStatusSchema),
 }) satisfies v.GenericSchema<TranscriptStatus>;
 
+/** A mirror's registration: its BLS key, where it serves its clone, its proof of possession, its signature over the registration. */
+export const MirrorRegistrationBody = v.object({
+  mirror: hexSchema(48),
+  url: v.pipe(v.string(), v.regex(MIRROR_URL, "url must be an http(s) URL of at most 200 printable characters")),
+  pop: hexSchema(96),
+  signature: hexSchema(96),
+});
+export type MirrorRegistration = v.InferOutput<typeof MirrorRegistrationBody>;
+/** A signed statement: the exact bytes (hex) and the mirror's BLS signature over them. */
+export const MirrorStatementBody = v.object({ mirror: hexSchema(48), message: hexSchema([1, 512]), signature: hexSchema(96) });
+export type MirrorStatement = v.InferOutput<typeof MirrorStatementBody>;
+export const MirrorBody = v.object({ mirror: hexSchema(48), reason: text(500) });
+export const StatementAnswerSchema = v.object({ certified: v.boolean() });
+
+const nullableString = v.nullable(v.string());
+/**
+ * Certified mirrors in the status: the epoch; each member with the last head it signed and how many events it is
+ * behind the latest signable head (lagging: behind and silent for a while); registrations waiting for an admin; the
+ * latest certificate; certification latency (head published → certified); refusals no event records.
+ */
+export const MirrorsStatusSchema = v.object({
+  epoch: count,
+  threshold: count,
+  members: v.array(
+    v.object({
+      key: v.string(),
+      url: v.string(),
+      faulty: v.boolean(),
+      signedSeq: nullableCount,
+      signedCommit: nullableString,
+      signedAt: nullableString,
+      behind: nullableCount,
+      lagging: v.boolean(),
+    }),
+  ),
+  waiting: v.array(v.string()),
+  certified: v.nullable(v.object({ seq: count, commit: v.string(), epoch: count, signers: v.array(v.string()), at: nullableString })),
+  head: v.nullable(v.object({ commit: v.string(), seq: count })),
+  latency: v.object({ samples: count, lastMs: nullableCount, p50Ms: nullableCount, p90Ms: nullableCount, maxMs: nullableCount }),
+  refusals: v.object({
+    counts: v.record(v.string(), count),
+    recent: v.array(v.object({ at: v.string(), code: v.string(), mirror: nullableString, message: v.string() })),
+  }),
+});
+export type MirrorsStatus = v.InferOutput<typeof MirrorsStatusSchema>;
+
 export const StatusSchema = v.object({
   phase: v.picklist(["setup", "waiting", "running", "finalizing", "finalized"]),
   ceremonyId: v.nullable(v.string()),
@@ -174,6 +221,7 @@ export const StatusSchema = v.object({
   finalHash: v.nullable(v.string()),
   beacon: v.nullable(v.object({ hash: v.string(), numIterationsExp: count })),
   transcript: v.nullable(TranscriptStatusSchema),
+  mirrors: v.nullable(MirrorsStatusSchema),
   /** What the operator must look at (a scheduled finalization without a usable beacon…). */
   alerts: v.optional(v.array(v.string()), []),
   /** When the ceremony is scheduled to finalize (serve --finalize-at), or null. */

@@ -6,7 +6,7 @@
 import type { CeremonyEvent, ParticipantId } from "../core/model.ts";
 import type { Instruction, VerificationTask } from "../core/views.ts";
 import type { Receipt } from "../transcript/receipt.ts";
-import type { AdminAction, CeremonyInfo, IdentityProof, LiveMessage, Parent, QueuePage, QueuePosition, SiweChallenge, Status, Uploaded, Verdict } from "./schemas.ts";
+import type { AdminAction, CeremonyInfo, IdentityProof, LiveMessage, MirrorRegistration, MirrorsStatus, MirrorStatement, Parent, QueuePage, QueuePosition, SiweChallenge, Status, Uploaded, Verdict } from "./schemas.ts";
 
 /** What admin actions carry: the participant (drop, ban, unban, add-/remove-verifier, add-/remove-admin), a reason, the beacon (finalize), invitation hashes (invite). */
 export interface AdminBody {
@@ -79,4 +79,10 @@ export interface CeremonyService {
   verdict(verifier: ParticipantId, verdict: Verdict): Promise<void>;
 
   admin(actor: ParticipantId, action: AdminAction, body: AdminBody): Promise<CeremonyEvent[]>;
+
+  /** Certified mirrors: a registration (proof of possession and signature checked), a signed statement, an admin's admission or retirement, and how they stand. */
+  registerMirror(body: MirrorRegistration): Promise<CeremonyEvent[]>;
+  submitStatement(body: MirrorStatement): Promise<{ certified: boolean }>;
+  mirrorAdmin(actor: ParticipantId, action: "admit" | "retire", body: { mirror: string; reason: string }): Promise<CeremonyEvent[]>;
+  mirrorsStatus(): MirrorsStatus;
 }

@@ -4,14 +4,16 @@
  * event files (seq, checksum, canonical form, schema); the fold of the events with every check the coordinator
  * had to make, crypto included (verify-replay.ts); the published final .ptau; the receipts.
  */
+import { join } from "node:path";
 import type { CurveOps } from "../crypto/ops.ts";
-import { getCurve } from "../crypto/curve.ts";
-import { initMcl } from "../crypto/mcl.ts";
-import { listFiles, readEvents } from "./events.ts";
+import { Auditor } from "./auditor.ts";
+import { noCertificates, type CertificateSummary } from "./certificates.ts";
+import { readAllEvents } from "./events.ts";
 import { readCeremonyFile, StepFailure, TranscriptFiles, within } from "./files.ts";
+import { GitHistory } from "./history.ts";
 import { ledgerOf } from "./ledger.ts";
-import { checkReceiptFiles, checkReceiptInTranscript, History, inFinalResult } from "./receipts.ts";
-import { Replay } from "./replay.ts";
+import { checkReceiptInTranscript, inFinalResult } from "./receipts.ts";
+import { FolderSource } from "./source.ts";
 
 export interface TranscriptSummary {
   events: number;
@@ -23,6 +25,8 @@ export interface TranscriptSummary {
   verifications: number;
   rejected: number;
   finalized: boolean;
+  receipts: number;
+  certificates: CertificateSummary;
 }
 
 export interface TranscriptVerdict {
@@ -39,37 +43,43 @@ export interface VerifyOptions {
 
 export async function verifyTranscript(dir: string, options: VerifyOptions): Promise<TranscriptVerdict> {
   const progress = options.progress ?? (() => undefined);
-  const summary: TranscriptSummary = { events: 0, rounds: 0, contributions: 0, verifications: 0, rejected: 0, finalized: false };
-  await initMcl();
-  const curve = await getCurve();
-  const files = await TranscriptFiles.open(dir);
+  const summary: TranscriptSummary = { events: 0, rounds: 0, contributions: 0, verifications: 0, rejected: 0, finalized: false, receipts: 0, certificates: noCertificates() };
+  const source = new FolderSource(dir);
+  let auditor: Auditor | null = null;
   try {
-    const ceremony = await readCeremonyFile(dir);
-    const { file } = ceremony;
-    progress(`ceremony ${file.ceremonyId.slice(0, 16)}…: power ${file.power}, ${file.numChunks} chunks of ${file.chunkSize}`);
-    const events = await within("events", () => readEvents(dir, progress));
-    summary.events = events.length;
-
-    const replay = new Replay(options.ops, curve, ceremony, files, progress);
+    auditor = await Auditor.open(source, { ops: options.ops, progress, history: new GitHistory(await gitdirOf(dir)) });
+    const everything = (await source.list("")).map((path) => ({ path, kind: "added" as const }));
     try {
-      await replay.run(events);
+      await auditor.advance(source, everything);
     } finally {
-      Object.assign(summary, replay.counts, { finalized: replay.state.phase === "finalized" });
+      const { replay } = auditor;
+      Object.assign(summary, replay.counts, { events: auditor.events.length, finalized: replay.state.phase === "finalized", receipts: auditor.receipts, certificates: auditor.certificates });
     }
-    replay.finish();
-    if (!summary.finalized && (await listFiles(dir, "final")).length > 0) {
-      throw new StepFailure("final .ptau", "a final .ptau is published, but the transcript has no CeremonyFinalized event");
-    }
+    auditor.finish();
     if (!summary.finalized) progress("the ceremony is not finalized yet");
-
-    await checkReceiptFiles(dir, { ceremony, ledger: replay.ledger, events, history: new History(dir) }, progress);
+    progress(`receipts: ${auditor.receipts} checked`);
+    progress(certificateLine(summary));
     return { ok: true, summary };
   } catch (err) {
     if (!(err instanceof StepFailure)) throw err;
     return { ok: false, failure: { step: err.step, message: err.message }, summary };
   } finally {
-    await files.close();
+    await auditor?.close();
   }
+}
+
+/** How much of the transcript certificates cover, and by whom, in one line. */
+export function certificateLine(s: TranscriptSummary): string {
+  const c = s.certificates;
+  if (!c.latest) return "certificates: none";
+  const signers = Object.entries(c.bySigner).map(([k, n]) => `${k.slice(0, 12)}… (${n})`).join(", ");
+  const final = s.finalized ? `; the final .ptau is ${c.finalCertified ? "" : "NOT "}certified` : "";
+  return `certificates: ${c.count} checked; certified up to event ${c.latest.seq} of ${s.events} (commit ${c.latest.commit.slice(0, 12)}, epoch ${c.latest.epoch}, ${c.latest.signers.length} signers)${final}; signers: ${signers}`;
+}
+
+/** The git directory of a clone (its .git), or the folder itself when it is a bare repository. */
+async function gitdirOf(dir: string): Promise<string> {
+  return (await new FolderSource(dir).read(".git/HEAD")) !== null ? join(dir, ".git") : dir;
 }
 
 export interface ReceiptVerdict {
@@ -85,12 +95,13 @@ export interface ReceiptVerdict {
  * are checked and folded, but the crypto is not replayed: that is verifyTranscript's job.
  */
 export async function verifyReceipts(items: unknown[], dir: string, progress: (line: string) => void = () => undefined): Promise<ReceiptVerdict[]> {
-  const files = await TranscriptFiles.open(dir);
+  const source = new FolderSource(dir);
+  const files = await TranscriptFiles.open(source);
   try {
-    const ceremony = await readCeremonyFile(dir);
-    const events = await within("events", () => readEvents(dir, progress));
+    const ceremony = await readCeremonyFile(source);
+    const events = await within("events", () => readAllEvents(source, progress));
     const { ledger } = ledgerOf(events);
-    const ctx = { ceremony, ledger, events, history: new History(dir) };
+    const ctx = { ceremony, ledger, events, history: new GitHistory(await gitdirOf(dir)) };
     const verdicts: ReceiptVerdict[] = [];
     for (const item of items) {
       verdicts.push(

@@ -4,7 +4,7 @@
  * chunk is re-hashed on every read, so nothing here is trusted for more than its bytes.
  */
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import * as fs from "node:fs";
@@ -16,6 +16,10 @@ import type { ChunkStorage } from "../crypto/rounds.ts";
 import { cloneTranscriptUrl } from "../transcript/clone.ts";
 import { artifactPath, refPathFor, TRANSCRIPT_FORMAT, type CeremonyFile } from "../transcript/layout.ts";
 import { HashHex, isHashHex, KeyHex } from "../lib/hex.ts";
+import { FolderSource, type TranscriptSource } from "./source.ts";
+
+/** Where the published .ptau lives in the transcript (or its ref, at refPathFor of it). */
+export const FINAL_PTAU = "final/final.ptau";
 
 /** A check that did not hold: the step that failed (an event, a receipt, ceremony.json…) and why. */
 export class StepFailure extends Error {
@@ -66,11 +70,13 @@ export interface CeremonyDeclaration {
 }
 
 /** Step 1: ceremony.json parses, has the format this verifier knows, and describes valid parameters. */
-export async function readCeremonyFile(dir: string): Promise<CeremonyDeclaration> {
+export async function readCeremonyFile(source: TranscriptSource): Promise<CeremonyDeclaration> {
   return within("ceremony.json", async () => {
     let json: unknown;
     try {
-      json = JSON.parse(await readFile(join(dir, "ceremony.json"), "utf8"));
+      const bytes = await source.read("ceremony.json");
+      if (bytes === null) throw new Error("missing");
+      json = JSON.parse(new TextDecoder().decode(bytes));
     } catch (err) {
       throw new Error(`unreadable: ${messageOf(err)}`);
     }
@@ -97,10 +103,12 @@ async function exists(path: string): Promise<boolean> {
 
 export { fileHash } from "../lib/file-hash.ts";
 
-async function readRef(path: string, expectedHash?: string): Promise<Ref> {
+async function readRef(source: TranscriptSource, path: string, expectedHash?: string): Promise<Ref> {
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(path, "utf8"));
+    const bytes = await source.read(path);
+    if (bytes === null) throw new Error("missing");
+    json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
     throw new Error(`${path}: unreadable ref: ${messageOf(err)}`);
   }
@@ -154,12 +162,15 @@ async function download(ref: Ref, to: string): Promise<void> {
  */
 export class TranscriptFiles implements ChunkStorage {
   private constructor(
-    readonly dir: string,
+    /** The version of the transcript read; a mirror moves it to each commit it checks (artifacts never change). */
+    public source: TranscriptSource,
     readonly scratch: string,
   ) {}
 
-  static async open(dir: string): Promise<TranscriptFiles> {
-    return new TranscriptFiles(dir, await mkdtemp(join(tmpdir(), "ceremony-verify-")));
+  /** Scratch space in a temporary folder (removed by close), or in `scratch` (kept: a mirror's). */
+  static async open(source: TranscriptSource, scratch?: string): Promise<TranscriptFiles> {
+    if (scratch !== undefined) await mkdir(scratch, { recursive: true });
+    return new TranscriptFiles(source, scratch ?? (await mkdtemp(join(tmpdir(), "ceremony-verify-"))));
   }
 
   private scratchPath(hash: string): string {
@@ -184,11 +195,13 @@ export class TranscriptFiles implements ChunkStorage {
     const kept = this.scratchPath(hash);
     if (await exists(kept)) return checked(await readBytes(kept), hash, kept);
     const inline = artifactPath(hash, false);
-    if (await exists(join(this.dir, inline))) return checked(await readBytes(join(this.dir, inline)), hash, inline);
+    const bytes = await this.source.read(inline);
+    if (bytes !== null) return checked(bytes, hash, inline);
     const ref = artifactPath(hash, true);
-    if (!(await exists(join(this.dir, ref)))) throw new Error(`artifact ${hash.slice(0, 16)}… is missing: neither ${inline} nor ${ref} is in the transcript`);
+    const refBytes = await this.source.read(ref);
+    if (refBytes === null) throw new Error(`artifact ${hash.slice(0, 16)}… is missing: neither ${inline} nor ${ref} is in the transcript`);
     await mkdir(dirname(kept), { recursive: true });
-    await download(await readRef(join(this.dir, ref), hash), kept);
+    await download(await readRef(this.source, ref, hash), kept);
     return checked(await readBytes(kept), hash, ref);
   }
 
@@ -197,12 +210,17 @@ export class TranscriptFiles implements ChunkStorage {
    * checked against the ref), or null when neither is in the transcript.
    */
   async finalPtau(): Promise<{ path: string; source: string } | null> {
-    const inRepo = "final/final.ptau";
-    if (await exists(join(this.dir, inRepo))) return { path: join(this.dir, inRepo), source: inRepo };
-    const refPath = refPathFor(inRepo);
-    if (!(await exists(join(this.dir, refPath)))) return null;
+    const inRepo = FINAL_PTAU;
+    if (this.source instanceof FolderSource && (await exists(join(this.source.dir, inRepo)))) return { path: join(this.source.dir, inRepo), source: inRepo };
     const to = join(this.scratch, "published-final.ptau");
-    if (!(await exists(to))) await download(await readRef(join(this.dir, refPath)), to);
+    const bytes = this.source instanceof FolderSource ? null : await this.source.read(inRepo);
+    if (bytes !== null) {
+      await writeFile(to, bytes);
+      return { path: to, source: inRepo };
+    }
+    const refPath = refPathFor(inRepo);
+    if ((await this.source.read(refPath)) === null) return null;
+    if (!(await exists(to))) await download(await readRef(this.source, refPath), to);
     return { path: to, source: refPath };
   }
 

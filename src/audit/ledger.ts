@@ -7,6 +7,7 @@ import { evolve } from "../core/evolve.ts";
 import { parentOf } from "../core/rules.ts";
 import { currentRound, initialState } from "../core/state.ts";
 import type { CeremonyEvent, CeremonyState, ParticipantId, Round } from "../core/model.ts";
+import { EpochTimeline } from "../certificates/certificate.ts";
 import type { TranscriptEvent } from "./events.ts";
 import { messageOf, StepFailure } from "./files.ts";
 
@@ -30,6 +31,8 @@ export class Ledger {
   /** Each aggregated round as it stood just before its RoundAggregated event. */
   readonly aggregated: Array<{ seq: number; round: Round }> = [];
   finalized: { seq: number; hash: string } | null = null;
+  /** The mirror epochs, from the events that started them. */
+  readonly epochs = new EpochTimeline();
 
   /** Records what `event` (at `seq`, applied to `before`) adds. */
   observe(before: CeremonyState, seq: number, event: CeremonyEvent): void {
@@ -48,6 +51,7 @@ export class Ledger {
       if (round) this.aggregated.push({ seq, round });
     }
     if (event.type === "CeremonyFinalized") this.finalized = { seq, hash: event.hash };
+    if (event.type === "EpochStarted") this.epochs.started(seq, { epoch: event.epoch, members: event.members, threshold: event.threshold });
   }
 
   /** The verified contribution a receipt names, if the transcript holds it. */

@@ -3,24 +3,23 @@
  * verified (same participant, round, chunk, position, hash and parent), and pointing at a commit of the
  * repository's history that holds that verification's event file. verify-receipt adds the final-result check.
  */
-import * as fs from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import git from "isomorphic-git";
 import { decodeChunk, decodeChunkHeader, NO_CONTRIBUTOR } from "../crypto/chunk.ts";
 import { bytesEqual, toHex } from "../crypto/hash.ts";
 import type { CeremonyParams } from "../crypto/params.ts";
 import { openPtau } from "../crypto/ptau.ts";
 import { checkReceipt, type Receipt } from "../transcript/receipt.ts";
-import { listFiles, type TranscriptEvent } from "./events.ts";
+import type { TranscriptEvent } from "./events.ts";
+import type { TranscriptHistory } from "./history.ts";
+import type { TranscriptSource } from "./source.ts";
 import { fileHash, messageOf, StepFailure, within, type CeremonyDeclaration, type TranscriptFiles } from "./files.ts";
 import type { Ledger, VerifiedContribution } from "./ledger.ts";
 
 /** A receipts file holds one receipt, a list of them, or `{"receipts": [...]}`. */
-export async function readReceiptItems(path: string): Promise<unknown[]> {
+export function receiptItems(text: string): unknown[] {
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(path, "utf8"));
+    json = JSON.parse(text);
   } catch (err) {
     throw new Error(`unreadable: ${messageOf(err)}`);
   }
@@ -29,46 +28,29 @@ export async function readReceiptItems(path: string): Promise<unknown[]> {
   return [json];
 }
 
-/** The repository's commits, read with isomorphic-git; the history of HEAD is listed once, on first use. */
-export class History {
-  private readonly cache = {};
-  private reachable: Promise<Set<string>> | null = null;
-
-  constructor(readonly dir: string) {}
-
-  private history(): Promise<Set<string>> {
-    this.reachable ??= git.log({ fs, dir: this.dir, ref: "HEAD", cache: this.cache }).then(
-      (commits) => new Set(commits.map((c) => c.oid)),
-      (err: unknown) => {
-        throw new Error(`cannot read the repository's history: ${messageOf(err)}`);
-      },
-    );
-    return this.reachable;
+export async function readReceiptItems(path: string): Promise<unknown[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new Error(`unreadable: ${messageOf(err)}`);
   }
+  return receiptItems(text);
+}
 
-  /** Throws unless `commit` is in the history of HEAD and its tree holds `path` with exactly `text`. */
-  async holds(commit: string, path: string, text: string): Promise<void> {
-    try {
-      await git.readCommit({ fs, dir: this.dir, oid: commit, cache: this.cache });
-    } catch (err) {
-      throw new Error(`commit ${commit} is not a commit of the repository (${messageOf(err)})`);
-    }
-    if (!(await this.history()).has(commit)) throw new Error(`commit ${commit} is not in the history of HEAD`);
-    let blob: Uint8Array;
-    try {
-      blob = (await git.readBlob({ fs, dir: this.dir, oid: commit, filepath: path, cache: this.cache })).blob;
-    } catch {
-      throw new Error(`commit ${commit.slice(0, 12)} does not hold ${path}, the contribution's verification`);
-    }
-    if (new TextDecoder().decode(blob) !== text) throw new Error(`commit ${commit.slice(0, 12)} holds another ${path} than the transcript's`);
-  }
+/** Throws unless `commit` is in the history and its tree holds `path` with exactly `text`. */
+async function holds(history: TranscriptHistory, commit: string, path: string, text: string): Promise<void> {
+  if ((await history.facts(commit)) === null) throw new Error(`commit ${commit} is not in the history of the transcript`);
+  const blob = await history.read(commit, path);
+  if (blob === null) throw new Error(`commit ${commit.slice(0, 12)} does not hold ${path}, the contribution's verification`);
+  if (new TextDecoder().decode(blob) !== text) throw new Error(`commit ${commit.slice(0, 12)} holds another ${path} than the transcript's`);
 }
 
 export interface ReceiptContext {
   ceremony: CeremonyDeclaration;
   ledger: Ledger;
   events: TranscriptEvent[];
-  history: History;
+  history: TranscriptHistory;
 }
 
 /** Checks one receipt against the transcript; the verified contribution it names. */
@@ -82,18 +64,19 @@ export async function checkReceiptInTranscript(item: unknown, ctx: ReceiptContex
   if (!verified) throw new Error(`the transcript verified no contribution ${what} by ${receipt.participant.slice(0, 16)}… on ${receipt.parentHash.slice(0, 16)}…`);
   const event = ctx.events[verified.seq - 1];
   if (!event) throw new Error(`event ${verified.seq} is missing`);
-  await ctx.history.holds(receipt.commit, event.path, event.text);
+  await holds(ctx.history, receipt.commit, event.path, event.text);
   return { receipt, verified };
 }
 
-/** Step 4: every receipts/<ROUND>/<PARTICIPANT>.json file, each receipt in it for that round and participant. */
-export async function checkReceiptFiles(dir: string, ctx: ReceiptContext, progress: (line: string) => void): Promise<number> {
+/** Step 4: the receipts/<ROUND>/<PARTICIPANT>.json files at `paths`, each receipt in it for that round and participant. */
+export async function checkReceiptFiles(source: TranscriptSource, paths: string[], ctx: ReceiptContext): Promise<number> {
   let count = 0;
-  for (const path of (await listFiles(dir, "receipts")).filter((p) => p.endsWith(".json"))) {
+  for (const path of paths.filter((p) => p.endsWith(".json"))) {
     const [, roundDir, name] = path.split("/");
     await within(`receipt ${path}`, async () => {
-      const items = await readReceiptItems(join(dir, path));
-      for (const item of items) {
+      const bytes = await source.read(path);
+      if (bytes === null) throw new Error("missing");
+      for (const item of receiptItems(new TextDecoder().decode(bytes))) {
         const { receipt } = await checkReceiptInTranscript(item, ctx);
         if (Number(roundDir) !== receipt.round || name !== `${receipt.participant}.json`) {
           throw new Error(`a receipt of round ${receipt.round} for ${receipt.participant.slice(0, 16)}… is filed under ${path}`);
@@ -102,7 +85,6 @@ export async function checkReceiptFiles(dir: string, ctx: ReceiptContext, progre
       }
     });
   }
-  progress(`receipts: ${count} checked`);
   return count;
 }
 

@@ -18,6 +18,9 @@ import { exportPtau } from "../crypto/accumulator.ts";
 import { toHex } from "../crypto/hash.ts";
 import { firstChallengeHash, initialChunk } from "../crypto/initial.ts";
 import type { CurveOps } from "../crypto/ops.ts";
+import { blsVerify, popVerify } from "../bls/bls.ts";
+import { hexToBytes } from "@noble/hashes/utils.js";
+import { parseStatement, registrationBytes } from "../certificates/statement.ts";
 import { aggregateChallenge } from "../facts/aggregate.ts";
 import { beaconAccumulator, importedRecords } from "../facts/records.ts";
 import { checkImportedAccumulator } from "../crypto/rounds.ts";
@@ -107,7 +110,7 @@ export class Replay {
         this.endOfRound(event.round, "restarted");
         return;
       case "CeremonyFinalized":
-        return this.finalized(before, event);
+        return this.finalized(before, event, step);
       case "ParticipantQueued":
       case "VerifierAdded":
       case "VerifierRemoved":
@@ -123,10 +126,17 @@ export class Replay {
       case "ContributorReplaced":
       case "ParticipantBanned":
       case "ParticipantUnbanned":
+      case "MirrorAdmitted":
+      case "MirrorRetired":
+      case "EpochStarted":
       case "QueueScheduled":
       case "QueueOpened":
       case "QueueClosed":
         return; // the legality check is all there is to it
+      case "MirrorMisbehaved":
+        return this.mirrorMisbehaved(event);
+      case "MirrorRegistered":
+        return this.mirrorRegistered(event);
       default: {
         const never: never = event;
         throw new Error(`unknown event ${JSON.stringify(never)}`);
@@ -225,9 +235,46 @@ export class Replay {
     this.endOfRound(e.round, "aggregate and challenge match");
   }
 
-  private async finalized(before: Open, e: Of<"CeremonyFinalized">): Promise<void> {
+  /** The registration's proof of possession and signature: no rogue key joins an epoch. */
+  private mirrorRegistered(e: Of<"MirrorRegistered">): void {
+    if (!popVerify(e.mirror, e.pop)) throw new Error("the mirror's proof of possession does not verify");
+    const message = registrationBytes({ ceremonyId: this.ceremony.file.ceremonyId, mirror: e.mirror, url: e.url });
+    if (!blsVerify(e.mirror, message, e.signature)) throw new Error("the mirror's signature of its registration does not verify");
+  }
+
+  /** Evidence is the mirror's own signatures: each must verify, and an equivocation names one seq with two trees. */
+  private mirrorMisbehaved(e: Of<"MirrorMisbehaved">): void {
+    const statements = e.statements.map((s) => ({ ...s, parsed: parseStatement(hexToBytes(s.message)) }));
+    for (const s of statements) {
+      if (!s.parsed) throw new Error("the evidence is not a mirror statement");
+      if (!blsVerify(e.mirror, hexToBytes(s.message), s.signature)) throw new Error("the evidence is not signed by the mirror");
+    }
+    const [a, b] = statements.map((s) => s.parsed);
+    if (e.code === "EQUIVOCATION" && !(a && b && a.seq === b.seq && a.tree !== b.tree)) throw new Error("an equivocation is two statements on one seq with different trees");
+  }
+
+  /**
+   * The final .ptau is committed after the event that records its hash, so its check waits for it: `checkFinal` runs
+   * it once the file is in the transcript (at once, for a whole clone).
+   */
+  private async finalized(before: Open, e: Of<"CeremonyFinalized">, step: string): Promise<void> {
     if (before.phase !== "finalizing") throw new Error("finalized before finalization was requested");
     await this.settle(0);
+    this.finalPending = { before, event: e, step };
+  }
+
+  /** A CeremonyFinalized whose .ptau is not checked yet. */
+  finalPending: { before: Extract<CeremonyState, { phase: "finalizing" }>; event: Of<"CeremonyFinalized">; step: string } | null = null;
+
+  /** Checks the published final .ptau against the pending CeremonyFinalized event. */
+  async checkFinal(): Promise<void> {
+    const pending = this.finalPending;
+    if (!pending) throw new StepFailure("final .ptau", "a final .ptau is published, but the transcript has no CeremonyFinalized event");
+    await within(pending.step, () => this.finalPtau(pending.before, pending.event));
+    this.finalPending = null;
+  }
+
+  private async finalPtau(before: Extract<CeremonyState, { phase: "finalizing" }>, e: Of<"CeremonyFinalized">): Promise<void> {
     const published = await this.files.finalPtau();
     if (!published) throw new Error("the transcript has no final/final.ptau");
     if ((await fileHash(published.path)) !== e.hash) throw new Error(`${published.source} does not hash to the finalized hash ${short(e.hash)}`);

@@ -91,11 +91,16 @@ function hasCode(error: unknown, code: string): boolean {
 export async function writeKeyFile(path: string, key: ParticipantKey): Promise<void> {
   const fields = { type: KEY_FILE_TYPE, publicKey: key.publicKey, secretKey: key.secretKey };
   parseKeyFile(fields, path);
+  await createSecretFile(path, `${JSON.stringify(fields, null, 2)}\n`);
+}
+
+/** Creates a file readable by its owner only (0600) holding `text`, never replacing one; as writeKeyFile explains. */
+export async function createSecretFile(path: string, text: string): Promise<void> {
   const temporary = `${path}.${randomBytes(8).toString("hex")}.tmp`;
   const file = await open(temporary, "wx", 0o600);
   try {
     try {
-      await file.writeFile(`${JSON.stringify(fields, null, 2)}\n`, "utf8");
+      await file.writeFile(text, "utf8");
       await file.sync();
     } finally {
       await file.close();

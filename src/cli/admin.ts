@@ -6,6 +6,7 @@ import { createInterface } from "node:readline/promises";
 import type { AdminAction } from "../api/schemas.ts";
 import { readKeyFile } from "../auth/keys.ts";
 import type { CeremonyClient } from "../client/http.ts";
+import { MirrorsClient } from "../client/mirrors.ts";
 import { BEACON_MAX_ITERATIONS_EXP, BEACON_MIN_BYTES } from "../core/rules.ts";
 import { EthKeyFileError, newToken, readEthKeyFile, tokenIdentity } from "../identity/index.ts";
 import { adminId } from "../auth/ethereum.ts";
@@ -17,7 +18,8 @@ import { CliError } from "./errors.ts";
 
 export const usage = `ceremony admin <action> ${CONNECT_USAGE} (--key FILE | --eth-key FILE) [--reason TEXT]
   actions: drop|ban|unban PARTICIPANT, restart-round, add-verifier|remove-verifier KEY, add-admin|remove-admin KEY|0xADDRESS,
-           finalize --beacon HEX [--iterations E] [--yes], invite --count N
+           finalize --beacon HEX [--iterations E] [--yes], invite --count N,
+           admit-mirror|retire-mirror MIRROR (a mirror's 96-hex BLS key; each starts a new mirror epoch)
   --key signs with an ed25519 admin key (keygen); --eth-key with an Ethereum admin's key (its address given to serve
   --admin or add-admin): a file with the private key in hex, or JSON {"privateKey", "address"}.
   invite mints N single-use invitation tokens here and prints one per line; the coordinator receives only their
@@ -90,7 +92,8 @@ export async function admin(argv: string[]): Promise<void> {
     true,
   );
   const [action, participant] = positionals;
-  const { client } = await connect("admin", values, await signingKey(values.key, values["eth-key"]));
+  const key = await signingKey(values.key, values["eth-key"]);
+  const { client, url } = await connect("admin", values, key);
   const reason = values.reason ?? "";
   let result: unknown;
   if (action === "add-admin" || action === "remove-admin") {
@@ -100,6 +103,9 @@ export async function admin(argv: string[]): Promise<void> {
   } else if (action !== undefined && isWithParticipant(action)) {
     if (!participant || !isKeyHex(participant)) throw new CliError(`admin ${action}: give the participant's public key (64 hex)`);
     result = await client.admin(action satisfies AdminAction, { participant, reason });
+  } else if (action === "admit-mirror" || action === "retire-mirror") {
+    if (!participant || !/^[0-9a-f]{96}$/.test(participant)) throw new CliError(`admin ${action}: give the mirror's BLS public key (96 hex)`);
+    result = await new MirrorsClient(url, key).admin(action === "admit-mirror" ? "admit" : "retire", participant, reason);
   } else if (action === "restart-round") {
     result = await client.admin(action, { reason });
   } else if (action === "invite") {
@@ -114,7 +120,7 @@ export async function admin(argv: string[]): Promise<void> {
     const beacon = requireString("admin finalize", values.beacon, "--beacon").toLowerCase();
     result = await finalize(client, beacon, values.iterations === undefined ? 10 : Number(values.iterations), values.yes === true);
   } else {
-    throw new CliError(`admin: unknown action "${action ?? ""}"; expected ${[...WITH_PARTICIPANT, "restart-round", "finalize", "invite"].join(", ")}`);
+    throw new CliError(`admin: unknown action "${action ?? ""}"; expected ${[...WITH_PARTICIPANT, "restart-round", "finalize", "invite", "admit-mirror", "retire-mirror"].join(", ")}`);
   }
   console.log(JSON.stringify(result));
 }

@@ -164,6 +164,7 @@ async function serveLocked({ settings, explicit, data, restoreFrom, server, ws }
       ops: pool,
       log,
       processMetrics: true,
+      mirrors: { admitOnRegistration: settings.mirrorAdmission === "open", threshold: settings.mirrorThreshold },
     });
   } catch (err) {
     await pool.close();

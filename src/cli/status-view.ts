@@ -3,6 +3,7 @@
  * transcript and the final file, and whether the backups work. A pure function of the status and the URL.
  */
 import type { Status } from "../api/schemas.ts";
+import { mirrorLines } from "./mirror-status.ts";
 
 const PHASES: Record<Status["phase"], string> = {
   setup: "setting up",
@@ -73,5 +74,6 @@ export function renderStatus(s: Status, url: string): string {
   if (s.beacon) lines.push(`beacon: ${s.beacon.hash}, hashed 2^${s.beacon.numIterationsExp} times`);
   if (s.finalHash) lines.push(`final .ptau: ${base}/v1/ceremony/final.ptau (blake2b-512 ${s.finalHash})`);
   if (s.transcript) lines.push(...transcriptLines(s.transcript, base));
+  lines.push(...mirrorLines(s));
   return lines.join("\n");
 }

@@ -9,7 +9,8 @@ import { renderStatus } from "./status-view.ts";
 
 export const usage = `ceremony status ${CONNECT_USAGE} [--json] [--watch] [--interval S]
   Prints the phase, the queue, the current round with each chunk's progress (chunks and contributors counted from
-  1), the beacon and the final .ptau once there is one, where to clone the transcript and how its backups fare.
+  1), the beacon and the final .ptau once there is one, where to clone the transcript and how its backups fare, and
+  the latest head the mirrors certified and which mirrors lag.
   --json: the status as the API answers it. --watch: again whenever it changes, until Ctrl-C: woken by the
   coordinator's live feed (/v1/events), and at least every --interval seconds (default 30) without it.
 ${CONNECT_HELP}`;

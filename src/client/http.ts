@@ -39,10 +39,10 @@ import { ceremonyFetch, DEFAULT_RETRY, type RetryPolicy } from "./transport.ts";
 const ErrorBody = v.object({ error: v.object({ code: v.string(), message: v.string() }) });
 
 /** What the client reads of an answer (hc's typed responses are Responses narrowed by the route). */
-type Answer = Pick<Response, "ok" | "status" | "text" | "arrayBuffer">;
+export type Answer = Pick<Response, "ok" | "status" | "text" | "arrayBuffer">;
 
 /** The answer's JSON, checked against `schema`; an error answer throws its code. */
-async function read<S extends v.GenericSchema>(res: Answer, schema: S): Promise<v.InferOutput<S>> {
+export async function read<S extends v.GenericSchema>(res: Answer, schema: S): Promise<v.InferOutput<S>> {
   const text = await res.text();
   let json: unknown = null;
   try {

@@ -69,6 +69,10 @@ export interface ServeSettings {
   externalThresholdBytes: number;
   /** fsync every transcript object (power-loss safe; slower commits). */
   transcriptFsync: boolean;
+  /** Signatures a mirror certificate needs (0: ⌈2n/3⌉ of the epoch's n mirrors). */
+  mirrorThreshold: number;
+  /** open: a mirror's registration admits it (dev); admin: an admin admits it (admin admit-mirror). */
+  mirrorAdmission: "open" | "admin";
   /** Log lines as text or JSON. */
   logFormat: LogFormat;
   /** Bearer token GET /metrics asks for; empty: public. */
@@ -106,6 +110,7 @@ const COMMON = {
   backupCron: "0 */10 * * * *",
   externalThresholdBytes: 16 * 1024 * 1024,
   trustProxy: false,
+  mirrorThreshold: 0,
   gitMaxUploadPacks: 32,
   gitMaxUploadPacksPerClient: 4,
   gitPackCacheMb: 256,
@@ -147,6 +152,7 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     identity: "open",
     maxVerificationFailures: 3,
     transcriptFsync: false,
+    mirrorAdmission: "open",
   },
   test: {
     ...COMMON,
@@ -173,6 +179,7 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     identity: "open",
     maxVerificationFailures: 2,
     transcriptFsync: false,
+    mirrorAdmission: "open",
   },
   production: {
     ...COMMON,
@@ -192,5 +199,6 @@ export const PRESETS: Record<PresetName, Omit<ServeSettings, "preset">> = {
     identity: "token",
     maxVerificationFailures: 3,
     transcriptFsync: true,
+    mirrorAdmission: "admin",
   },
 };

@@ -162,6 +162,18 @@ export const SERVE_OPTIONS: Record<Key, ServeOption> = {
     help: "fsync every transcript object (true/false)",
     schema: booleanText,
   },
+  mirrorThreshold: {
+    flag: "--mirror-threshold",
+    env: "CEREMONY_MIRROR_THRESHOLD",
+    help: "mirror signatures a certificate needs, at most the epoch's n mirrors (0: ⌈2n/3⌉)",
+    schema: intIn(0, 10_000),
+  },
+  mirrorAdmission: {
+    flag: "--mirror-admission",
+    env: "CEREMONY_MIRROR_ADMISSION",
+    help: "open: a mirror's registration admits it; admin: an admin admits it (admin admit-mirror)",
+    schema: v.picklist(["open", "admin"]),
+  },
   logFormat: { flag: "--log-format", env: "CEREMONY_LOG_FORMAT", help: "log lines as text (time, level, message, key=value) or json (one object a line)", schema: v.picklist(LOG_FORMATS) },
   metricsToken: {
     flag: "--metrics-token",

@@ -1,5 +1,6 @@
 /** Commands: what someone asks of the ceremony. They carry the time and the facts the shell established (hashes, verdicts, a verified identity); the core adds none. */
-import type { Beacon, Chunk0Facts, ImportedPtau, ParticipantId, Role, Settings } from "./model.ts";
+import type { MirrorFault } from "./events.ts";
+import type { Beacon, Chunk0Facts, ImportedPtau, MirrorKey, ParticipantId, Role, Settings, SignedStatement } from "./model.ts";
 
 export type Command =
   | { type: "Initialize"; now: number; settings: Settings; accumulator: string[]; challenge: string; imported?: ImportedPtau }
@@ -53,4 +54,13 @@ export type Command =
   /** When the queue opens and closes (the operator's schedule, carried out by the coordinator; null: no such moment). */
   | { type: "ScheduleQueue"; now: number; actor: ParticipantId; opensAt: number | null; closesAt: number | null }
   /** Invitation tokens an admin minted, by hash. */
-  | { type: "IssueInvitations"; now: number; actor: ParticipantId; hashes: string[] };
+  | { type: "IssueInvitations"; now: number; actor: ParticipantId; hashes: string[] }
+  /**
+   * Mirrors. `threshold` is the operator's setting (0: ⌈2n/3⌉ of the n members). A registration carries the proof of
+   * possession and the registration's signature the shell verified; `admit` (the dev preset) admits it at once.
+   */
+  | { type: "RegisterMirror"; now: number; mirror: MirrorKey; url: string; pop: string; signature: string; admit: boolean; threshold: number }
+  | { type: "AdmitMirror"; now: number; actor: ParticipantId; mirror: MirrorKey; threshold: number }
+  | { type: "RetireMirror"; now: number; actor: ParticipantId; mirror: MirrorKey; reason: string; threshold: number }
+  /** Evidence the shell established (valid BLS signatures over statements it never published). */
+  | { type: "RecordMirrorFault"; now: number; mirror: MirrorKey; code: MirrorFault; statements: SignedStatement[] };

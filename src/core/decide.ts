@@ -7,6 +7,7 @@
 import { refuse } from "./errors.ts";
 import { evolve } from "./evolve.ts";
 import { refusal } from "./legality.ts";
+import { mirrorEvents } from "./mirrors.ts";
 import type { CeremonyEvent, CeremonyState, Command } from "./model.ts";
 import { dropEvents, keyAccepted, nextContributors, queueTransitions, roundResult, roundStartRefusal, timeoutDrop } from "./rules.ts";
 import { activeRound, administers, inRound, isBanned, isKnown, isQueued, notFinalized, positionIn, type Open } from "./state.ts";
@@ -116,6 +117,11 @@ function build(command: Command, state: CeremonyState): CeremonyEvent[] {
     case "IssueInvitations":
       byAdmin(state, command.actor);
       return [{ type: "InvitationsIssued", hashes: command.hashes, by: command.actor }];
+    case "RegisterMirror":
+    case "AdmitMirror":
+    case "RetireMirror":
+    case "RecordMirrorFault":
+      return mirrorEvents(command, state);
     case "RestartRound": {
       const s = byAdmin(state, command.actor);
       const round = activeRound(state);

@@ -34,6 +34,7 @@ export const DOMAIN_ERROR_CODES = [
   "LAST_VERIFIER",
   "NO_AGGREGATED_ROUND",
   "BEACON_INVALID",
+  "MIRROR_FAULTY",
   "QUEUE_NOT_OPEN",
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -1,5 +1,5 @@
 /** Events: past-tense facts; the log, and the transcript, are a sequence of these. */
-import type { Beacon, ImportedPtau, ParticipantId, Settings } from "./model.ts";
+import type { Beacon, ImportedPtau, MirrorKey, ParticipantId, Settings, SignedStatement } from "./model.ts";
 
 export type CeremonyEvent =
   | {
@@ -56,11 +56,22 @@ export type CeremonyEvent =
   | { type: "ParticipantBanned"; participant: ParticipantId; reason: string; by: ParticipantId }
   | { type: "ParticipantUnbanned"; participant: ParticipantId; by: ParticipantId }
   | { type: "RoundRestarted"; round: number; reason: string; requeued: ParticipantId[]; by: ParticipantId }
+  /** A mirror's key, where it serves the transcript, its proof of possession and its signature of the registration (both checked by the shell, again by the public verifier). */
+  | { type: "MirrorRegistered"; mirror: MirrorKey; url: string; pop: string; signature: string; at: number }
+  | { type: "MirrorAdmitted"; mirror: MirrorKey; by: ParticipantId }
+  | { type: "MirrorRetired"; mirror: MirrorKey; reason: string; by: ParticipantId }
+  /** Follows every membership change in the same command: the members and threshold certificates of this epoch need. */
+  | { type: "EpochStarted"; epoch: number; members: MirrorKey[]; threshold: number }
+  /** Evidence against a mirror: a statement no published commit bears out, or two for one sequence number. */
+  | { type: "MirrorMisbehaved"; mirror: MirrorKey; code: MirrorFault; statements: SignedStatement[]; by: ParticipantId }
   /** The queue's schedule as of `at`: joins are accepted from opensAt until closesAt (null: no such moment). */
   | { type: "QueueScheduled"; opensAt: number | null; closesAt: number | null; at: number; by: ParticipantId }
   /** The schedule's opening time passed (the tick saw it at `at`). */
   | { type: "QueueOpened"; at: number }
   /** The schedule's closing time passed: no more joins; those already queued still get their rounds. */
   | { type: "QueueClosed"; at: number };
+
+/** FALSE_STATEMENT: it signed a commit, tree, sequence number or epoch the coordinator never published together. EQUIVOCATION: two different trees for one sequence number, one of them never published. */
+export type MirrorFault = "FALSE_STATEMENT" | "EQUIVOCATION";
 
 export type EventType = CeremonyEvent["type"];

@@ -1,6 +1,7 @@
 /** evolve(state, event) -> state: applies one fact. Pure; never refuses (decide already did); never mutates its input. */
 import { Map as ImmutableMap, OrderedMap, Set as ImmutableSet } from "immutable";
 import type { Base, CeremonyEvent, CeremonyState, ChunkProgress, ParticipantId, Round } from "./model.ts";
+import { evolveMirrors, NO_MIRRORS } from "./mirrors.ts";
 import { nextChunkOf, queueStatusAt } from "./rules.ts";
 import { currentRound, identityOf, initialState, keyIdentity } from "./state.ts";
 
@@ -8,11 +9,11 @@ function base(state: CeremonyState): Base {
   if (state.phase === "setup") throw new Error("event applied before CeremonyInitialized");
   const { phase: _, ...rest } = state;
   const { settings, admins, front, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops } = rest;
-  const { acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations } = rest;
+  const { acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations, mirrors } = rest;
   const { queueStatus, schedule, imported } = rest;
   return {
     settings, admins, front, queue, verifiers, banned, lastRound, accumulator, challenge, completedRounds, replacements, failures, drops,
-    acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations, queueStatus, schedule, imported,
+    acceptedKeys, identityOf: ids, holders, contributions, contributedIn, invitations, queueStatus, schedule, imported, mirrors,
   };
 }
 
@@ -104,6 +105,7 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
         contributions: ImmutableMap(),
         contributedIn: ImmutableMap(),
         invitations: ImmutableSet(),
+        mirrors: NO_MIRRORS,
         queueStatus: "open",
         schedule: { opensAt: null, closesAt: null },
         imported: event.imported ?? null,
@@ -234,6 +236,12 @@ export function evolve(state: CeremonyState, event: CeremonyEvent): CeremonyStat
       const released = release(b, round.contributors.filter((p) => !event.requeued.includes(p)));
       return withRound(withBase(state, { front: carried.merge(b.front.deleteAll(event.requeued)), queue: b.queue.deleteAll(event.requeued), ...released }), null);
     }
+    case "MirrorRegistered":
+    case "MirrorAdmitted":
+    case "MirrorRetired":
+    case "EpochStarted":
+    case "MirrorMisbehaved":
+      return withBase(state, { mirrors: evolveMirrors(base(state).mirrors, event) });
     case "QueueScheduled": {
       const schedule = { opensAt: event.opensAt, closesAt: event.closesAt };
       return withBase(state, { schedule, queueStatus: queueStatusAt(schedule, event.at) });

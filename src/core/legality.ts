@@ -5,6 +5,7 @@
  * the state alone decides is checked here.
  */
 import { DomainError, refuse } from "./errors.ts";
+import { isMirrorEvent, mirrorRefusal } from "./mirrors.ts";
 import type { CeremonyEvent, CeremonyState, ParticipantId, Round } from "./model.ts";
 import {
   BEACON_MAX_ITERATIONS_EXP,
@@ -235,6 +236,7 @@ export function refusal(state: CeremonyState, event: CeremonyEvent): DomainError
     return null;
   }
   if (state.phase === "setup") return refuse("NOT_INITIALIZED", "the ceremony has not been initialized");
+  if (isMirrorEvent(event)) return mirrorRefusal(state, event);
   if (state.phase === "finalized") return refuse("CEREMONY_FINALIZED", "the ceremony is finalized");
   switch (event.type) {
     case "ParticipantQueued":

@@ -118,6 +118,28 @@ export interface RoundSummary {
   aggregateChallenge: string;
 }
 
+/** A mirror is named by its BLS12-381 public key (48 bytes compressed, 96 hex). */
+export type MirrorKey = string;
+
+/** The mirrors whose signatures a certificate needs: fixed for an epoch, so a certificate stays valid under its epoch. */
+export interface MirrorEpoch {
+  number: number;
+  /** Members in the order they were admitted. */
+  members: MirrorKey[];
+  /** Signatures a certificate needs (0 while there are no members). */
+  threshold: number;
+}
+
+/** Certified mirrors: who registered (with the proof of possession the shell verified), who is in, which epoch runs. */
+export interface Mirrors {
+  registered: ReadonlyArray<{ key: MirrorKey; url: string }>;
+  /** The membership now; the epoch takes it over when it starts (in the same command as the change). */
+  members: MirrorKey[];
+  epoch: MirrorEpoch;
+  /** Mirrors recorded as signing falsely or equivocating: their signatures no longer count. */
+  faulty: MirrorKey[];
+}
+
 /**
  * What every phase after setup shares. Collections that grow with the number of participants are persistent
  * (immutable.js): evolve returns a new state in O(log n) per event, sharing everything it did not change, so the
@@ -159,6 +181,8 @@ export interface Base {
   contributedIn: ImmutableMap<ParticipantId, number>;
   /** Identities (tagged hashes) of the invitation tokens admins issued; the tokens themselves are never stored. */
   invitations: ImmutableSet<string>;
+  /** Certified mirrors and their epochs (see core/mirrors.ts). */
+  mirrors: Mirrors;
   /** Whether joins are accepted now, and the schedule that opens and closes the queue. */
   queueStatus: QueueStatus;
   schedule: QueueSchedule;
@@ -181,6 +205,12 @@ export interface Chunk0Facts {
   publicKeyId: string;
   /** The next position's challenge: the response hash chained with the chunk's hash. */
   nextChallenge: string;
+}
+
+/** A statement a mirror signed and the signature, as evidence (hex of the exact bytes signed; hex of the BLS signature). */
+export interface SignedStatement {
+  message: string;
+  signature: string;
 }
 
 export type { Command } from "./commands.ts";

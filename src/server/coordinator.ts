@@ -40,6 +40,8 @@ import { Presence } from "./presence.ts";
 import { QueueIndex } from "./queue-index.ts";
 import type { LoggedEvent } from "../store/event-log.ts";
 import { CoordinatorService, MAX_TRANSCRIPT_BACKLOG } from "./service.ts";
+import { Certification, type CertificationSettings } from "./certification/certification.ts";
+import { PublishedIndex } from "./certification/published.ts";
 import { openCeremony } from "./startup.ts";
 
 export interface CoordinatorOptions {
@@ -70,6 +72,8 @@ export interface CoordinatorOptions {
   schedule?: { opensAt?: Moment; closesAt?: Moment; finalizeAt?: Moment; beaconFile?: string };
   /** The git transcript; omitted, no transcript is kept (unit tests of the API). */
   transcript?: TranscriptSettings;
+  /** Certified mirrors (with a transcript only): how they are admitted, and the threshold. Default: admins admit, ⌈2n/3⌉. */
+  mirrors?: CertificationSettings;
   now?: () => number;
   /** The log: a Logger (levels, fields), or a function taking one line (tests). */
   log?: LogSink;
@@ -99,6 +103,7 @@ export class Coordinator {
   private readonly finalizeSchedule: FinalizeSchedule;
   private replacements: ReplacementContributor[] = [];
   private transcriptService: TranscriptService | null = null;
+  private certificationService: Certification | null = null;
   private readonly narrator: Narrator;
   private loops: Promise<void>[] = [];
   private stopping = false;
@@ -134,6 +139,7 @@ export class Coordinator {
       queueCap: options.queueCap ?? 0,
       verification: this.verification,
       transcript: () => this.transcriptService,
+      certification: () => this.certificationService,
       artifacts: this.artifacts,
       coordinatorKey: me,
       finalPath: this.finalPath,
@@ -163,8 +169,12 @@ export class Coordinator {
     return this.transcriptService;
   }
 
+  get certification(): Certification | null {
+    return this.certificationService;
+  }
+
   /** One line of the log (made printable there: whatever a participant or verifier put into it cannot start another). */
-  private say(line: string): void {
+  say(line: string): void {
     this.log.info(line);
   }
 
@@ -179,7 +189,8 @@ export class Coordinator {
     const presence = new Presence();
     const log = toLogger(options.log);
     const narrator = new Narrator(log, () => queue.length);
-    // The metrics read the coordinator at each scrape; it exists once the log is open.
+    // The metrics read the coordinator at each scrape and certification reaches it through its port: it exists once
+    // the log is open.
     let current: Coordinator | null = null;
     const metrics = new CoordinatorMetrics(
       {
@@ -190,7 +201,26 @@ export class Coordinator {
       { processMetrics: options.processMetrics ?? false },
     );
     metrics.backupRemotes((options.transcript?.remotes ?? []).map(redact));
+    // Certification follows the log from the first event (its epochs).
+    const reach = (): Coordinator => {
+      if (!current) throw new Error("the coordinator is still opening");
+      return current;
+    };
+    const certification = options.transcript
+      ? new Certification(
+          {
+            state: () => reach().state(),
+            execute: (command) => reach().execute(command),
+            transcript: () => reach().transcript,
+            now: () => reach().now,
+            say: (line) => reach().say(line),
+          },
+          new PublishedIndex(join(options.dataDir, "transcript")),
+          options.mirrors ?? { admitOnRegistration: false, threshold: 0 },
+        )
+      : null;
     const follow = (e: LoggedEvent<CeremonyEvent>, replayed: boolean): void => {
+      certification?.follow(e);
       if (e.event.type === "ParticipantLeftQueue" || e.event.type === "ParticipantDropped") presence.forget(e.event.participant);
       queue.apply(e.event);
       pace.apply(e.event, Date.parse(e.time));
@@ -203,6 +233,11 @@ export class Coordinator {
     current = c;
     failedEarly = (err) => c.fatal("event log", err);
     c.transcriptService = opened.transcript;
+    if (certification && opened.transcript) {
+      opened.transcript.onPublished((commit) => certification.committed(commit));
+      await certification.open(await opened.transcript.writer.head());
+      c.certificationService = certification;
+    }
     c.replacements = opened.replacementKeys.map((id) => new ReplacementContributor(c.service, id, options.ops, curve, (l) => c.say(l)));
     for (const p of opened.roundContributors) c.presence.seen(p, c.now);
     return c;
@@ -309,6 +344,7 @@ export class Coordinator {
     await this.commands.close();
     this.narrator.flush();
     await Promise.all(this.loops);
+    await this.certificationService?.flush();
     await this.transcriptService?.close();
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The operator's log of what the committed events mean: one line per round started, aggregated or restarted, per
- * verification verdict, drop (with its reason), ban, change of trust, finalization. Joins and leaves come at up to
- * thousands a second, so they are sampled: the first few of each second get a line each, and the rest one summary
- * line at the end of that second (with the queue's length), so the log never becomes the lobby's bottleneck.
+ * verification verdict, drop (with its reason), ban, change of trust, mirror membership, finalization. Joins and
+ * leaves come at up to thousands a second, so they are sampled: the first few of each second get a line each, and
+ * the rest one summary line at the end of that second (with the queue's length), so the log never becomes the
+ * lobby's bottleneck.
  */
 import type { CeremonyEvent } from "../core/model.ts";
 import type { Logger } from "../lib/log.ts";
@@ -88,6 +89,20 @@ export class Narrator {
         return log.info("queue closed (scheduled): those queued still contribute");
       case "CeremonyInitialized":
         return; // start-up says it, with the parameters
+      case "MirrorRegistered":
+        return log.info(`mirror registered: ${short(event.mirror)} at ${event.url}`, { mirror: event.mirror, url: event.url });
+      case "MirrorAdmitted":
+        return log.info(`mirror admitted: ${short(event.mirror)}`, { mirror: event.mirror, by: event.by });
+      case "MirrorRetired":
+        return log.info(`mirror retired: ${short(event.mirror)}: ${event.reason}`, { mirror: event.mirror, reason: event.reason, by: event.by });
+      case "EpochStarted":
+        return log.info(`mirror epoch ${event.epoch} started: ${event.members.length} member(s), certificates need ${event.threshold}`, {
+          epoch: event.epoch,
+          members: event.members.length,
+          threshold: event.threshold,
+        });
+      case "MirrorMisbehaved":
+        return; // certification says it, naming the statement
       default: {
         const never: never = event;
         throw new Error(`no log line for ${String((never as { type: unknown }).type)}`);

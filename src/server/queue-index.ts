@@ -135,6 +135,11 @@ export class QueueIndex {
       case "ContributorReplaced":
       case "ParticipantBanned":
       case "ParticipantUnbanned":
+      case "MirrorRegistered":
+      case "MirrorAdmitted":
+      case "MirrorRetired":
+      case "EpochStarted":
+      case "MirrorMisbehaved":
       case "QueueScheduled":
       case "QueueOpened":
       case "QueueClosed":

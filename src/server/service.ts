@@ -6,7 +6,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { ApiError } from "../api/errors.ts";
-import type { AdminAction, CeremonyInfo, IdentityProof, Parent, QueuePage, QueuePosition, SiweChallenge, Status, Uploaded, Verdict } from "../api/schemas.ts";
+import type { AdminAction, CeremonyInfo, IdentityProof, MirrorRegistration, MirrorsStatus, MirrorStatement, Parent, QueuePage, QueuePosition, SiweChallenge, Status, Uploaded, Verdict } from "../api/schemas.ts";
 import type { AdminBody, CeremonyService, FileStream } from "../api/service.ts";
 import { checkedBodyStream } from "../auth/body.ts";
 import { refuse } from "../core/errors.ts";
@@ -22,6 +22,7 @@ import type { ArtifactStore } from "../store/artifact-store.ts";
 import type { Receipt } from "../transcript/receipt.ts";
 import type { TranscriptService } from "../transcript/service.ts";
 import type { Verification } from "./effects/verification.ts";
+import type { Certification } from "./certification/certification.ts";
 import type { Admission } from "./admission.ts";
 import type { LiveFeed } from "./live.ts";
 import type { RoundPace } from "./pace.ts";
@@ -47,6 +48,8 @@ export interface ServicePort {
   artifacts: ArtifactStore;
   verification: Verification;
   transcript(): TranscriptService | null;
+  /** Certified mirrors (kept with the transcript). */
+  certification(): Certification | null;
   coordinatorKey: ParticipantId;
   finalPath: string;
   /** Told the size of each upload received in full: the upload metric. */
@@ -104,10 +107,12 @@ export class CoordinatorService implements CeremonyService {
     const seq = this.port.seq();
     const transcript = this.port.transcript()?.status(seq) ?? null;
     const alerts = this.port.alerts();
-    const key = `${seq}|${JSON.stringify(transcript)}|${JSON.stringify(alerts)}`;
+    const certification = this.port.certification();
+    const key = `${seq}|${JSON.stringify(transcript)}|${JSON.stringify(alerts)}|${certification?.version ?? -1}`;
     if (this.statusCache?.key !== key) {
+      const mirrors = certification?.status() ?? null;
       const view = this.statusCache?.key.startsWith(`${seq}|`) ? this.statusCache.status : statusView(this.port.state());
-      const status = { ...view, transcript, alerts, finalizeAt: this.port.finalizeAt };
+      const status = { ...view, transcript, alerts, finalizeAt: this.port.finalizeAt, mirrors };
       const json = JSON.stringify(status);
       this.statusCache = { key, status, json, etag: `"${toHex(hash(new TextEncoder().encode(key))).slice(0, 32)}"` };
     }
@@ -268,6 +273,28 @@ export class CoordinatorService implements CeremonyService {
     this.verifier(verifier);
     this.seen(verifier);
     await this.port.verification.record(verifier, verdict, verdict);
+  }
+
+  private mirrors(): Certification {
+    const c = this.port.certification();
+    if (!c) throw new ApiError("NOT_FOUND", "this coordinator keeps no transcript, so no mirrors");
+    return c;
+  }
+
+  registerMirror(body: MirrorRegistration): Promise<CeremonyEvent[]> {
+    return this.mirrors().register(body.mirror, body.url, body.pop, body.signature);
+  }
+
+  submitStatement(body: MirrorStatement): Promise<{ certified: boolean }> {
+    return this.mirrors().submit(body.mirror, body.message, body.signature);
+  }
+
+  mirrorsStatus(): MirrorsStatus {
+    return this.mirrors().status();
+  }
+
+  mirrorAdmin(actor: ParticipantId, action: "admit" | "retire", body: { mirror: string; reason: string }): Promise<CeremonyEvent[]> {
+    return this.mirrors().admin(actor, action, body.mirror, body.reason);
   }
 
   admin(actor: ParticipantId, action: AdminAction, body: AdminBody): Promise<CeremonyEvent[]> {

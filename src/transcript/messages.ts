@@ -65,6 +65,16 @@ export function lineFor(event: CeremonyEvent): string {
       return `replacement contributor ${short(event.participant)} registered`;
     case "ContributorReplaced":
       return `round ${event.round}: contributor ${event.position + 1} taken over by replacement ${short(event.replacement)} from ${short(event.dropped)}`;
+    case "MirrorRegistered":
+      return `mirror ${short(event.mirror)} registered (${oneLine(event.url)})`;
+    case "MirrorAdmitted":
+      return `mirror ${short(event.mirror)} admitted by ${short(event.by)}`;
+    case "MirrorRetired":
+      return `mirror ${short(event.mirror)} retired by ${short(event.by)}: ${oneLine(event.reason)}`;
+    case "EpochStarted":
+      return `mirror epoch ${event.epoch}: ${plural(event.members.length, "member")}, certificates need ${event.threshold}`;
+    case "MirrorMisbehaved":
+      return `mirror ${short(event.mirror)} recorded misbehaving: ${event.code}`;
     case "QueueScheduled":
       return `queue scheduled by ${short(event.by)}: opens ${moment(event.opensAt)}, closes ${moment(event.closesAt)}`;
     case "QueueOpened":
@@ -107,8 +117,14 @@ function weight(event: CeremonyEvent): number {
     case "ParticipantUnbanned":
     case "ReplacementRegistered":
     case "ContributorReplaced":
+    case "MirrorAdmitted":
+    case "MirrorRetired":
+    case "EpochStarted":
     case "QueueScheduled":
       return 1;
+    case "MirrorRegistered":
+    case "MirrorMisbehaved":
+      return 2;
     case "QueueOpened":
     case "QueueClosed":
       return 3;

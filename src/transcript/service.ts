@@ -44,6 +44,13 @@ export interface TranscriptStatus {
   backups: RemoteStatus[];
 }
 
+/** A commit the transcript published: its last event, and what it holds (certificates are never signed in turn). */
+export interface PublishedCommit {
+  oid: string;
+  seq: number;
+  kind: "events" | "files" | "certificate";
+}
+
 /** What the transcript reports for the metrics: each commit's duration, each backup push that failed every attempt. */
 export interface TranscriptObserver {
   committed(seconds: number): void;
@@ -68,6 +75,7 @@ export class TranscriptService {
   private lastError: string | null = null;
   private headOid: string | null = null;
   private readonly backup: TranscriptBackup;
+  private readonly published: Array<(commit: PublishedCommit) => void> = [];
   private readonly receipts: ReceiptStore;
   private readonly log: Logger;
 
@@ -121,6 +129,23 @@ export class TranscriptService {
     if (round) await t.receipts.reconcile(round.number, s);
     t.backup.schedule(options.settings.backupCron);
     return t;
+  }
+
+  /** Called, in order, with every commit once the branch has moved to it. */
+  onPublished(listener: (commit: PublishedCommit) => void): void {
+    this.published.push(listener);
+  }
+
+  private publish(oid: string, kind: PublishedCommit["kind"]): void {
+    if (oid === this.headOid) return;
+    this.headOid = oid;
+    for (const l of this.published) l({ oid, seq: this.writer.lastSeq, kind });
+  }
+
+  /** Commits a certificate (certificates/…) at the tip; its commit is published as one nobody signs. */
+  async commitCertificate(path: string, bytes: Uint8Array, message: string): Promise<string> {
+    this.publish(await this.writer.commitFiles([{ path, bytes }], message), "certificate");
+    return this.headOid ?? "";
   }
 
   /** Commits entries the log has but the transcript lacks (after a crash), each with its state, batched as usual. */
@@ -214,14 +239,14 @@ export class TranscriptService {
   private async commitEntries({ state, entries, message }: Snapshot): Promise<void> {
     const logged = entries.map((e) => ({ ...e, checksum: checksumOf(e) }));
     const oid = await this.writer.commitEvents(logged, message);
-    this.headOid = oid;
+    this.publish(oid, "events");
     for (const { event } of entries) {
       if (event.type === "ContributionVerified") await this.saveReceipt(event, state, oid);
       if (event.type === "ParticipantDropped" && event.discarded) await this.receipts.discard(new Set(event.discarded.map((d) => d.hash)));
       if (event.type === "RoundRestarted") await this.receipts.reconcile(event.round, state);
       if (event.type === "RoundAggregated") {
         const files = await this.receipts.roundFiles(event.round);
-        if (files.length > 0) this.headOid = await this.writer.commitFiles(files, `round ${event.round}: receipts`);
+        if (files.length > 0) this.publish(await this.writer.commitFiles(files, `round ${event.round}: receipts`), "files");
         void this.backup.pushAll(`round ${event.round} aggregated`);
       }
     }
@@ -230,7 +255,7 @@ export class TranscriptService {
   /** Commits the final .ptau (stored as an artifact) and pushes. */
   async commitFinal(artifactHash: string): Promise<void> {
     await this.idle();
-    this.headOid = await this.writer.commitFiles([{ path: "final/final.ptau", artifactHash }], "final .ptau published");
+    this.publish(await this.writer.commitFiles([{ path: "final/final.ptau", artifactHash }], "final .ptau published"), "files");
     await this.backup.pushAll("ceremony finalized");
   }
 

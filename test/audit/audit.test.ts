@@ -257,7 +257,7 @@ describe("verify-transcript on the honest transcript", () => {
     const verdict = await verify(work, (l) => lines.push(l));
     expect(verdict.failure).toBeUndefined();
     expect(verdict.ok).toBe(true);
-    expect(verdict.summary).toEqual({ events: events.length, rounds: 2, contributions: 17, verifications: 17, rejected: 1, finalized: true });
+    expect(verdict.summary).toEqual({ events: events.length, rounds: 2, contributions: 17, verifications: 17, rejected: 1, finalized: true, receipts: 16, certificates: { count: 0, latest: null, bySigner: {}, finalCertified: false } });
     expect(lines).toContain(`events ${events.length}/${events.length}`);
     expect(lines).toContain("round 1: 9 verifications re-checked; aggregate and challenge match");
     expect(lines).toContain("round 2: 8 verifications re-checked; aggregate and challenge match");

@@ -83,7 +83,17 @@ function renderStatus(s: Status): void {
       ? "none configured"
       : backups.map((b) => `${b.url}: ${b.consecutiveFailures > 0 ? `failing (${b.lastError ?? "error"})` : b.lastSuccess ? `ok, last pushed ${b.lastSuccess}` : "not pushed yet"}`).join("; "),
   );
+  renderMirrors(s.mirrors);
   renderGrid(s);
+}
+
+/** The latest certified head, and which of the epoch's mirrors lag. */
+function renderMirrors(m: Status["mirrors"]): void {
+  const c = m?.certified;
+  text("certified", c ? `up to event ${c.seq} (commit ${short(c.commit)}), ${c.signers.length} signers, epoch ${c.epoch}` : "nothing certified yet");
+  if (!m || m.members.length === 0) return text("mirrors", "none");
+  const lagging = m.members.filter((x) => x.lagging || x.faulty).map((x) => `${short(x.key, 16)} ${x.faulty ? "faulty" : `${x.behind ?? "?"} behind`}`);
+  text("mirrors", `epoch ${m.epoch}: ${m.members.length} member(s), certificates need ${m.threshold}; ${lagging.length ? `lagging: ${lagging.join(", ")}` : "none lagging"}`);
 }
 
 const RECEIPTS_EVERY_MS = 2_000;
