@@ -4,7 +4,6 @@
  * U(g1_sx))) and g2_spx = x·g2_sp. Secrets live only in memory and are zeroed by destroyKey.
  */
 import { ChaCha, type Curve, type Elem } from "ffjavascript";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { randomBytes } from "node:crypto";
 import { bytesEqual, hash, newHasher } from "./hash.ts";
 import { checkPoints, g2InSubgroup } from "./engine.ts";
@@ -86,15 +85,9 @@ export function createContributorKey(curve: Curve, challenge: Uint8Array, entrop
   return key;
 }
 
-/** snarkjs's beacon key: the beacon hash iterated 2^numIterationsExp times through SHA-256 seeds the generator. */
-export function beaconKey(curve: Curve, challenge: Uint8Array, beaconHash: Uint8Array, numIterationsExp: number): KeyPair {
-  if (!Number.isInteger(numIterationsExp) || numIterationsExp < 0 || numIterationsExp > 63) {
-    throw new RangeError("numIterationsExp must be an integer in 0..63");
-  }
-  let cur = beaconHash;
-  const iterations = 2n ** BigInt(numIterationsExp);
-  for (let i = 0n; i < iterations; i++) cur = sha256(cur);
-  return createKey(curve, challenge, rngFromDigest(cur));
+/** The beacon key from its seed (beacon-seed.ts), once the iterations ran elsewhere. */
+export function beaconKeyFromSeed(curve: Curve, challenge: Uint8Array, seed: Uint8Array): KeyPair {
+  return createKey(curve, challenge, rngFromDigest(seed));
 }
 
 export function destroyKey(key: KeyPair): void {

@@ -28,6 +28,8 @@ export interface CurveOps {
    * chunkSums runs on msm and checkPoints.
    */
   chunkSums?(input: SumsInput): Promise<SumsResult>;
+  /** The beacon's hash iterations (beacon-seed.ts) off the calling thread. Optional: without it, they run inline. */
+  beaconSeed?(hash: Uint8Array, numIterationsExp: number): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 

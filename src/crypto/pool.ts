@@ -191,6 +191,11 @@ export class WorkerPool implements CurveOps {
     return this.run({ op: "engineKind" }, []) as Promise<EngineKind>;
   }
 
+  /** The beacon's hash iterations on a worker: the thread that answers requests never runs them. */
+  beaconSeed(hash: Uint8Array, numIterationsExp: number): Promise<Uint8Array> {
+    return this.run({ op: "beaconSeed", hash: hash.slice(), numIterationsExp }, []) as Promise<Uint8Array>;
+  }
+
   /** One chunk's point checks and combinations on one worker (the sections copied once into a buffer it receives). */
   chunkSums(input: SumsInput): Promise<SumsResult> {
     const packed = packSumsInput(input);

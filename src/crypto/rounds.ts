@@ -12,7 +12,8 @@ import { contributeChunk } from "./contribute.ts";
 import { copyBytes } from "./encoding.ts";
 import { bytesEqual, hash, hasherFromPartialHash, toHex } from "./hash.ts";
 import { firstChallengeHash, initialChunk } from "./initial.ts";
-import { beaconKey, createContributorKey, destroyKey, publicKeyUncompressed, type KeyPair } from "./keys.ts";
+import { beaconSeed } from "./beacon-seed.ts";
+import { beaconKeyFromSeed, createContributorKey, destroyKey, publicKeyUncompressed, type KeyPair } from "./keys.ts";
 import type { CurveOps } from "./ops.ts";
 import { inParallel } from "./parallel.ts";
 import { SECTIONS, chunkLayout, numChunks, type CeremonyParams } from "./params.ts";
@@ -233,7 +234,8 @@ export async function applyBeacon(ops: CurveOps, curve: Curve, store: ChunkStora
   const { params } = state;
   const round = state.round + 1;
   const n = numChunks(params);
-  const key: KeyPair = beaconKey(curve, state.challenge, beacon.hash, beacon.numIterationsExp);
+  const seed = ops.beaconSeed ? await ops.beaconSeed(beacon.hash, beacon.numIterationsExp) : beaconSeed(beacon.hash, beacon.numIterationsExp);
+  const key: KeyPair = beaconKeyFromSeed(curve, state.challenge, seed);
   const chunks: string[] = [];
   const parentHashes: Uint8Array[] = [];
   try {

@@ -4,6 +4,7 @@
  */
 import { engineApplyKey, initEngine, type EngineKind, type EnginePreference } from "./engine.ts";
 import type { Group, PointCheck } from "./msm/engine-types.ts";
+import { beaconSeed } from "./beacon-seed.ts";
 import { chunkSums, type SumsInput, type SumsResult } from "./verify-sums.ts";
 
 export type TaskRequest =
@@ -13,11 +14,14 @@ export type TaskRequest =
   /** Scalars of 1 to MAX_SCALAR_BYTES bytes (the pool computes wider ones itself). */
   | { op: "msm"; g: Group; points: Uint8Array; scalars: Uint8Array; scalarBytes: number }
   | { op: "chunkSums"; input: SumsInput }
-  | { op: "engineKind" };
+  | { op: "engineKind" }
+  /** The beacon's 2^numIterationsExp SHA-256 iterations (beacon-seed.ts). */
+  | { op: "beaconSeed"; hash: Uint8Array; numIterationsExp: number };
 
 export type TaskAnswer = Uint8Array | PointCheck | SumsResult | EngineKind;
 
 export async function runTask(req: TaskRequest, preference: EnginePreference = "auto"): Promise<TaskAnswer> {
+  if (req.op === "beaconSeed") return beaconSeed(req.hash, req.numIterationsExp);
   const e = await initEngine(preference);
   switch (req.op) {
     case "applyKey":
