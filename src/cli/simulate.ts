@@ -49,7 +49,7 @@ export async function simulate(argv: string[]): Promise<void> {
     const curve = await getCurve();
     const store = new ChunkStore(work);
     let state = o.import ? await importState(pool, curve, store, params, o.import) : await genesisAccumulator(curve, store, params);
-    console.log(`power ${params.power}, ${numChunks(params)} chunks of ${params.chunkSize}, ${o.contributors} contributors × ${o.rounds} rounds, ${pool.parallelism} threads`);
+    console.log(`power ${params.power}, ${numChunks(params)} chunks of ${params.chunkSize}, ${o.contributors} contributors × ${o.rounds} rounds, ${pool.parallelism} threads, ${await pool.engineKind()} curve engine`);
     for (let r = 0; r < o.rounds; r++) {
       const participants = Array.from({ length: o.contributors }, (_, j) => ({ name: `round ${state.round + 1} contributor ${j + 1}` }));
       state = await runRound(pool, curve, store, state, participants, t);

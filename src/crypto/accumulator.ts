@@ -5,6 +5,7 @@
 import type { Curve } from "ffjavascript";
 import { decodeChunk } from "./chunk.ts";
 import { toUncompressed } from "./encoding.ts";
+import { initEngine } from "./engine.ts";
 import { newHasher } from "./hash.ts";
 import { pointBytes } from "./ops.ts";
 import { SECTIONS, SECTION_GROUP, sectionLengths, type CeremonyParams, type SectionName } from "./params.ts";
@@ -43,6 +44,7 @@ export function pointReader(params: CeremonyParams, read: ChunkReader): PointRea
 
 /** H(response ‖ U(every point of sections 2–6)), streamed chunk by chunk. */
 export async function dataHash(curve: Curve, params: CeremonyParams, response: Uint8Array, read: ChunkReader): Promise<Uint8Array> {
+  await initEngine(); // the engine's uncompressed encoding (toUncompressed)
   const points = pointReader(params, read);
   const h = newHasher();
   h.update(response);

@@ -93,7 +93,7 @@ export function decodeChunkHeader(bytes: Uint8Array): (ChunkHeader & { hasKey: b
     contributor: w(5),
     hasKey: (w(6) & FLAG_PUBLIC_KEY) !== 0,
     ceremonyId: toHex(bytes.subarray(32, 64)),
-    parentHash: bytes.slice(64, 128),
+    parentHash: new Uint8Array(bytes.subarray(64, 128)),
   };
 }
 

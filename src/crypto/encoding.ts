@@ -1,7 +1,8 @@
 /** Point encodings: .ptau bytes (affine LE Montgomery) to the uncompressed big-endian form that hashes use, negation, generators. */
 import type { Curve } from "ffjavascript";
 import { G1_SIZE, G2_SIZE, N8 } from "./sizes.ts";
-import type { Group } from "./mcl.ts";
+import { loadedEngine } from "./engine.ts";
+import type { Group } from "./msm/engine-types.ts";
 
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
@@ -9,10 +10,14 @@ export function groupSize(g: Group): number {
   return g === "G1" ? G1_SIZE : G2_SIZE;
 }
 
-/** .ptau bytes of n points to their uncompressed big-endian encoding (what snarkjs hashes). */
+/**
+ * .ptau bytes of n points to their uncompressed big-endian encoding (what snarkjs hashes): with this thread's curve
+ * engine where one is loaded (well over 100× faster), else ffjavascript's; the same bytes (tested).
+ */
 export async function toUncompressed(curve: Curve, g: Group, lem: Uint8Array): Promise<Uint8Array> {
   if (lem.length === 0) return new Uint8Array(0);
-  return curve[g].batchLEMtoU(lem);
+  const e = loadedEngine();
+  return e ? e.toUncompressed(g, lem) : curve[g].batchLEMtoU(lem);
 }
 
 function readLE(b: Uint8Array, off: number): bigint {
@@ -28,9 +33,17 @@ function writeLE(b: Uint8Array, off: number, v: bigint): void {
   }
 }
 
+/**
+ * A copy of `bytes` in an ArrayBuffer of its own. Not .slice(): on a Node Buffer (a file read) that returns a view of
+ * the same memory, so writing to it would change the caller's bytes, and keeping it would keep the whole file.
+ */
+export function copyBytes(bytes: Uint8Array, from = 0, to = bytes.length): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(bytes.subarray(from, to));
+}
+
 /** −P for one .ptau-encoded point: y ↦ q − y in Montgomery form, coordinate-wise for G2. */
 export function negate(g: Group, p: Uint8Array): Uint8Array {
-  const out = p.slice();
+  const out = copyBytes(p);
   if (out.every((b) => b === 0)) return out;
   const half = groupSize(g) / 2;
   for (let off = half; off < 2 * half; off += N8) {

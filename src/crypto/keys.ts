@@ -4,10 +4,10 @@
  * U(g1_sx))) and g2_spx = x·g2_sp. Secrets live only in memory and are zeroed by destroyKey.
  */
 import { ChaCha, type Curve, type Elem } from "ffjavascript";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { randomBytes } from "node:crypto";
 import { bytesEqual, hash, newHasher } from "./hash.ts";
-import { checkPoints, g2InSubgroup, pairingProductIsOne } from "./mcl.ts";
+import { checkPoints, g2InSubgroup } from "./engine.ts";
+import { sameRatioHolds, type SameRatio } from "./ratios.ts";
 import { negate } from "./encoding.ts";
 import { G1_SIZE, G2_SIZE, PUBKEY_SIZE } from "./sizes.ts";
 
@@ -85,15 +85,9 @@ export function createContributorKey(curve: Curve, challenge: Uint8Array, entrop
   return key;
 }
 
-/** snarkjs's beacon key: the beacon hash iterated 2^numIterationsExp times through SHA-256 seeds the generator. */
-export function beaconKey(curve: Curve, challenge: Uint8Array, beaconHash: Uint8Array, numIterationsExp: number): KeyPair {
-  if (!Number.isInteger(numIterationsExp) || numIterationsExp < 0 || numIterationsExp > 63) {
-    throw new RangeError("numIterationsExp must be an integer in 0..63");
-  }
-  let cur = beaconHash;
-  const iterations = 2n ** BigInt(numIterationsExp);
-  for (let i = 0n; i < iterations; i++) cur = sha256(cur);
-  return createKey(curve, challenge, rngFromDigest(cur));
+/** The beacon key from its seed (beacon-seed.ts), once the iterations ran elsewhere. */
+export function beaconKeyFromSeed(curve: Curve, challenge: Uint8Array, seed: Uint8Array): KeyPair {
+  return createKey(curve, challenge, rngFromDigest(seed));
 }
 
 export function destroyKey(key: KeyPair): void {
@@ -114,13 +108,9 @@ export function publicKeyUncompressed(curve: Curve, publicKey: Uint8Array): Uint
 export type KeyFault = "KEY_MALFORMED" | "G2_NOT_IN_SUBGROUP" | "TRIVIAL_SECRET" | "POK_INVALID";
 export type KeyCheck = { ok: true; g2sp: Record<KeyPart, Uint8Array> } | { ok: false; code: KeyFault; message: string };
 
-/**
- * Checks a public key against the challenge it must be bound to: valid points, G2 elements in the subgroup,
- * non-trivial secrets (x ≠ 0, ±1) and the three proofs of knowledge e(g1_s, g2_spx) = e(g1_sx, g2_sp).
- */
+/** snarkjs's sameRatio: e(a1, b2) = e(b1, a2), with zero points refused. */
 export function sameRatio(a1: Uint8Array, b1: Uint8Array, a2: Uint8Array, b2: Uint8Array): boolean {
-  if ([a1, b1].some((p) => p.every((x) => x === 0)) || [a2, b2].some((p) => p.every((x) => x === 0))) return false;
-  return pairingProductIsOne([[a1, b2], [negate("G1", b1), a2]]);
+  return sameRatioHolds({ a1, b1, a2, b2 });
 }
 
 /** Element `name` of a key part, sliced from the 768-byte public key. */
@@ -129,7 +119,11 @@ export function keyElement(publicKey: Uint8Array, part: KeyPart, name: "g1_s" | 
   return publicKey.subarray(off, off + (name === "g2_spx" ? G2_SIZE : G1_SIZE));
 }
 
-export function verifyPublicKey(curve: Curve, publicKey: Uint8Array, challenge: Uint8Array): KeyCheck {
+/**
+ * The checks of verifyPublicKey that need no pairing, and its three proofs of knowledge as same-ratio checks (τ, α,
+ * β in order), for firstFailingRatio to run together with other checks.
+ */
+export function keyStructure(curve: Curve, publicKey: Uint8Array, challenge: Uint8Array): KeyCheck & { proofs?: SameRatio[] } {
   if (publicKey.length !== PUBKEY_SIZE) return { ok: false, code: "KEY_MALFORMED", message: `public key must be ${PUBKEY_SIZE} bytes` };
   for (const part of KEY_PARTS) {
     if (keyElement(publicKey, part, "g1_sx").every((b) => b === 0)) {
@@ -151,12 +145,30 @@ export function verifyPublicKey(curve: Curve, publicKey: Uint8Array, challenge: 
     if (bytesEqual(s, sx) || bytesEqual(negate("G1", s), sx)) {
       return { ok: false, code: "TRIVIAL_SECRET", message: `the ${part} secret is ±1` };
     }
-    const sp = g2sp(curve, part, challenge, s, sx);
-    if (!sameRatio(s, sx, sp, spx)) {
-      return { ok: false, code: "POK_INVALID", message: `proof of knowledge of ${part} does not hold for this challenge` };
-    }
-    g2spByPart[part] = sp;
+    g2spByPart[part] = g2sp(curve, part, challenge, s, sx);
   }
-  return { ok: true, g2sp: g2spByPart };
+  const proofs = KEY_PARTS.map((part) => ({
+    a1: keyElement(publicKey, part, "g1_s"),
+    b1: keyElement(publicKey, part, "g1_sx"),
+    a2: g2spByPart[part],
+    b2: keyElement(publicKey, part, "g2_spx"),
+  }));
+  return { ok: true, g2sp: g2spByPart, proofs };
+}
+
+/** The proof of knowledge that fails, as a KeyCheck failure. */
+export function proofFailure(index: number): KeyCheck {
+  return { ok: false, code: "POK_INVALID", message: `proof of knowledge of ${KEY_PARTS[index] ?? "?"} does not hold for this challenge` };
+}
+
+/**
+ * Checks a public key against the challenge it must be bound to: valid points, G2 elements in the subgroup,
+ * non-trivial secrets (x ≠ 0, ±1) and the three proofs of knowledge e(g1_s, g2_spx) = e(g1_sx, g2_sp).
+ */
+export function verifyPublicKey(curve: Curve, publicKey: Uint8Array, challenge: Uint8Array): KeyCheck {
+  const key = keyStructure(curve, publicKey, challenge);
+  if (!key.ok || !key.proofs) return key;
+  const bad = key.proofs.findIndex((c) => !sameRatioHolds(c));
+  return bad < 0 ? { ok: true, g2sp: key.g2sp } : proofFailure(bad);
 }
 

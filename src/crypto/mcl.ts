@@ -1,6 +1,7 @@
 /**
- * The fast engine for the hot loops (per-point scalar multiplications, point checks, subgroup checks, pairings):
- * mcl-wasm on curve BN_SNARK1, driven through its raw exports on buffers in its own heap. Points come and go
+ * mcl-wasm on curve BN_SNARK1, driven through its raw exports on buffers in its own heap: the pairings, and a second,
+ * independent engine for per-point work (scalar multiplications, point and subgroup checks) that the tests hold the
+ * C engine (engine.ts) to. Points come and go
  * as .ptau bytes (affine, little-endian Montgomery); mcl's internal Montgomery form for this curve is the same
  * (R = 2^256), so loading a point is a copy plus z = 1. Results are bit-identical to ffjavascript's (tested).
  * Everything here is synchronous and per thread: each worker initialises its own instance.
@@ -8,7 +9,10 @@
 import * as mcl from "mcl-wasm";
 // The default import is the live CommonJS exports object: `mod` is set on it only once init() has run.
 import mclInternals from "mcl-wasm/dist/mcl.js";
+import type { Group, PointCheck } from "./msm/engine-types.ts";
 import { G1_SIZE, G2_SIZE, N8 } from "./sizes.ts";
+
+export type { Group, PointCheck, PointFault } from "./msm/engine-types.ts";
 
 type Ptr = number;
 interface McRaw {
@@ -31,8 +35,6 @@ interface McRaw {
   _mclBnGT_mul(z: Ptr, x: Ptr, y: Ptr): void;
   _mclBnGT_isOne(x: Ptr): number;
 }
-
-export type Group = "G1" | "G2";
 
 const FP = 48; // mcl reserves 384 bits per base-field element; BN254 uses the first 256.
 const FR = 32;
@@ -132,17 +134,7 @@ function setFr(ptr: Ptr, le32: Uint8Array): void {
   });
 }
 
-/** Scalar (< r) as 32 little-endian bytes. */
-export function scalarToLE(s: bigint): Uint8Array {
-  const out = new Uint8Array(FR);
-  let v = s;
-  for (let i = 0; i < FR; i++) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  if (v !== 0n) throw new RangeError("scalar does not fit in 32 bytes");
-  return out;
-}
+export { scalarToLE } from "./scalars.ts";
 
 /** Multiplies point i of `src` by first·inc^i (the contribution step). Returns new .ptau bytes. */
 export function applyKey(g: Group, src: Uint8Array, first: Uint8Array, inc: Uint8Array): Uint8Array {
@@ -165,9 +157,6 @@ export function applyKey(g: Group, src: Uint8Array, first: Uint8Array, inc: Uint
   });
   return out;
 }
-
-export type PointFault = "POINT_AT_INFINITY" | "POINT_NOT_CANONICAL" | "POINT_NOT_ON_CURVE";
-export type PointCheck = { ok: true } | { ok: false; fault: PointFault; index: number };
 
 function coordinateIsCanonical(b: Uint8Array, off: number): boolean {
   // Compare the little-endian 256-bit value with q, most significant word first.

@@ -20,16 +20,8 @@ export function parseParams(input: unknown): CeremonyParams {
   return v.parse(CeremonyParamsSchema, input);
 }
 
-/** The five sections of the accumulator, in .ptau order (section ids 2..6). */
-export const SECTIONS = ["tauG1", "tauG2", "alphaTauG1", "betaTauG1", "betaG2"] as const;
-export type SectionName = (typeof SECTIONS)[number];
-export const SECTION_GROUP: Record<SectionName, "G1" | "G2"> = {
-  tauG1: "G1",
-  tauG2: "G2",
-  alphaTauG1: "G1",
-  betaTauG1: "G1",
-  betaG2: "G2",
-};
+export { SECTIONS, SECTION_GROUP, type SectionName } from "./sections.ts";
+import type { SectionName } from "./sections.ts";
 
 /** Number of points in each full section for a power. */
 export function sectionLengths(power: number): Record<SectionName, number> {

@@ -18,9 +18,10 @@
  */
 import type { Curve } from "ffjavascript";
 import type { Chunk } from "./chunk.ts";
-import { generators } from "./encoding.ts";
+import { copyBytes, generators } from "./encoding.ts";
 import { hash, partialHashOfPrefix } from "./hash.ts";
-import { keyElement, publicKeyUncompressed, sameRatio, type KeyPart } from "./keys.ts";
+import { keyElement, publicKeyUncompressed, type KeyPart } from "./keys.ts";
+import { sameRatioHolds, type SameRatio } from "./ratios.ts";
 import { G1_SIZE, G2_SIZE } from "./sizes.ts";
 
 const PIPELINE_TAG = new TextEncoder().encode("ceremony/pipeline-challenge/v1");
@@ -43,11 +44,11 @@ export function genesisRecord(curve: Curve): AccumulatorRecord {
 export function recordFromChunk0(chunk: Chunk): AccumulatorRecord {
   const s = chunk.sections;
   return {
-    tauG1: s.tauG1.slice(G1_SIZE, 2 * G1_SIZE),
-    tauG2: s.tauG2.slice(G2_SIZE, 2 * G2_SIZE),
-    alphaG1: s.alphaTauG1.slice(0, G1_SIZE),
-    betaG1: s.betaTauG1.slice(0, G1_SIZE),
-    betaG2: s.betaG2.slice(0, G2_SIZE),
+    tauG1: copyBytes(s.tauG1, G1_SIZE, 2 * G1_SIZE),
+    tauG2: copyBytes(s.tauG2, G2_SIZE, 2 * G2_SIZE),
+    alphaG1: copyBytes(s.alphaTauG1, 0, G1_SIZE),
+    betaG1: copyBytes(s.betaTauG1, 0, G1_SIZE),
+    betaG2: copyBytes(s.betaG2, 0, G2_SIZE),
   };
 }
 
@@ -66,15 +67,21 @@ export function pipelineChallenge(response: Uint8Array, chunk0Hash: Uint8Array):
   return hash(PIPELINE_TAG, response, chunk0Hash);
 }
 
-/** snarkjs's checks that a record follows the previous one through the key (g2sp from verifyPublicKey). */
-export function recordFollows(prev: AccumulatorRecord, cur: AccumulatorRecord, publicKey: Uint8Array, g2sp: Record<KeyPart, Uint8Array>): string | null {
+/** snarkjs's checks that a record follows the previous one through the key (g2sp from verifyPublicKey), in order. */
+export function recordRatios(prev: AccumulatorRecord, cur: AccumulatorRecord, publicKey: Uint8Array, g2sp: Record<KeyPart, Uint8Array>): Array<SameRatio & { failure: string }> {
   const k = (part: KeyPart, name: "g1_s" | "g1_sx" | "g2_spx"): Uint8Array => keyElement(publicKey, part, name);
-  if (!sameRatio(prev.tauG1, cur.tauG1, g2sp.tau, k("tau", "g2_spx"))) return "τ·G1 does not follow the previous record";
-  if (!sameRatio(k("tau", "g1_s"), k("tau", "g1_sx"), prev.tauG2, cur.tauG2)) return "τ·G2 does not follow the previous record";
-  if (!sameRatio(prev.alphaG1, cur.alphaG1, g2sp.alpha, k("alpha", "g2_spx"))) return "α·G1 does not follow the previous record";
-  if (!sameRatio(prev.betaG1, cur.betaG1, g2sp.beta, k("beta", "g2_spx"))) return "β·G1 does not follow the previous record";
-  if (!sameRatio(k("beta", "g1_s"), k("beta", "g1_sx"), prev.betaG2, cur.betaG2)) return "β·G2 does not follow the previous record";
-  return null;
+  return [
+    { a1: prev.tauG1, b1: cur.tauG1, a2: g2sp.tau, b2: k("tau", "g2_spx"), failure: "τ·G1 does not follow the previous record" },
+    { a1: k("tau", "g1_s"), b1: k("tau", "g1_sx"), a2: prev.tauG2, b2: cur.tauG2, failure: "τ·G2 does not follow the previous record" },
+    { a1: prev.alphaG1, b1: cur.alphaG1, a2: g2sp.alpha, b2: k("alpha", "g2_spx"), failure: "α·G1 does not follow the previous record" },
+    { a1: prev.betaG1, b1: cur.betaG1, a2: g2sp.beta, b2: k("beta", "g2_spx"), failure: "β·G1 does not follow the previous record" },
+    { a1: k("beta", "g1_s"), b1: k("beta", "g1_sx"), a2: prev.betaG2, b2: cur.betaG2, failure: "β·G2 does not follow the previous record" },
+  ];
+}
+
+/** The first of recordRatios that fails, one check at a time; null when the record follows. */
+export function recordFollows(prev: AccumulatorRecord, cur: AccumulatorRecord, publicKey: Uint8Array, g2sp: Record<KeyPart, Uint8Array>): string | null {
+  return recordRatios(prev, cur, publicKey, g2sp).find((c) => !sameRatioHolds(c))?.failure ?? null;
 }
 
 export const RECORD_POINT_SIZES = { tauG1: G1_SIZE, tauG2: G2_SIZE, alphaG1: G1_SIZE, betaG1: G1_SIZE, betaG2: G2_SIZE } as const;

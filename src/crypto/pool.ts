@@ -8,19 +8,41 @@ import { availableParallelism } from "node:os";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { getCurve } from "./curve.ts";
-import { FR_ORDER, modPow, pointBytes, sumPoints, type CurveOps, type Group, type PointCheck } from "./ops.ts";
-import type { TaskRequest } from "./tasks.ts";
+import { copyBytes } from "./encoding.ts";
+import type { EngineKind, EnginePreference } from "./engine.ts";
+import { MAX_SCALAR_BYTES } from "./msm/engine-types.ts";
+import { localMsm, pointBytes, sumPoints, type CurveOps, type Group, type PointCheck } from "./ops.ts";
+import type { TaskAnswer, TaskRequest } from "./tasks.ts";
+import { packSumsInput, type SumsInput, type SumsResult } from "./verify-sums.ts";
+import type { WorkerOptions } from "./worker.ts";
 
-type Reply = { id: number; ok: true; res: Uint8Array | PointCheck } | { id: number; ok: false; error: string };
+type Reply = { id: number; ok: true; res: TaskAnswer } | { id: number; ok: false; error: string };
 
 interface Slot {
   worker: Worker;
   ready: Promise<void>;
-  busy: boolean;
+  /** Tasks posted to this worker and not yet answered. */
+  inFlight: number;
 }
+
+/**
+ * Tasks a worker may hold at once: the next one waits in its own queue, so it starts as soon as the previous ends
+ * instead of after a round trip through this thread (which, with the cores contended, may wait a time slice).
+ */
+const DEPTH = 2;
 
 /** Fewer points than this per worker are not worth a message round trip. */
 const MIN_SLICE = 256;
+/**
+ * Per-point work (applyKey, checkPoints) is cut into this many slices per worker, taken from one queue: when another
+ * process slows one core, the other workers take more slices instead of waiting for the slow one at the end.
+ */
+const SLICES_PER_WORKER = 4;
+
+export interface PoolOptions {
+  /** The curve engine of every worker (engine.ts); "auto" by default. */
+  engine?: EnginePreference;
+}
 
 export function workerEntry(): string | URL {
   if (process.versions.bun) {
@@ -38,15 +60,16 @@ export class WorkerPool implements CurveOps {
   readonly parallelism: number;
   private readonly slots: Slot[];
   private readonly waiting: Array<(slot: Slot) => void> = [];
-  private readonly pending = new Map<number, { resolve: (r: Uint8Array | PointCheck) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: TaskAnswer) => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private closed = false;
 
-  constructor(size = availableParallelism()) {
+  constructor(size = availableParallelism(), options: PoolOptions = {}) {
     this.parallelism = Math.max(1, size);
     const entry = workerEntry();
+    const workerData: WorkerOptions = { engine: options.engine ?? "auto" };
     this.slots = Array.from({ length: this.parallelism }, () => {
-      const worker = new Worker(entry);
+      const worker = new Worker(entry, { workerData });
       const ready = new Promise<void>((resolve, reject) => {
         const onReady = (msg: unknown): void => {
           if (typeof msg === "object" && msg !== null && "ready" in msg) {
@@ -59,7 +82,7 @@ export class WorkerPool implements CurveOps {
       });
       worker.on("message", (msg: Reply | { ready: true }) => this.onReply(msg));
       worker.on("error", (err: unknown) => this.failAll(err instanceof Error ? err : new Error(String(err))));
-      return { worker, ready, busy: false };
+      return { worker, ready, inFlight: 0 };
     });
   }
 
@@ -77,26 +100,28 @@ export class WorkerPool implements CurveOps {
     this.pending.clear();
   }
 
+  /** The least loaded worker with room for another task, waiting for one when every worker has DEPTH. */
   private async acquire(): Promise<Slot> {
     if (this.closed) throw new Error("worker pool is closed");
-    const free = this.slots.find((s) => !s.busy);
+    let free: Slot | null = null;
+    for (const s of this.slots) if (s.inFlight < DEPTH && (!free || s.inFlight < free.inFlight)) free = s;
     const slot = free ?? (await new Promise<Slot>((resolve) => this.waiting.push(resolve)));
-    slot.busy = true;
+    slot.inFlight++;
     await slot.ready;
     return slot;
   }
 
   private release(slot: Slot): void {
+    slot.inFlight--;
     const next = this.waiting.shift();
     if (next) next(slot);
-    else slot.busy = false;
   }
 
-  private async run(req: TaskRequest, transfer: ArrayBuffer[]): Promise<Uint8Array | PointCheck> {
+  private async run(req: TaskRequest, transfer: ArrayBuffer[]): Promise<TaskAnswer> {
     const slot = await this.acquire();
     try {
       const id = this.nextId++;
-      const answer = new Promise<Uint8Array | PointCheck>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+      const answer = new Promise<TaskAnswer>((resolve, reject) => this.pending.set(id, { resolve, reject }));
       slot.worker.postMessage({ id, req }, transfer);
       return await answer;
     } finally {
@@ -104,9 +129,9 @@ export class WorkerPool implements CurveOps {
     }
   }
 
-  /** Contiguous [start, end) point ranges, one per worker. */
-  private slices(n: number): Array<[number, number]> {
-    const parts = Math.max(1, Math.min(this.parallelism, Math.floor(n / MIN_SLICE)));
+  /** Contiguous [start, end) point ranges, `perWorker` per worker, none below MIN_SLICE points. */
+  private slices(n: number, perWorker = 1): Array<[number, number]> {
+    const parts = Math.max(1, Math.min(this.parallelism * perWorker, Math.floor(n / MIN_SLICE)));
     const out: Array<[number, number]> = [];
     for (let i = 0; i < parts; i++) out.push([Math.floor((i * n) / parts), Math.floor(((i + 1) * n) / parts)]);
     return out;
@@ -115,10 +140,10 @@ export class WorkerPool implements CurveOps {
   async applyKey(g: Group, points: Uint8Array, first: bigint, inc: bigint): Promise<Uint8Array> {
     const size = pointBytes(g);
     const parts = await Promise.all(
-      this.slices(points.length / size).map(([a, b]) => {
-        const slice = points.slice(a * size, b * size);
-        const f = (first * modPow(inc, BigInt(a))) % FR_ORDER;
-        return this.run({ op: "applyKey", g, points: slice, first: f, inc }, [slice.buffer]) as Promise<Uint8Array>;
+      this.slices(points.length / size, SLICES_PER_WORKER).map(([a, b]) => {
+        const slice = copyBytes(points, a * size, b * size);
+        // The worker's engine starts the slice at inc^a itself (bigint powers here would cost the main thread).
+        return this.run({ op: "applyKey", g, points: slice, first, inc, offset: a }, [slice.buffer]) as Promise<Uint8Array>;
       }),
     );
     const out = new Uint8Array(points.length);
@@ -132,10 +157,10 @@ export class WorkerPool implements CurveOps {
 
   async checkPoints(g: Group, points: Uint8Array): Promise<PointCheck> {
     const size = pointBytes(g);
-    const ranges = this.slices(points.length / size);
+    const ranges = this.slices(points.length / size, SLICES_PER_WORKER);
     const results = await Promise.all(
       ranges.map(([a, b]) => {
-        const slice = points.slice(a * size, b * size);
+        const slice = copyBytes(points, a * size, b * size);
         return this.run({ op: "checkPoints", g, points: slice }, [slice.buffer]) as Promise<PointCheck>;
       }),
     );
@@ -148,15 +173,33 @@ export class WorkerPool implements CurveOps {
   }
 
   async msm(g: Group, points: Uint8Array, scalars: Uint8Array, scalarBytes: number): Promise<Uint8Array> {
+    // Wider scalars than the engine takes (nothing here uses them) go to ffjavascript, in this thread.
+    if (!(Number.isInteger(scalarBytes) && scalarBytes >= 1 && scalarBytes <= MAX_SCALAR_BYTES)) return localMsm(g, points, scalars, scalarBytes);
     const size = pointBytes(g);
     const parts = await Promise.all(
       this.slices(points.length / size).map(([a, b]) => {
-        const p = points.slice(a * size, b * size);
-        const s = scalars.slice(a * scalarBytes, b * scalarBytes);
+        const p = copyBytes(points, a * size, b * size);
+        const s = copyBytes(scalars, a * scalarBytes, b * scalarBytes);
         return this.run({ op: "msm", g, points: p, scalars: s, scalarBytes }, [p.buffer, s.buffer]) as Promise<Uint8Array>;
       }),
     );
     return parts.length === 1 && parts[0] ? parts[0] : sumPoints(await getCurve(), g, parts);
+  }
+
+  /** The curve engine the workers run (they all load the same preference). */
+  engineKind(): Promise<EngineKind> {
+    return this.run({ op: "engineKind" }, []) as Promise<EngineKind>;
+  }
+
+  /** The beacon's hash iterations on a worker: the thread that answers requests never runs them. */
+  beaconSeed(hash: Uint8Array, numIterationsExp: number): Promise<Uint8Array> {
+    return this.run({ op: "beaconSeed", hash: hash.slice(), numIterationsExp }, []) as Promise<Uint8Array>;
+  }
+
+  /** One chunk's point checks and combinations on one worker (the sections copied once into a buffer it receives). */
+  chunkSums(input: SumsInput): Promise<SumsResult> {
+    const packed = packSumsInput(input);
+    return this.run({ op: "chunkSums", input: packed.input }, [packed.buffer]) as Promise<SumsResult>;
   }
 
   async close(): Promise<void> {

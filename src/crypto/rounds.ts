@@ -9,15 +9,19 @@ import { join } from "node:path";
 import { dataHash, exportPtau, recordPoints, roundRecords, type ChunkReader, type RoundContribution } from "./accumulator.ts";
 import { chunkHash, decodeChunk, encodeChunk, NO_CONTRIBUTOR, type ChunkSections } from "./chunk.ts";
 import { contributeChunk } from "./contribute.ts";
+import { copyBytes } from "./encoding.ts";
 import { bytesEqual, hash, hasherFromPartialHash, toHex } from "./hash.ts";
 import { firstChallengeHash, initialChunk } from "./initial.ts";
-import { beaconKey, createContributorKey, destroyKey, publicKeyUncompressed, type KeyPair } from "./keys.ts";
+import { beaconSeed } from "./beacon-seed.ts";
+import { beaconKeyFromSeed, createContributorKey, destroyKey, publicKeyUncompressed, type KeyPair } from "./keys.ts";
 import type { CurveOps } from "./ops.ts";
+import { inParallel } from "./parallel.ts";
 import { SECTIONS, chunkLayout, numChunks, type CeremonyParams } from "./params.ts";
 import { genesisRecord, pipelineChallenge, recordPartialHash, responseHash, type AccumulatorRecord } from "./pipeline.ts";
 import { openPtau, type ContributionRecord } from "./ptau.ts";
 import { G1_SIZE, HASH_SIZE } from "./sizes.ts";
 import { ownAfter, publicKeyId, verifyAccumulatorChunk, verifyChunk, type Accepted } from "./verify.ts";
+import { verifyContribution } from "./verify-contribution.ts";
 
 /** Contributor position used in the header of beacon chunks. */
 export const BEACON_CONTRIBUTOR = 0xfffffffe;
@@ -221,37 +225,41 @@ export interface Beacon {
   numIterationsExp: number;
 }
 
-/** Applies the beacon chunk by chunk (each verified like a contribution) and appends its record, which hashes the final data. */
+/**
+ * Applies the beacon to every chunk (several at a time: the key is known, the chunks are independent), verifies the
+ * result like a contribution (verify-contribution.ts, all chunks at once) and appends its record, which hashes the
+ * final data.
+ */
 export async function applyBeacon(ops: CurveOps, curve: Curve, store: ChunkStorage, state: AccumulatorState, beacon: Beacon, t: Timings): Promise<AccumulatorState> {
   const { params } = state;
   const round = state.round + 1;
-  const key: KeyPair = beaconKey(curve, state.challenge, beacon.hash, beacon.numIterationsExp);
+  const n = numChunks(params);
+  const seed = ops.beaconSeed ? await ops.beaconSeed(beacon.hash, beacon.numIterationsExp) : beaconSeed(beacon.hash, beacon.numIterationsExp);
+  const key: KeyPair = beaconKeyFromSeed(curve, state.challenge, seed);
   const chunks: string[] = [];
-  let own: Accepted | null = null;
+  const parentHashes: Uint8Array[] = [];
   try {
-    for (let k = 0; k < numChunks(params); k++) {
-      const parent = await store.get(state.chunks[k] as string);
-      const bytes = await timed(t, "contributeMs", () => contributeChunk(ops, curve, parent, { params, chunkIndex: k, round, contributor: BEACON_CONTRIBUTOR }, key));
-      const verdict = await timed(t, "verifyMs", () =>
-        verifyChunk(ops, curve, bytes, {
-          params,
-          chunkIndex: k,
-          round,
-          contributor: BEACON_CONTRIBUTOR,
-          parentHash: chunkHash(parent),
-          challenge: state.challenge,
-          prevRecord: state.prevRecord,
-          own: own ? ownAfter(own) : undefined,
-        }),
-      );
-      if (!verdict.ok) throw new Error(`beacon, chunk ${k}: ${verdict.code}: ${verdict.message}`);
-      own = verdict;
-      chunks.push(await store.put(bytes));
-    }
+    await timed(t, "contributeMs", () =>
+      inParallel(n, 2 * ops.parallelism, async (k) => {
+        const parent = await store.get(state.chunks[k] as string);
+        parentHashes[k] = chunkHash(parent);
+        chunks[k] = await store.put(await contributeChunk(ops, curve, parent, { params, chunkIndex: k, round, contributor: BEACON_CONTRIBUTOR }, key));
+      }),
+    );
   } finally {
     destroyKey(key);
   }
-  const record = (own as Accepted).record;
+  const verdict = await timed(t, "verifyMs", () =>
+    verifyContribution(ops, curve, { count: n, read: chunkReader(store, chunks) }, parentHashes, {
+      params,
+      round,
+      contributor: BEACON_CONTRIBUTOR,
+      challenge: state.challenge,
+      prevRecord: state.prevRecord,
+    }),
+  );
+  if (!verdict.ok) throw new Error(`beacon, chunk ${verdict.chunkIndex}: ${verdict.code}: ${verdict.message}`);
+  const record = (verdict.verdicts[0] as Accepted).record;
   const nextChallenge = await timed(t, "aggregateMs", () =>
     dataHash(curve, params, responseHash(curve, state.challenge, key.publicKey), chunkReader(store, chunks)),
   );
@@ -332,7 +340,7 @@ export async function checkImportedAccumulator(ops: CurveOps, curve: Curve, para
     const bad = await verifyAccumulatorChunk(ops, curve, decoded.chunk, record, boundary);
     if (bad) throw new Error(`fails verification at chunk ${k}: ${bad.code}: ${bad.message}`);
     const tauG1 = decoded.chunk.sections.tauG1;
-    boundary = tauG1.slice(tauG1.length - G1_SIZE);
+    boundary = copyBytes(tauG1, tauG1.length - G1_SIZE);
   }
   const response = lastRecord ? hasherFromPartialHash(lastRecord.partialHash).update(publicKeyUncompressed(curve, lastRecord.publicKey)).digest() : hash();
   const challenge = await dataHash(curve, params, response, read);

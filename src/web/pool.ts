@@ -3,7 +3,7 @@
  * contiguous slices across the workers, as the CLI's WorkerPool splits them across threads. Only applyKey is split
  * (a contributor's only heavy operation); the checks go whole to one worker.
  */
-import { FR_ORDER, modPow, pointBytes, type CurveOps, type Group, type PointCheck } from "../crypto/ops.ts";
+import { pointBytes, type CurveOps, type Group, type PointCheck } from "../crypto/ops.ts";
 import type { TaskRequest } from "../crypto/tasks.ts";
 
 type Reply = { id: number; ok: true; res: Uint8Array | PointCheck } | { id: number; ok: false; error: string } | { ready: true };
@@ -66,8 +66,7 @@ export class BrowserPool implements CurveOps {
       Array.from({ length: parts }, (_, i) => {
         const [a, b] = [Math.floor((i * n) / parts), Math.floor(((i + 1) * n) / parts)];
         const slice = points.slice(a * size, b * size);
-        const f = (first * modPow(inc, BigInt(a))) % FR_ORDER;
-        return this.run({ op: "applyKey", g, points: slice, first: f, inc }, [slice.buffer]) as Promise<Uint8Array>;
+        return this.run({ op: "applyKey", g, points: slice, first, inc, offset: a }, [slice.buffer]) as Promise<Uint8Array>; // first·inc^(a+i), by the engine
       }),
     );
     const out = new Uint8Array(points.length);

@@ -45,6 +45,15 @@ describe("mcl engine vs ffjavascript", () => {
     });
   }
 
+  it("pool applyKey over many slices (each worker starts its slice at inc^offset) equals ffjavascript's", async () => {
+    const { g1 } = generators(curve);
+    const base = await curve.G1.batchApplyKey(repeat(g1, 2100), curve.Fr.one, frElem(randomScalar()));
+    const first = randomScalar();
+    const inc = randomScalar();
+    const theirs = await curve.G1.batchApplyKey(base, frElem(first), frElem(inc));
+    expect(Buffer.from(await pool.applyKey("G1", base, first, inc)).equals(Buffer.from(theirs))).toBe(true);
+  });
+
   it("pairing products, negation and subgroup membership", async () => {
     const { g1, g2 } = generators(curve);
     const a = randomScalar();

@@ -3,6 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBn128, ChaCha, type Curve, type Elem } from "ffjavascript";
 import { initMsm, MAX_SCALAR_BYTES, msm, type MsmGroup } from "../../src/crypto/msm/index.ts";
+import { concat } from "./bytes.ts";
+import { twistPoint } from "./parity.ts";
 
 let curve: Curve;
 beforeAll(async () => {
@@ -34,16 +36,6 @@ function bytes(len: number, seed: number): Uint8Array {
 function encode(g: MsmGroup, p: Elem): Uint8Array {
   const out = new Uint8Array(SIZE[g]);
   curve[g].toRprLEM(out, 0, curve[g].toAffine(p));
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
   return out;
 }
 
@@ -181,24 +173,8 @@ describe("wasm msm vs ffjavascript multiExpAffine", () => {
   it("G2 points on the twist but outside the prime-order subgroup", async () => {
     // The verifier's subgroup check runs an msm over points that may lie outside the subgroup: the sums must still
     // be the exact group sums (scalars are not reduced modulo r).
-    interface F2Ext {
-      fromRng(rng: ChaCha): Elem;
-      isSquare(a: Elem): boolean;
-      sqrt(a: Elem): Elem;
-      square(a: Elem): Elem;
-      mul(a: Elem, b: Elem): Elem;
-      add(a: Elem, b: Elem): Elem;
-    }
-    const F2 = curve.F2 as unknown as F2Ext;
-    const b = (curve.G2 as unknown as { b: Elem }).b;
     const rng = new ChaCha([1, 2, 3, 4, 5, 6, 7, 8]);
-    const pts: Uint8Array[] = [];
-    while (pts.length < 200) {
-      const x = F2.fromRng(rng);
-      const rhs = F2.add(F2.mul(F2.square(x), x), b);
-      if (!F2.isSquare(rhs)) continue;
-      pts.push(concat([x, F2.sqrt(rhs)])); // affine, Montgomery little-endian: the .ptau encoding
-    }
+    const pts = Array.from({ length: 200 }, () => twistPoint(curve, rng));
     const points = concat(pts);
     const sum = await expectSame("G2", points, bytes(200 * 2, 77), 2);
     expect(isZero(sum)).toBe(false);

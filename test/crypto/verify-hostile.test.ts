@@ -11,7 +11,7 @@ import { contributeChunk } from "../../src/crypto/contribute.ts";
 import { closeCurve, getCurve } from "../../src/crypto/curve.ts";
 import { firstChallengeHash, initialChunk } from "../../src/crypto/initial.ts";
 import { createContributorKey, keyFromSecrets, keyOffsets, type KeyPair, type KeyPart } from "../../src/crypto/keys.ts";
-import { checkPoints, g2InSubgroup } from "../../src/crypto/mcl.ts";
+import { checkPoints, g2InSubgroup } from "../../src/crypto/engine.ts";
 import { encodePoint, FR_ORDER, LocalOps, modPow } from "../../src/crypto/ops.ts";
 import { chunkLayout, numChunks, SECTIONS, SECTION_GROUP, type CeremonyParams, type SectionName } from "../../src/crypto/params.ts";
 import { genesisRecord } from "../../src/crypto/pipeline.ts";

@@ -1,5 +1,5 @@
 /*
- * BN254 base field Fp and its quadratic extension Fp2 = Fp[u]/(u^2 + 1), for wasm32.
+ * BN254 base field Fp for wasm32 (Fp2 on top of it: fp2.h).
  *
  * An element is nine 29-bit limbs (little-endian, one per u32) in Montgomery form with R = 2^261. Products of two
  * limbs fit in 58 bits, so a Montgomery multiplication accumulates whole columns in u64 without propagating
@@ -13,27 +13,17 @@
 #ifndef MSM_FIELD_H
 #define MSM_FIELD_H
 
-#include <stdint.h>
-
-typedef uint8_t u8;
-typedef int8_t i8;
-typedef uint32_t u32;
-typedef int32_t i32;
-typedef uint64_t u64;
-typedef int64_t i64;
+#include "types.h"
 
 #define NL 9
 #define LB 29
 #define MASK 0x1fffffffu
-#define INLINE static inline __attribute__((always_inline))
-/* a copy expanded inline (plain struct assignment may become a call to memcpy) */
-#define COPY(dst, src) __builtin_memcpy_inline((dst), (src), sizeof(*(dst)))
-#define NOINLINE static __attribute__((noinline))
 /* for code off the hot path: smaller wasm */
 #define COLD static __attribute__((noinline, minsize))
+/* the top limb of x marks an affine point at infinity: canonical values never have it */
+#define INF_MARK 0xffffffffu
 
 typedef struct { u32 v[NL]; } fp;
-typedef struct { fp c0, c1; } fp2;
 
 /* q = 21888242871839275222246405745257275088696311157297823662689037894645226208583 */
 static const fp FP_Q = {{0x187cfd47, 0x10460b6, 0x1c72a34f, 0x2d522d0, 0x1585d978, 0x2db40c0, 0xa6e141, 0xe5c2634, 0x30644e}};
@@ -43,7 +33,8 @@ static const fp FP_Q4 = {{0x1f3f51c, 0x41182db, 0x11ca8d3c, 0xb548b43, 0x161765e
 
 #define QINV 0x4866389u /* -q^-1 mod 2^29 */
 /* Montgomery one: 2^261 mod q */
-static const fp FP_ONE = {{0x157ccc21, 0x141c2758, 0x185230d3, 0x14c0419, 0xaa36fb9, 0x1d4240ce, 0x11d54c07, 0x52ac7a8, 0xdc836}};
+#define FP_ONE_INIT {{0x157ccc21, 0x141c2758, 0x185230d3, 0x14c0419, 0xaa36fb9, 0x1d4240ce, 0x11d54c07, 0x52ac7a8, 0xdc836}}
+static const fp FP_ONE = FP_ONE_INIT;
 /* 2^256 mod q: mont(x, C_OUT) turns x = a·2^261 into a·2^256 */
 static const fp FP_C_OUT = {{0x58f0d9d, 0x1aea1c6e, 0x11c2cf74, 0x11d651eb, 0x1462c0a7, 0x11b7bc3c, 0x1cbd99ba, 0x183340fb, 0xe0a77}};
 
@@ -246,28 +237,6 @@ INLINE void fp_neg(fp* r, const fp* a) {
   for (int j = 0; j < NL; j++) r->v[j] = t.v[j] & keep;
 }
 
-NOINLINE void fp_inv(fp* r, const fp* a) { /* a^(q−2); 0 -> 0 */
-  static const u32 E[8] = {0xd87cfd45, 0x3c208c16, 0x6871ca8d, 0x97816a91,
-                           0x8181585d, 0xb85045b6, 0xe131a029, 0x30644e72};
-  fp tbl[16];
-  COPY(&tbl[0], &FP_ONE);
-  COPY(&tbl[1], a);
-  for (int i = 2; i < 16; i++) fp_mul(&tbl[i], &tbl[i - 1], a);
-  fp acc;
-  COPY(&acc, &FP_ONE);
-  for (int w = 7; w >= 0; w--) {
-    for (int k = 28; k >= 0; k -= 4) {
-      fp_sqr(&acc, &acc);
-      fp_sqr(&acc, &acc);
-      fp_sqr(&acc, &acc);
-      fp_sqr(&acc, &acc);
-      const u32 nib = (E[w] >> k) & 15;
-      if (nib) fp_mul(&acc, &acc, &tbl[nib]);
-    }
-  }
-  COPY(r, &acc);
-}
-
 /* .ptau coordinate (32 bytes little-endian, Montgomery R = 2^256) -> canonical internal form */
 INLINE void fp_from_lem(fp* r, const u8* p) {
   /* v = a·2^256 (any value below 2^256) -> a·2^261 = 32·v: read v five bits up, exactly 261 bits, and reduce */
@@ -287,15 +256,13 @@ INLINE void fp_from_lem(fp* r, const u8* p) {
   fp_canon(r, &t);
 }
 
-INLINE void fp_to_lem(u8* p, const fp* a) {
-  fp t;
-  fp_mul(&t, a, &FP_C_OUT);
-  fp_canon(&t, &t);
+/* the 32 little-endian bytes of t's limbs (t canonical) */
+INLINE void fp_pack(u8* p, const fp* t) {
   u64 acc = 0;
   int bits = 0, j = 0;
   for (int i = 0; i < 32; i++) {
     while (bits < 8) {
-      acc |= (u64)t.v[j++] << bits;
+      acc |= (u64)t->v[j++] << bits;
       bits += LB;
     }
     p[i] = (u8)acc;
@@ -304,92 +271,20 @@ INLINE void fp_to_lem(u8* p, const fp* a) {
   }
 }
 
-/* ---- Fp2 ---- */
-
-NOINLINE void fp2_mul(fp2* r, const fp2* a, const fp2* b) {
-  fp t0, t1, t2, sa, sb;
-  fp_mul(&t0, &a->c0, &b->c0);
-  fp_mul(&t1, &a->c1, &b->c1);
-  fp_add_nr(&sa, &a->c0, &a->c1);
-  fp_add_nr(&sb, &b->c0, &b->c1);
-  fp_mul(&t2, &sa, &sb);
-  fp_sub(&r->c0, &t0, &t1);
-  fp_sub(&t2, &t2, &t0);
-  fp_sub(&r->c1, &t2, &t1);
-}
-
-NOINLINE void fp2_sqr(fp2* r, const fp2* a) {
-  fp s, d, m;
-  fp_add_nr(&s, &a->c0, &a->c1);
-  fp_sub(&d, &a->c0, &a->c1);
-  fp_mul(&m, &a->c0, &a->c1);
-  fp_mul(&r->c0, &s, &d);
-  fp_dbl(&r->c1, &m);
-}
-
-NOINLINE void fp2_add(fp2* r, const fp2* a, const fp2* b) {
-  fp_add(&r->c0, &a->c0, &b->c0);
-  fp_add(&r->c1, &a->c1, &b->c1);
-}
-NOINLINE void fp2_sub(fp2* r, const fp2* a, const fp2* b) {
-  fp_sub(&r->c0, &a->c0, &b->c0);
-  fp_sub(&r->c1, &a->c1, &b->c1);
-}
-NOINLINE void fp2_dbl(fp2* r, const fp2* a) { fp2_add(r, a, a); }
-INLINE void fp2_canon(fp2* r, const fp2* a) {
-  fp_canon(&r->c0, &a->c0);
-  fp_canon(&r->c1, &a->c1);
-}
-/* lazy forms of the batch-affine addition's linear steps (see fp_add_sub_nr) */
-INLINE void fp2_add_sub_nr(fp2* r, const fp2* a, const fp* k, const fp2* b) {
-  fp_add_sub_nr(&r->c0, &a->c0, k, &b->c0);
-  fp_add_sub_nr(&r->c1, &a->c1, k, &b->c1);
-}
-INLINE void fp2_add_sub2_nr(fp2* r, const fp2* a, const fp* k, const fp2* b, const fp2* d) {
-  fp_add_sub2_nr(&r->c0, &a->c0, k, &b->c0, &d->c0);
-  fp_add_sub2_nr(&r->c1, &a->c1, k, &b->c1, &d->c1);
-}
-INLINE void fp2_canon4(fp2* r, const fp2* a) {
-  fp_canon4(&r->c0, &a->c0);
-  fp_canon4(&r->c1, &a->c1);
-}
-INLINE void fp2_reduce2(fp2* r, const fp2* a) {
-  fp_reduce2(&r->c0, &a->c0);
-  fp_reduce2(&r->c1, &a->c1);
-}
-INLINE int fp2_eq(const fp2* a, const fp2* b) { return fp_eq(&a->c0, &b->c0) & fp_eq(&a->c1, &b->c1); }
-INLINE int fp2_is_zero(const fp2* a) { return fp_is_zero(&a->c0) & fp_is_zero(&a->c1); }
-INLINE void fp2_neg(fp2* r, const fp2* a) {
-  fp_neg(&r->c0, &a->c0);
-  fp_neg(&r->c1, &a->c1);
-}
-/* a0^2 + a1^2: the norm, nonzero for a != 0 (−1 is not a square mod q) */
-INLINE void fp2_norm(fp* r, const fp2* a) {
-  fp t0, t1;
-  fp_sqr(&t0, &a->c0);
-  fp_sqr(&t1, &a->c1);
-  fp_add(r, &t0, &t1);
-}
-/* r = a^-1 given ninv = N(a)^-1: conj(a)·ninv */
-INLINE void fp2_inv_with(fp2* r, const fp2* a, const fp* ninv) {
+INLINE void fp_to_lem(u8* p, const fp* a) {
   fp t;
-  fp_mul(&r->c0, &a->c0, ninv);
-  fp_mul(&t, &a->c1, ninv);
-  fp_sub(&r->c1, &FP_ZERO, &t);
+  fp_mul(&t, a, &FP_C_OUT);
+  fp_canon(&t, &t);
+  fp_pack(p, &t);
 }
-NOINLINE void fp2_inv(fp2* r, const fp2* a) {
-  fp n, ni;
-  fp2_norm(&n, a);
-  fp_inv(&ni, &n);
-  fp2_inv_with(r, a, &ni);
-}
-INLINE void fp2_from_lem(fp2* r, const u8* p) {
-  fp_from_lem(&r->c0, p);
-  fp_from_lem(&r->c1, p + 32);
-}
-INLINE void fp2_to_lem(u8* p, const fp2* a) {
-  fp_to_lem(p, &a->c0);
-  fp_to_lem(p + 32, &a->c1);
+
+/* the element's value (not its Montgomery form) as 32 little-endian bytes: a·R times 1, over R */
+INLINE void fp_to_le_value(u8* p, const fp* a) {
+  static const fp RAW_ONE = {{1}};
+  fp t;
+  fp_mul(&t, a, &RAW_ONE);
+  fp_canon(&t, &t);
+  fp_pack(p, &t);
 }
 
 #endif

@@ -378,10 +378,8 @@ INLINE void G_(put)(G_(aff)* s, const G_(aff)* p, i32 d) {
 }
 
 /* Σ s_i·P_i for a few points: one doubling per bit, shared; a mixed addition per nonzero NAF digit */
-NOINLINE u32 G_(straus)(u8* out, const G_(aff)* pts, const u8* sc, u32 n, u32 sb) {
+NOINLINE u32 G_(straus)(u8* out, const G_(aff)* pts, const u8* sc, u32 n, u32 sb, i8* naf) {
   const u32 bits = sb * 8;
-  i8* naf = (i8*)halloc((u64)n * (bits + 1));
-  if (!heap_ok()) return 0;
   for (u32 i = 0; i < n; i++) naf_digits(sc + (u64)i * sb, sb, naf + (u64)i * (bits + 1));
   G_(jac) acc;
   G_(jac_set_inf)(&acc);
@@ -404,15 +402,15 @@ NOINLINE u32 G_(straus)(u8* out, const G_(aff)* pts, const u8* sc, u32 n, u32 sb
 static const struct costs G_(costs) = {COST_BATCH_ADD, COST_MADD, COST_ADD, COST_DBL, COST_GATHER, CHUNK_SLOTS};
 
 
-/* Returns 0 when memory could not be grown. */
-COLD u32 G_(msm)(const u8* in, const u8* sc, u32 n, u32 sb, u8* out) {
+/* Returns 0 when memory could not be had; on a dry heap (msm_scratch) only takes the measure of the memory. */
+COLD u32 G_(msm)(struct heap* h, const u8* in, const u8* sc, u32 n, u32 sb, u8* out) {
   struct plan pl;
   make_plan(&pl, n, sb * 8, &G_(costs));
   const u32 B = pl.buckets, W = pl.windows, WG = pl.per_pass;
-  G_(aff)* pts = (G_(aff)*)halloc((u64)n * sizeof(G_(aff)));
-  u8* carry = (u8*)halloc(n);
-  i32* dig = (i32*)halloc((u64)n * W * 4);
-  G_(jac)* wres = (G_(jac)*)halloc(W * sizeof(G_(jac)));
+  G_(aff)* pts = (G_(aff)*)halloc(h, (u64)n * sizeof(G_(aff)));
+  u8* carry = (u8*)halloc(h, n);
+  i32* dig = (i32*)halloc(h, (u64)n * W * 4);
+  G_(jac)* wres = (G_(jac)*)halloc(h, W * sizeof(G_(jac)));
   /* batch mode */
   const u32 NB = WG * (B + 1);         /* first-level buckets of a pass */
   const u32 H = pl.h, L = 1u << H, A = B >> H, GW = A + 1 + L; /* second level: groups per window */
@@ -428,26 +426,28 @@ COLD u32 G_(msm)(const u8* in, const u8* sc, u32 n, u32 sb, u8* out) {
   u8* used = 0;
   if (pl.batch) {
     const u32 NC = NB > NG ? NB : NG;
-    cnt = (u32*)halloc((u64)NC * 4);
-    start = (u32*)halloc((u64)NC * 4);
-    pos = (u32*)halloc((u64)NC * 4);
-    act = (u32*)halloc((u64)NC * 4);
-    slots = (G_(aff)*)halloc(M1 * sizeof(G_(aff)));
-    if (pl.second) slots2 = (G_(aff)*)halloc(M2 * sizeof(G_(aff)));
-    prod = (fp*)halloc((M / 2 + 1) * sizeof(fp));
-    den = (fp*)halloc((M / 2 + 1) * sizeof(fp));
-    kind = (u8*)halloc(M / 2 + 1);
+    cnt = (u32*)halloc(h, (u64)NC * 4);
+    start = (u32*)halloc(h, (u64)NC * 4);
+    pos = (u32*)halloc(h, (u64)NC * 4);
+    act = (u32*)halloc(h, (u64)NC * 4);
+    slots = (G_(aff)*)halloc(h, M1 * sizeof(G_(aff)));
+    if (pl.second) slots2 = (G_(aff)*)halloc(h, M2 * sizeof(G_(aff)));
+    prod = (fp*)halloc(h, (M / 2 + 1) * sizeof(fp));
+    den = (fp*)halloc(h, (M / 2 + 1) * sizeof(fp));
+    kind = (u8*)halloc(h, M / 2 + 1);
   } else {
-    bk = (G_(jac)*)halloc((u64)(B + 1) * sizeof(G_(jac)));
-    used = (u8*)halloc(B + 1);
+    bk = (G_(jac)*)halloc(h, (u64)(B + 1) * sizeof(G_(jac)));
+    used = (u8*)halloc(h, B + 1);
   }
-  if (!heap_ok()) return 0;
+  i8* naf = pl.straus ? (i8*)halloc(h, (u64)n * (sb * 8 + 1)) : 0;
+  if (!heap_ok(h)) return 0;
+  if (h->dry) return 1;
 
   for (u32 i = 0; i < n; i++) {
     G_(load)(pts + i, in + (u64)i * PT_BYTES);
     carry[i] = 0;
   }
-  if (pl.straus) return G_(straus)(out, pts, sc, n, sb);
+  if (pl.straus) return G_(straus)(out, pts, sc, n, sb, naf);
   for (u32 w = 0; w < W; w++) window_digits(&pl, w, sc, n, sb, carry, dig + (u64)w * n);
 
   if (!pl.batch) {

@@ -7,250 +7,23 @@
  * group: 1 = G1 (64-byte points), 2 = G2 (128-byte points). Scalars: little-endian, scalarBytes each, taken as
  * plain integers (no reduction modulo r), as ffjavascript's multiExpAffine does.
  */
+#if defined(__wasm__)
 #include "field.h"
-
-#define INF_MARK 0xffffffffu
+#else
+#include "field64.h"
+#endif
+#include "fp2.h"
 
 /* how the two points of a pair are summed */
 enum { K_ADD = 0, K_DBL = 1, K_INF = 2, K_FIRST = 3, K_SECOND = 4 };
 
-/* ---- heap: a bump allocator over the linear memory, reset by every call ---- */
+#include "heap.h"
 
-extern unsigned char __heap_base;
-static u32 heap_ptr;
-static u32 heap_fail;
+#include "plan.h"
 
-static void heap_reset(void) {
-  heap_ptr = ((u32)(uintptr_t)&__heap_base + 63u) & ~63u;
-  heap_fail = 0;
-}
+#include "constants.h"
 
-static void* halloc(u64 bytes) {
-  const u64 p = ((u64)heap_ptr + 63u) & ~(u64)63u;
-  const u64 end = p + bytes;
-  if (heap_fail || end > 0xfff00000ull) {
-    heap_fail = 1;
-    return (void*)0;
-  }
-  const u64 have = (u64)__builtin_wasm_memory_size(0) << 16;
-  if (end > have) {
-    const u64 pages = (end - have + 65535u) >> 16;
-    if (__builtin_wasm_memory_grow(0, (unsigned long)pages) == (unsigned long)-1) {
-      heap_fail = 1;
-      return (void*)0;
-    }
-  }
-  heap_ptr = (u32)end;
-  return (void*)(uintptr_t)p;
-}
-
-static int heap_ok(void) { return !heap_fail; }
-
-/* The compiler may emit calls to these (zeroing loops, copies); hot copies use COPY (field.h) instead. */
-void* memcpy(void* dst, const void* src, unsigned long n) {
-  u8* d = (u8*)dst;
-  const u8* s = (const u8*)src;
-  if ((((uintptr_t)d | (uintptr_t)s | n) & 3) == 0) {
-    u32* dw = (u32*)dst;
-    const u32* sw = (const u32*)src;
-    for (unsigned long i = 0; i < n / 4; i++) dw[i] = sw[i];
-  } else {
-    for (unsigned long i = 0; i < n; i++) d[i] = s[i];
-  }
-  return dst;
-}
-void* memset(void* dst, int v, unsigned long n) {
-  u8* d = (u8*)dst;
-  while (n && ((uintptr_t)d & 3)) {
-    *d++ = (u8)v;
-    n--;
-  }
-  const u32 w = 0x01010101u * (u8)v;
-  u32* dw = (u32*)d;
-  for (; n >= 4; n -= 4) *dw++ = w;
-  d = (u8*)dw;
-  while (n--) *d++ = (u8)v;
-  return dst;
-}
-
-/* ---- plan: window size, signed digits, bucket mode ---- */
-
-struct plan {
-  u32 c;        /* window bits */
-  u32 windows;  /* number of windows */
-  u32 buckets;  /* bucket indices 1..buckets */
-  u32 sign;     /* signed digits (all windows but the top one) */
-  u32 batch;    /* batch-affine bucket sums; else Jacobian buckets */
-  u32 per_pass; /* batch mode: windows whose buckets are summed together (they share the inversions) */
-  u32 second;   /* batch mode: bucket sums combined by a second batch-affine level (split at bit h) */
-  u32 h;
-  u32 straus;   /* few points: no buckets, shared doublings and one mixed addition per nonzero NAF digit */
-};
-
-struct costs {
-  double batch_add, madd, add, dbl; /* in Fp multiplications */
-  double gather;               /* copying a point into its bucket */
-  double chunk;                /* slots summed together (CHUNK_SLOTS) */
-};
-
-#define COST_INV 330.0     /* one Fp inversion (in Fp multiplications), plus a round's fixed costs */
-#define PASS_SLOTS (1u << 16) /* batch mode: at most this many bucket slots per pass (memory) */
-
-static double log2_ceil(double x) {
-  double r = 0, v = 1;
-  while (v < x) {
-    v *= 2;
-    r += 1;
-  }
-  return r;
-}
-
-/* expected number of nonempty buckets when m digits fall uniformly into B buckets */
-static double nonempty(double m, double B) {
-  /* 1 − (1 − 1/B)^m, by e^(−m/B) */
-  const double x = m / B;
-  double e;
-  if (x > 40) e = 0;
-  else {
-    /* e^−x = (e^(−x/64))^64, with a 4-term series for the small exponent */
-    const double y = x / 64;
-    e = 1 - y + y * y / 2 - y * y * y / 6;
-    for (int i = 0; i < 6; i++) e *= e;
-  }
-  return B * (1 - e);
-}
-
-#ifdef MSM_DEBUG
-static u32 force_c, force_sign, force_mode; /* mode: 1 direct, 2 batch, 3 batch + second level */
-#endif
-
-/* Estimated costs of one window with B buckets for the three bucket modes (see make_plan). */
-static void window_costs(double out[3], double nd, double Bd, u32 c, u32 wg, const struct costs* k) {
-  const double used = nonempty(nd, Bd);
-  /* running sums: one addition per nonempty bucket, one per bucket below the highest nonempty one */
-  const double below = Bd * nd / (nd + 1.0);
-  out[0] = nd * k->madd + used * k->add + below * k->add;
-  const double occ = nd / Bd;
-  const double rounds = log2_ceil(occ + 3.0 * __builtin_sqrt(occ) + 2.0);
-  double chunks = nd / k->chunk;
-  if (chunks < 1.0 / wg) chunks = 1.0 / wg;
-  const double first = (nd - used) * k->batch_add + nd * k->gather + rounds * chunks * COST_INV;
-  out[1] = first + used * k->madd + below * k->add;
-  out[2] = 1e300;
-  if (c >= 5) {
-    const u32 h = (c - 1) / 2;
-    const double L = (double)(1u << h), A = Bd / L + 1;
-    double chunks2 = 2 * used / k->chunk;
-    if (chunks2 < 1.0 / wg) chunks2 = 1.0 / wg;
-    out[2] = first + (2 * used - nonempty(used, A) - nonempty(used, L)) * k->batch_add + 2 * used * k->gather +
-             (h + 2) * chunks2 * COST_INV + (A + L) * (k->madd + k->add) + h * k->add;
-  }
-}
-
-/* The cheapest plan by the cost model: Straus for a few points, else window bits c, signed or not, bucket mode. */
-static void make_plan(struct plan* pl, u32 n, u32 bits, const struct costs* k) {
-  const double nd = (double)n;
-  double best = bits * k->dbl + nd * (bits / 3.0 + 1.0) * k->madd;
-  *pl = (struct plan){1, 1, 1, 0, 0, 1, 0, 0, 1};
-#ifdef MSM_DEBUG
-  if (force_c) best = 1e301;
-#endif
-  for (u32 c = 1; c <= 22; c++) {
-    for (u32 sign = 0; sign <= 1; sign++) {
-#ifdef MSM_DEBUG
-      if (force_c && (c != force_c || sign != force_sign)) continue;
-#endif
-      /* signed: windows cover bits + 1 bits (the recoding's carry); the top window's digits are in [0, 2^rem] */
-      const u32 w = sign ? (bits + c) / c : (bits + c - 1) / c;
-      if (w == 0 || w > 512) continue;
-      const u32 B = sign ? (1u << (c - 1)) : ((1u << c) - 1);
-      const u32 rem = bits - (w - 1) * c;
-      const u32 Btop = sign ? (1u << rem) : ((1u << rem) - 1);
-      u32 wg = PASS_SLOTS / (n ? n : 1);
-      if (wg < 1) wg = 1;
-      if (wg > w) wg = w;
-      double cw[3], ct[3];
-      window_costs(cw, nd, (double)B, c, wg, k);
-      window_costs(ct, nd, (double)(Btop ? Btop : 1), c, wg, k);
-      const double horner = (w - 1) * (c * k->dbl + k->add);
-      for (u32 mode = 0; mode < 3; mode++) {
-        double cost = (w - 1) * cw[mode] + ct[mode] + horner;
-#ifdef MSM_DEBUG
-        if (force_mode && force_mode != mode + 1) cost = 1e301;
-#endif
-        if (cost < best) {
-          best = cost;
-          *pl = (struct plan){c, w, B, sign, mode > 0, wg, mode == 2, mode == 2 ? (c - 1) / 2 : 0, 0};
-        }
-      }
-    }
-  }
-}
-
-/* NAF digits of the little-endian scalar s (sb bytes), least significant first: 8·sb + 1 of them */
-static void naf_digits(const u8* s, u32 sb, i8* out) {
-  const u32 bits = sb * 8;
-  u32 carry = 0;
-  for (u32 i = 0; i < bits; i++) {
-    const u32 b = ((s[i >> 3] >> (i & 7)) & 1) + carry;
-    const u32 next = i + 1 < bits ? (s[(i + 1) >> 3] >> ((i + 1) & 7)) & 1 : 0;
-    if (b == 1) {
-      out[i] = next ? -1 : 1;
-      carry = next;
-    } else {
-      out[i] = 0;
-      carry = b >> 1;
-    }
-  }
-  out[bits] = (i8)carry;
-}
-
-/* c (<= 24) bits of the little-endian scalar s (sb bytes) from bit off; zeros past its end */
-static inline u32 get_bits(const u8* s, u32 sb, u32 off, u32 c) {
-  const u32 byte = off >> 3;
-  if (byte >= sb) return 0;
-  u32 v = 0;
-  for (u32 k = 0; k < 4 && byte + k < sb; k++) v |= (u32)s[byte + k] << (8 * k);
-  return (v >> (off & 7)) & ((1u << c) - 1);
-}
-
-/* digits of window w for every scalar; carry holds the signed recoding's carries between windows */
-static void window_digits(const struct plan* pl, u32 w, const u8* sc, u32 n, u32 sb, u8* carry, i32* dig) {
-  const u32 c = pl->c, off = w * c;
-  const u32 full = 1u << c, half = full >> 1;
-  const u32 recode = pl->sign && w + 1 < pl->windows;
-  for (u32 i = 0; i < n; i++) {
-    const u32 raw = get_bits(sc + (u64)i * sb, sb, off, c) + carry[i];
-    if (recode && raw > half) {
-      dig[i] = (i32)raw - (i32)full;
-      carry[i] = 1;
-    } else {
-      dig[i] = (i32)raw;
-      carry[i] = 0;
-    }
-  }
-}
-
-/*
- * Tuning build (not the shipped one): -DMSM_DEBUG -Wl,--allow-undefined adds the import env.now() (a clock in ms)
- * and exports dbg_prof (time per phase, see PROF_MARK in group.h), dbg_plan, dbg_force (a fixed plan) and
- * micro-benchmarks of the field operations.
- */
-#ifdef MSM_DEBUG
-__attribute__((import_name("now"))) double now(void);
-static double prof_t[8], prof_last;
-static int prof_cur = -1;
-#define PROF_MARK(k)                                          \
-  do {                                                        \
-    const double t_ = now();                                  \
-    if (prof_cur >= 0) prof_t[prof_cur] += t_ - prof_last;    \
-    prof_cur = (k);                                           \
-    prof_last = t_;                                           \
-  } while (0)
-__attribute__((export_name("dbg_prof"))) double dbg_prof(u32 k) { const double v = prof_t[k]; prof_t[k] = 0; prof_cur = -1; return v; }
-#else
-#define PROF_MARK(k) ((void)0)
-#endif
+#include "wide.h"
 
 /* ---- G1 over Fp ---- */
 #define F fp
@@ -272,6 +45,16 @@ __attribute__((export_name("dbg_prof"))) double dbg_prof(u32 k) { const double v
 #define COST_GATHER 0.8
 #define COST_ADD 17.0
 #include "group.h"
+#define SPLIT(out, k) glv_split((out), (k))
+#define ENDO(r, p, c)                    \
+  do {                                   \
+    F_(mul)(&(r)->x, &(p)->x, &(c)->e1); \
+    COPY(&(r)->y, &(p)->y);              \
+  } while (0)
+#define CURVE_B G1_B
+#define ENDO_C1 G1_BETA
+#define ENDO_C2 G1_BETA
+#include "mul.h"
 #undef F
 #undef F_
 #undef G_
@@ -287,9 +70,14 @@ __attribute__((export_name("dbg_prof"))) double dbg_prof(u32 k) { const double v
 #undef COST_DBL
 #undef COST_GATHER
 #undef COST_ADD
+#undef SPLIT
+#undef ENDO
+#undef CURVE_B
+#undef ENDO_C1
+#undef ENDO_C2
 
 /* ---- G2 over Fp2 ---- */
-static const fp2 FP2_ONE = {{{0x157ccc21, 0x141c2758, 0x185230d3, 0x14c0419, 0xaa36fb9, 0x1d4240ce, 0x11d54c07, 0x52ac7a8, 0xdc836}}, {{0}}};
+static const fp2 FP2_ONE = {FP_ONE_INIT, {{0}}};
 static const fp2 FP2_ZERO = {{{0}}, {{0}}};
 #define F fp2
 #define F_(op) fp2_##op
@@ -310,30 +98,181 @@ static const fp2 FP2_ZERO = {{{0}}, {{0}}};
 #define COST_GATHER 1.2
 #define COST_ADD 48.0
 #include "group.h"
+/* conj(a)·g */
+INLINE void fp2_conj_mul(fp2* r, const fp2* a, const fp2* g) {
+  fp2 t;
+  COPY(&t.c0, &a->c0);
+  fp_neg(&t.c1, &a->c1);
+  fp2_mul(r, &t, g);
+}
+#define SPLIT(out, k) gls_split((out), (k))
+#define ENDO(r, p, c)                           \
+  do {                                          \
+    fp2_conj_mul(&(r)->x, &(p)->x, &(c)->e1);   \
+    fp2_conj_mul(&(r)->y, &(p)->y, &(c)->e2);   \
+  } while (0)
+#define CURVE_B G2_B
+#define ENDO_C1 G2_GAMMA1
+#define ENDO_C2 G2_GAMMA2
+#include "mul.h"
+
+/* ψ on Jacobian coordinates: (conj(X)·γ1, conj(Y)·γ2, conj(Z)), as x = X/Z² and y = Y/Z³ map to conj(x)·γ1, conj(y)·γ2 */
+static void g2_psi_jac(g2_jac* r, const g2_jac* p, const g2_consts* c) {
+  fp2_conj_mul(&r->x, &p->x, &c->e1);
+  fp2_conj_mul(&r->y, &p->y, &c->e2);
+  COPY(&r->z.c0, &p->z.c0);
+  fp_neg(&r->z.c1, &p->z.c1);
+}
+
+/*
+ * Whether a G2 point on the curve lies in the prime-order subgroup, by the test for BN curves of El Housni, Guillevic
+ * and Piellard (eprint 2022/348, §3 and §5.1; gnark-crypto's for BN254): Q ∈ G2 ⟺ [x+1]Q + ψ([x]Q) + ψ²([x]Q) =
+ * ψ³([2x]Q), with x the curve's 63-bit parameter: one short multiplication instead of [r]Q. The tests hold it to mcl's
+ * check on members, random twist points and points of order 10069.
+ */
+static u32 g2_in_g2(const u8* pt) {
+  static const u8 X_LE[8] = {0xf1, 0x09, 0x69, 0x4a, 0xb4, 0x92, 0xe9, 0x44}; /* x = 4965661367192848881 */
+  g2_aff a;
+  g2_load(&a, pt);
+  if (g2_aff_is_inf(&a)) return 1;
+  g2_consts c;
+  g2_load_consts(&c);
+  g2_jac xq, lhs, rhs, t;
+  g2_mul_plain(&xq, &a, X_LE, 8);
+  g2_jac_madd(&lhs, &xq, &a);
+  g2_psi_jac(&t, &xq, &c);
+  g2_jac_add(&lhs, &lhs, &t);
+  g2_psi_jac(&t, &t, &c);
+  g2_jac_add(&lhs, &lhs, &t);
+  g2_jac_dbl(&rhs, &xq);
+  for (int i = 0; i < 3; i++) g2_psi_jac(&rhs, &rhs, &c);
+  fp2_neg(&rhs.y, &rhs.y);
+  g2_jac_add(&t, &lhs, &rhs);
+  return (u32)g2_jac_is_inf(&t);
+}
+
+#include "pairing.h"
 
 /* ---- exports ---- */
+
+static u32 run_msm(struct heap* h, u32 group, const u8* pts, const u8* sc, u32 n, u32 sb, u8* out) {
+  if (n == 0 || sb == 0) {
+    if (!h->dry) for (u32 i = 0; i < 128; i++) out[i] = 0;
+    return 1;
+  }
+  return group == 1 ? g1_msm(h, pts, sc, n, sb, out) : g2_msm(h, pts, sc, n, sb, out);
+}
+
+static u32 run_apply_key(struct heap* h, u32 group, const u8* in, u8* out, u32 n, const u8* first, const u8* inc, u32 offset) {
+  return group == 1 ? g1_apply_key(h, in, out, n, first, inc, offset) : g2_apply_key(h, in, out, n, first, inc, offset);
+}
+
+static i64 run_check_points(u32 group, const u8* pts, u32 n) {
+  return group == 1 ? g1_check_points(pts, n) : g2_check_points(pts, n);
+}
+
+static void run_to_uncompressed(u32 group, const u8* in, u8* out, u32 n) {
+  if (group == 1) g1_to_uncompressed(in, out, n);
+  else g2_to_uncompressed(in, out, n);
+}
+
+#if defined(__wasm__)
+/*
+ * wasm: the caller writes inputs into the linear memory. reserve(bytes) resets the heap and returns room for
+ * them; the run functions take scratch from the heap after it and return the output's address (0: no memory).
+ */
+extern unsigned char __heap_base;
+static struct heap wasm_heap;
+
+static u32 pt_bytes(u32 group) { return group == 1 ? 64 : 128; }
+
+__attribute__((export_name("reserve"))) u32 reserve(u32 bytes) {
+  const struct heap h = {((u64)(uintptr_t)&__heap_base + 63u) & ~63ull, 0xfff00000ull, 0, 0, 1};
+  wasm_heap = h;
+  void* p = halloc(&wasm_heap, bytes);
+  return heap_ok(&wasm_heap) ? (u32)(uintptr_t)p : 0;
+}
 
 static u8* input_ptr;
 
 __attribute__((export_name("msm_input"))) u32 msm_input(u32 group, u32 n, u32 sb) {
-  heap_reset();
-  const u64 size = group == 1 ? 64 : 128;
-  input_ptr = (u8*)halloc((u64)n * size + (u64)n * sb);
-  return heap_ok() ? (u32)(uintptr_t)input_ptr : 0;
+  const u32 p = reserve(n * pt_bytes(group) + n * sb);
+  input_ptr = (u8*)(uintptr_t)p;
+  return p;
 }
 
 __attribute__((export_name("msm_run"))) u32 msm_run(u32 group, u32 n, u32 sb) {
-  const u64 size = group == 1 ? 64 : 128;
-  u8* out = (u8*)halloc(128);
-  if (!heap_ok()) return 0;
-  if (n == 0 || sb == 0) {
-    for (u32 i = 0; i < 128; i++) out[i] = 0;
-    return (u32)(uintptr_t)out;
-  }
-  const u8* sc = input_ptr + (u64)n * size;
-  const u32 ok = group == 1 ? g1_msm(input_ptr, sc, n, sb, out) : g2_msm(input_ptr, sc, n, sb, out);
-  return ok ? (u32)(uintptr_t)out : 0;
+  u8* out = (u8*)halloc(&wasm_heap, 128);
+  if (!heap_ok(&wasm_heap)) return 0;
+  return run_msm(&wasm_heap, group, input_ptr, input_ptr + (u64)n * pt_bytes(group), n, sb, out) ? (u32)(uintptr_t)out : 0;
 }
+
+/* points at `in`, then first and inc (32 bytes each) */
+__attribute__((export_name("apply_key_run"))) u32 apply_key_run(u32 group, u32 n, u32 in, u32 offset) {
+  const u8* pts = (const u8*)(uintptr_t)in;
+  const u8* first = pts + (u64)n * pt_bytes(group);
+  u8* out = (u8*)halloc(&wasm_heap, (u64)n * pt_bytes(group));
+  if (!heap_ok(&wasm_heap)) return 0;
+  return run_apply_key(&wasm_heap, group, pts, out, n, first, first + 32, offset) ? (u32)(uintptr_t)out : 0;
+}
+
+__attribute__((export_name("check_points_run"))) i64 check_points_run(u32 group, u32 n, u32 in) {
+  return run_check_points(group, (const u8*)(uintptr_t)in, n);
+}
+
+__attribute__((export_name("g2_in_subgroup_run"))) u32 g2_in_subgroup_run(u32 in) { return g2_in_g2((const u8*)(uintptr_t)in); }
+
+/* n points at `in`; the address of their uncompressed forms */
+__attribute__((export_name("to_uncompressed_run"))) u32 to_uncompressed_run(u32 group, u32 n, u32 in) {
+  u8* out = (u8*)halloc(&wasm_heap, (u64)n * pt_bytes(group));
+  if (!heap_ok(&wasm_heap)) return 0;
+  run_to_uncompressed(group, (const u8*)(uintptr_t)in, out, n);
+  return (u32)(uintptr_t)out;
+}
+
+/* n G1 points at `in`, then n G2 points */
+__attribute__((export_name("pairing_run"))) u32 pairing_run(u32 n, u32 in) {
+  const u8* g1 = (const u8*)(uintptr_t)in;
+  return pairing_is_one(g1, g1 + 64 * (u64)n, n);
+}
+#else
+/*
+ * Native (loaded through bun:ffi): pointers to the caller's buffers, scratch included; nothing is allocated and
+ * nothing global is written, so every thread may call at once. *_scratch gives the scratch a call needs.
+ */
+#define EXPORT __attribute__((visibility("default")))
+
+EXPORT u64 ptau_msm_scratch(u32 group, u32 n, u32 sb) {
+  struct heap h = heap_dry();
+  u8 out[128];
+  run_msm(&h, group, 0, 0, n, sb, out);
+  return HEAP_DRY_BYTES(h);
+}
+
+EXPORT u32 ptau_msm(u32 group, u32 n, u32 sb, const u8* pts, const u8* sc, u8* out, u8* scratch, u64 scratch_bytes) {
+  struct heap h = heap_over(scratch, scratch_bytes);
+  return run_msm(&h, group, pts, sc, n, sb, out);
+}
+
+EXPORT u64 ptau_apply_key_scratch(u32 group) {
+  struct heap h = heap_dry();
+  run_apply_key(&h, group, 0, 0, 1, 0, 0, 0);
+  return HEAP_DRY_BYTES(h);
+}
+
+EXPORT u32 ptau_apply_key(u32 group, u32 n, const u8* in, u8* out, const u8* first, const u8* inc, u32 offset, u8* scratch, u64 scratch_bytes) {
+  struct heap h = heap_over(scratch, scratch_bytes);
+  return run_apply_key(&h, group, in, out, n, first, inc, offset);
+}
+
+EXPORT i64 ptau_check_points(u32 group, u32 n, const u8* pts) { return run_check_points(group, pts, n); }
+
+EXPORT u32 ptau_g2_in_subgroup(const u8* pt) { return g2_in_g2(pt); }
+
+EXPORT u32 ptau_pairing_is_one(u32 n, const u8* g1, const u8* g2) { return pairing_is_one(g1, g2, n); }
+
+EXPORT void ptau_to_uncompressed(u32 group, u32 n, const u8* in, u8* out) { run_to_uncompressed(group, in, out, n); }
+#endif
 
 #ifdef MSM_DEBUG
 __attribute__((export_name("dbg_force"))) void dbg_force(u32 c, u32 sign, u32 mode) {
