@@ -7,7 +7,7 @@
  */
 import type { Curve } from "ffjavascript";
 import { getCurve } from "../crypto/curve.ts";
-import { initMcl } from "../crypto/mcl.ts";
+import { initPairing } from "../crypto/pairing.ts";
 import type { CurveOps } from "../crypto/ops.ts";
 import { refPathFor } from "../transcript/layout.ts";
 import { checkCertificateFiles, noCertificates, type CertificateSummary } from "./certificates.ts";
@@ -46,7 +46,7 @@ export class Auditor {
 
   static async open(source: TranscriptSource, options: AuditorOptions): Promise<Auditor> {
     const progress = options.progress ?? (() => undefined);
-    await initMcl();
+    await initPairing();
     const curve: Curve = await getCurve();
     const ceremony = await readCeremonyFile(source);
     const { file } = ceremony;

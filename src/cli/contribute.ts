@@ -14,7 +14,7 @@ import { ethereumProof, tokenProof } from "../client/identity.ts";
 import { LiveFollower, movesTheQueue } from "../client/live.ts";
 import type { Instruction } from "../core/views.ts";
 import { closeCurve, getCurve } from "../crypto/curve.ts";
-import { initMcl } from "../crypto/mcl.ts";
+import { initPairing } from "../crypto/pairing.ts";
 import { WorkerPool } from "../crypto/pool.ts";
 import { sleep } from "../lib/retry.ts";
 import { intFlag, parseFlags } from "./args.ts";
@@ -72,7 +72,7 @@ export async function contribute(argv: string[]): Promise<void> {
   const entropy = await readEntropy(values["entropy-file"], values["no-prompt"] !== true);
   show(`ceremony ${info.ceremonyId.slice(0, 16)}… (power ${info.power}, ${info.numChunks} chunks) as participant ${participant.publicKey.slice(0, 16)}…`);
 
-  await initMcl();
+  await initPairing();
   const curve = await getCurve();
   const pool = new WorkerPool();
   const proof = values.token !== undefined ? tokenProof(values.token) : values["eth-key"] !== undefined ? await ethereumProof(client, values["eth-key"]) : undefined;

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { closeCurve, getCurve } from "../crypto/curve.ts";
 import { fromHex, toHex } from "../crypto/hash.ts";
-import { initMcl } from "../crypto/mcl.ts";
+import { initPairing } from "../crypto/pairing.ts";
 import { numChunks, parseParams } from "../crypto/params.ts";
 import { WorkerPool } from "../crypto/pool.ts";
 import { ChunkStore, applyBeacon, importState, genesisAccumulator, newTimings, runRound, writeStatePtau } from "../crypto/rounds.ts";
@@ -45,7 +45,7 @@ export async function simulate(argv: string[]): Promise<void> {
   const t = newTimings();
   const wall = performance.now();
   try {
-    await initMcl();
+    await initPairing();
     const curve = await getCurve();
     const store = new ChunkStore(work);
     let state = o.import ? await importState(pool, curve, store, params, o.import) : await genesisAccumulator(curve, store, params);

@@ -3,7 +3,7 @@ import { readKeyFile } from "../auth/keys.ts";
 import { ClientError } from "../client/errors.ts";
 import { DEFAULT_RETRY } from "../client/transport.ts";
 import { closeCurve, getCurve } from "../crypto/curve.ts";
-import { initMcl } from "../crypto/mcl.ts";
+import { initPairing } from "../crypto/pairing.ts";
 import { WorkerPool } from "../crypto/pool.ts";
 import { runVerificationTask } from "../facts/verification.ts";
 import { sleep } from "../lib/retry.ts";
@@ -19,7 +19,7 @@ export async function verifyWorker(argv: string[]): Promise<void> {
   // Once connected, a verifier rides out coordinator restarts like a contributor.
   const { client, info } = await connect("verify-worker", values, await readKeyFile(requireString("verify-worker", values.key, "--key")), DEFAULT_RETRY);
   await client.checkInAsVerifier();
-  await initMcl();
+  await initPairing();
   const curve = await getCurve();
   const pool = new WorkerPool();
   const params = { ceremonyId: info.ceremonyId, power: info.power, chunkSize: info.chunkSize };

@@ -19,7 +19,7 @@ import { DiskGuard } from "./disk-guard.ts";
 import { isDiskFull } from "../store/disk-full.ts";
 import { FinalizeSchedule } from "./effects/schedule.ts";
 import { getCurve } from "../crypto/curve.ts";
-import { initMcl } from "../crypto/mcl.ts";
+import { initPairing } from "../crypto/pairing.ts";
 import type { CurveOps } from "../crypto/ops.ts";
 import type { CeremonyParams } from "../crypto/params.ts";
 import type { ChunkStorage } from "../crypto/rounds.ts";
@@ -200,7 +200,7 @@ export class Coordinator {
   }
 
   static async open(options: CoordinatorOptions): Promise<Coordinator> {
-    await initMcl();
+    await initPairing();
     const curve = await getCurve();
     const artifacts = new ArtifactStore(join(options.dataDir, "artifacts"));
     let failedEarly: ((err: unknown) => void) | null = null;
