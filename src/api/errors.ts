@@ -65,6 +65,8 @@ const API_STATUS = {
   LIVE_FULL: 503,
   QUEUE_FULL: 429,
   MALFORMED_CHUNK: 400,
+  // The chunk the upload builds on was replaced meanwhile (a drop, a replacement): the client asks again.
+  PARENT_CHANGED: 409,
   // Admission (identity/): what a join's proof failed to establish.
   TOKEN_MALFORMED: 400,
   SIWE_MALFORMED: 400,

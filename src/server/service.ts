@@ -263,9 +263,12 @@ export class CoordinatorService implements CeremonyService {
         ? `the header names round ${d.chunk.header.round}, not ${round.number}`
         : d.chunk.header.contributor !== j
           ? `the header names contributor ${d.chunk.header.contributor + 1}, not ${j + 1}`
-          : parent === null || toHex(d.chunk.header.parentHash) !== parent
-            ? "the header names another parent than the chunk this position builds on"
-            : null;
+          : null;
+    if (!why && d.ok && (parent === null || toHex(d.chunk.header.parentHash) !== parent)) {
+      // Well formed, for this position, on a parent that was current when it was fetched: a drop or a replacement
+      // changed what this position builds on while it computed. Not recorded; the client follows its instruction.
+      throw new ApiError("PARENT_CHANGED", `round ${round.number}, chunk ${k + 1}: the chunk this position builds on changed while the upload was computed; ask for the current instruction`);
+    }
     if (why) throw new ApiError("MALFORMED_CHUNK", `the upload is not a chunk file for round ${round.number}, chunk ${k + 1}, contributor ${j + 1}: ${why}`);
   }
 
