@@ -42,6 +42,9 @@ ${CONNECT_HELP}`;
 /** A queued participant asks again at least this often (its place and the estimate move with the lobby). */
 const QUEUE_WAIT_CAP_MS = 15_000;
 
+/** How long a contributor that is done waits for its receipts to be committed (a restart may delay them). */
+const RECEIPT_WAIT_MS = 120_000;
+
 const OUTCOME_CODES = { banned: "BANNED", dropped: "DROPPED", finalized: "FINALIZED" } as const;
 
 export async function contribute(argv: string[]): Promise<void> {
@@ -112,7 +115,7 @@ export async function contribute(argv: string[]): Promise<void> {
     if (done.kind !== "done") throw new Error(`contribute: stopped on ${done.kind}`);
     if (done.outcome !== "contributed") throw new CliError(`contribute: ${OUTCOME_CODES[done.outcome]}: ${done.reason}`, 1);
     show(done.reason);
-    const receipts = await receiptsOf(client, contributor, info.numChunks, pollMs);
+    const receipts = await receiptsOf(client, contributor, info.numChunks, pollMs, show);
     const file = values.receipt ?? `receipt-${participant.publicKey.slice(0, 16)}.json`;
     await writeFile(file, `${JSON.stringify(receipts, null, 2)}\n`);
     show(`${receipts.length} signed receipt(s) saved; check them with \`ceremony verify-receipt ${file}\``);
@@ -129,13 +132,18 @@ export async function contribute(argv: string[]): Promise<void> {
  * The receipts of the round this participant's contributions stayed in: signed once their verifications are
  * committed to the transcript, so waited for. A receipt of work a drop or restart discarded is never among them.
  */
-async function receiptsOf(client: CeremonyClient, contributor: Contributor, numChunks: number, pollMs: number): Promise<Receipt[]> {
+async function receiptsOf(client: CeremonyClient, contributor: Contributor, numChunks: number, pollMs: number, show: (line: string) => void): Promise<Receipt[]> {
   const round = contributor.uploads.at(-1)?.round;
   const ours = async (): Promise<Receipt[]> => (await client.receipts()).filter((r) => round === undefined || r.round === round);
   let receipts = await ours();
-  for (let i = 0; i < 600 && receipts.length < numChunks; i++) {
-    await sleep(pollMs);
+  // A coordinator that restarted commits what it owes the transcript first: give it time, by the clock.
+  const deadline = performance.now() + RECEIPT_WAIT_MS;
+  while (receipts.length < numChunks && performance.now() < deadline) {
+    await sleep(Math.max(pollMs, 250));
     receipts = await ours();
+  }
+  if (receipts.length < numChunks) {
+    show(`${receipts.length} of ${numChunks} receipts so far (the rest are not committed yet): fetch them later with GET /v1/receipts/<key>`);
   }
   return receipts;
 }
