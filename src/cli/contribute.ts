@@ -11,7 +11,7 @@ import { generateKeyPair, readKeyFile, type ParticipantKey } from "../auth/keys.
 import { Contributor } from "../client/contributor.ts";
 import type { CeremonyClient } from "../client/http.ts";
 import { ethereumProof, tokenProof } from "../client/identity.ts";
-import { LiveFollower, movesTheQueue } from "../client/live.ts";
+import { LiveFollower, liveWaits } from "../client/live.ts";
 import type { Instruction } from "../core/views.ts";
 import { closeCurve, getCurve } from "../crypto/curve.ts";
 import { initPairing } from "../crypto/pairing.ts";
@@ -39,8 +39,6 @@ export const usage = `ceremony contribute ${CONNECT_USAGE} [--key FILE] [--token
   with Ethereum message).
 ${CONNECT_HELP}`;
 
-/** A queued participant asks again at least this often (its place and the estimate move with the lobby). */
-const QUEUE_WAIT_CAP_MS = 15_000;
 
 /** How long a contributor that is done waits for its receipts to be committed (a restart may delay them). */
 const RECEIPT_WAIT_MS = 120_000;
@@ -83,20 +81,7 @@ export async function contribute(argv: string[]): Promise<void> {
   // Waits end when the coordinator publishes something (a round starts, a chunk is verified…), not on a timer; the
   // caps keep a round contributor checking in well within the heartbeat timeout.
   const live = new LiveFollower(url).start();
-  // A queued participant may be drawn into a round at any moment, from when on its silence counts: no wait, queued
-  // or not, outlasts a third of the heartbeat timeout, even if a wake-up were missed.
-  const heartbeatCap = Math.max(pollMs, Math.floor(info.heartbeatTimeoutMs / 3));
-  const inRoundCap = Math.min(10_000, heartbeatCap);
-  const queueCap = Math.min(QUEUE_WAIT_CAP_MS, heartbeatCap);
-  let seen = live.received;
-  const pause = async (ins: Instruction | null): Promise<void> => {
-    await sleep(pollMs);
-    const queued = ins?.kind === "wait" && ins.stage === "queue";
-    // Queued, the feed wakes us when a round starts; without the feed (reconnecting) we check in as often as in a round.
-    const cap = queued && live.connected ? queueCap : inRoundCap;
-    await live.next(cap - pollMs, queued ? movesTheQueue : (m) => m.kind !== "lobby", seen);
-    seen = live.received;
-  };
+  const { pause, keepAliveMs } = liveWaits(live, pollMs, info.heartbeatTimeoutMs);
   const contributor = new Contributor(client, {
     ops: pool,
     curve,
@@ -105,7 +90,7 @@ export async function contribute(argv: string[]): Promise<void> {
     log: show,
     onWait: (ins) => (ins.kind === "wait" ? progress.onWait(ins) : undefined),
     pause,
-    keepAliveMs: heartbeatCap,
+    keepAliveMs,
   });
   // Joining only once the feed is open: the round that starts on this join wakes it.
   await live.ready(3_000);

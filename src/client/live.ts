@@ -6,6 +6,7 @@
  */
 import * as v from "valibot";
 import { LiveMessageSchema, type LiveMessage } from "../api/schemas.ts";
+import type { Instruction } from "../core/views.ts";
 import { sleep } from "../lib/retry.ts";
 
 const RECENT = 256;
@@ -155,4 +156,29 @@ export class LiveFollower {
       }
     }
   }
+}
+
+/** A queued participant asks again at least this often (its place and the estimate move with the lobby). */
+const QUEUE_WAIT_CAP_MS = 15_000;
+
+/**
+ * How a contributor passes the time (the CLI and the browser alike): woken by the feed when something that moves
+ * its lot is published, and never waiting, queued or not, longer than a third of the heartbeat timeout (a queued
+ * participant may be drawn into a round at any moment, from when on its silence counts). Queued, the feed wakes it
+ * when a round starts; without the feed (reconnecting) it checks in as often as in a round. `keepAliveMs` is the
+ * check-in period while it works on a chunk.
+ */
+export function liveWaits(live: LiveFollower, pollMs: number, heartbeatTimeoutMs: number): { pause: (ins: Instruction | null) => Promise<void>; keepAliveMs: number } {
+  const heartbeatCap = Math.max(pollMs, Math.floor(heartbeatTimeoutMs / 3));
+  const inRoundCap = Math.min(10_000, heartbeatCap);
+  const queueCap = Math.min(QUEUE_WAIT_CAP_MS, heartbeatCap);
+  let seen = live.received;
+  const pause = async (ins: Instruction | null): Promise<void> => {
+    await sleep(pollMs);
+    const queued = ins?.kind === "wait" && ins.stage === "queue";
+    const cap = queued && live.connected ? queueCap : inRoundCap;
+    await live.next(cap - pollMs, queued ? movesTheQueue : (m) => m.kind !== "lobby", seen);
+    seen = live.received;
+  };
+  return { pause, keepAliveMs: heartbeatCap };
 }

@@ -94,7 +94,7 @@ export const SERVE_OPTIONS: Record<Key, ServeOption> = {
     flag: "--eth-rpc-url",
     env: "CEREMONY_ETH_RPC_URL",
     help: "Ethereum JSON-RPC endpoint for the eligibility check (empty: no check)",
-    schema: v.pipe(v.string(), v.regex(/^(https?:\/\/\S+)?$/, "--eth-rpc-url must be an http(s) URL")),
+    schema: httpUrlOrEmpty("--eth-rpc-url"),
   },
   ethMinTransactions: {
     flag: "--eth-min-transactions",
@@ -145,7 +145,7 @@ export const SERVE_OPTIONS: Record<Key, ServeOption> = {
     flag: "--public-url",
     env: "CEREMONY_PUBLIC_URL",
     help: "public base URL, written into transcript refs (default: the listening address)",
-    schema: v.pipe(v.string(), v.regex(/^(https?:\/\/\S+)?$/, "--public-url must be an http(s) URL")),
+    schema: httpUrlOrEmpty("--public-url"),
   },
   backupRemotes: {
     flag: "--backup-remote",

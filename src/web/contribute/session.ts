@@ -10,7 +10,7 @@ import type { ParticipantKey } from "../../auth/keys.ts";
 import { signRequest } from "../../auth/sign.ts";
 import { Contributor, type Compute } from "../../client/contributor.ts";
 import { CeremonyClient } from "../../client/http.ts";
-import { LiveFollower, movesTheQueue } from "../../client/live.ts";
+import { LiveFollower, liveWaits } from "../../client/live.ts";
 import { contributeChunk } from "../../crypto/contribute.ts";
 import { getCurve } from "../../crypto/curve.ts";
 import { queueLine } from "../../cli/progress.ts";
@@ -29,7 +29,6 @@ export interface SessionView {
 }
 
 const POLL_MS = 300;
-const QUEUE_WAIT_CAP_MS = 15_000;
 /** The page's fetch, called on the window (a fetch kept in an object and called as its method throws in browsers). */
 const pageFetch = ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init)) as typeof fetch;
 
@@ -88,17 +87,7 @@ export class BrowserSession {
     const [curve] = await Promise.all([getCurve(), this.pool.started()]);
     const pool = this.pool;
     const live = (this.live = new LiveFollower(this.origin, pageFetch).start());
-    let seen = live.received;
-    // As the CLI: no wait, queued or not, outlasts a third of the heartbeat timeout, even if a wake-up were missed.
-    const heartbeatCap = Math.max(POLL_MS, Math.floor(this.info.heartbeatTimeoutMs / 3));
-    const inRoundCap = Math.min(10_000, heartbeatCap);
-    const queueCap = Math.min(QUEUE_WAIT_CAP_MS, heartbeatCap);
-    const pause = async (ins: Instruction | null): Promise<void> => {
-      await sleep(POLL_MS);
-      const queued = ins?.kind === "wait" && ins.stage === "queue";
-      await live.next((queued ? queueCap : inRoundCap) - POLL_MS, queued ? movesTheQueue : (m) => m.kind !== "lobby", seen);
-      seen = live.received;
-    };
+    const { pause, keepAliveMs } = liveWaits(live, POLL_MS, this.info.heartbeatTimeoutMs);
     const compute: Compute = async (parent, target, roundKey) => {
       this.mine = { round: target.round, position: target.contributor };
       this.view.stage(`In round ${target.round} (position ${target.contributor + 1}): contributing to chunk ${target.chunkIndex + 1} of ${this.info.numChunks}.`);
@@ -119,7 +108,7 @@ export class BrowserSession {
       ...(proof ? { proof } : {}),
       onWait: (ins) => (ins.kind === "wait" ? this.onWait(ins) : undefined),
       pause,
-      keepAliveMs: heartbeatCap,
+      keepAliveMs,
     }));
     // Joining only once the feed is open: the round that starts on this join wakes it.
     await live.ready(3_000);
