@@ -82,7 +82,6 @@ export class Auditor {
     this.events.push(...fresh);
     if (under("final", ["added"]).some((p) => p === FINAL_PTAU || p === refPathFor(FINAL_PTAU))) {
       await this.replay.checkFinal();
-      this.progress("final .ptau matches the transcript");
     }
     const ctx = { ceremony: this.ceremony, ledger: this.replay.ledger, events: this.events, history: this.history };
     this.receipts += await checkReceiptFiles(source, under("receipts", ["added", "modified"]), ctx);

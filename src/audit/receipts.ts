@@ -40,7 +40,7 @@ export async function readReceiptItems(path: string): Promise<unknown[]> {
 
 /** Throws unless `commit` is in the history and its tree holds `path` with exactly `text`. */
 async function holds(history: TranscriptHistory, commit: string, path: string, text: string): Promise<void> {
-  if ((await history.facts(commit)) === null) throw new Error(`commit ${commit} is not in the history of the transcript`);
+  if (!(await history.has(commit))) throw new Error(`commit ${commit} is not in the history of the transcript`);
   const blob = await history.read(commit, path);
   if (blob === null) throw new Error(`commit ${commit.slice(0, 12)} does not hold ${path}, the contribution's verification`);
   if (new TextDecoder().decode(blob) !== text) throw new Error(`commit ${commit.slice(0, 12)} holds another ${path} than the transcript's`);

@@ -115,6 +115,10 @@ export class Checker implements TranscriptHistory {
     return this.signable;
   }
 
+  async has(commit: string): Promise<boolean> {
+    return this.checked.has(commit);
+  }
+
   async facts(commit: string): Promise<CommitFacts | null> {
     const c = this.checked.get(commit);
     return c ? { tree: c.tree, seq: c.seq } : null;

@@ -6,6 +6,7 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import * as v from "valibot";
 import type { ParticipantKey } from "../auth/keys.ts";
+import { verifyEd25519 } from "../auth/ed25519.ts";
 import { fromHex, toHex } from "../crypto/hash.ts";
 import { HashHex, hexSchema, KeyHex } from "../lib/hex.ts";
 
@@ -48,6 +49,6 @@ export function checkReceipt(input: unknown, coordinatorKey: string): ReceiptChe
   const r = v.safeParse(ReceiptSchema, input);
   if (!r.success) return { ok: false, message: `not a receipt: ${v.summarize(r.issues)}` };
   const { signature, ...unsigned } = r.output;
-  const good = ed25519.verify(fromHex(signature), message(unsigned), fromHex(coordinatorKey), { zip215: false });
+  const good = verifyEd25519(signature, message(unsigned), coordinatorKey);
   return good ? { ok: true, receipt: r.output } : { ok: false, message: "the receipt's signature is not the coordinator's" };
 }
