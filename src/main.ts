@@ -1,49 +1,76 @@
 #!/usr/bin/env bun
 /** `ceremony <command>`: dispatches to one file per subcommand; the one place that turns errors into exit codes. */
-import { admin, usage as adminUsage } from "./cli/admin.ts";
-import { contribute, usage as contributeUsage } from "./cli/contribute.ts";
 import { CliError } from "./cli/errors.ts";
 import { ClientError } from "./client/errors.ts";
 import { didYouMean } from "./lib/suggest.ts";
 import pkg from "../package.json" with { type: "json" };
-import { keygen, usage as keygenUsage } from "./cli/keygen.ts";
-import { mirror, usage as mirrorUsage } from "./cli/mirror.ts";
-import { serve, usage as serveUsage } from "./cli/serve.ts";
-import { simulate, usage as simulateUsage } from "./cli/simulate.ts";
-import { status, usage as statusUsage } from "./cli/status.ts";
-import { verifyReceiptCommand, usage as verifyReceiptUsage } from "./cli/verify-receipt.ts";
-import { verifyTranscriptCommand, usage as verifyTranscriptUsage } from "./cli/verify-transcript.ts";
-import { verifyWorker, usage as verifyWorkerUsage } from "./cli/verify-worker.ts";
 
-const commands: Record<string, { run: (argv: string[]) => Promise<void>; usage: string }> = {
-  serve: { run: serve, usage: serveUsage },
-  keygen: { run: keygen, usage: keygenUsage },
-  contribute: { run: contribute, usage: contributeUsage },
-  "verify-worker": { run: verifyWorker, usage: verifyWorkerUsage },
-  status: { run: status, usage: statusUsage },
-  admin: { run: admin, usage: adminUsage },
-  simulate: { run: simulate, usage: simulateUsage },
-  "verify-transcript": { run: verifyTranscriptCommand, usage: verifyTranscriptUsage },
-  "verify-receipt": { run: verifyReceiptCommand, usage: verifyReceiptUsage },
-  mirror: { run: mirror, usage: mirrorUsage },
+/**
+ * Each command's module is loaded only when it runs (or its help is asked for): a command pays for its own imports
+ * (the server's, the curve libraries', the git client's), not for every other command's at every start.
+ */
+type Command = { run: (argv: string[]) => Promise<void>; usage: string };
+const commands: Record<string, () => Promise<Command>> = {
+  serve: async () => {
+    const m = await import("./cli/serve.ts");
+    return { run: m.serve, usage: m.usage };
+  },
+  keygen: async () => {
+    const m = await import("./cli/keygen.ts");
+    return { run: m.keygen, usage: m.usage };
+  },
+  contribute: async () => {
+    const m = await import("./cli/contribute.ts");
+    return { run: m.contribute, usage: m.usage };
+  },
+  "verify-worker": async () => {
+    const m = await import("./cli/verify-worker.ts");
+    return { run: m.verifyWorker, usage: m.usage };
+  },
+  status: async () => {
+    const m = await import("./cli/status.ts");
+    return { run: m.status, usage: m.usage };
+  },
+  admin: async () => {
+    const m = await import("./cli/admin.ts");
+    return { run: m.admin, usage: m.usage };
+  },
+  simulate: async () => {
+    const m = await import("./cli/simulate.ts");
+    return { run: m.simulate, usage: m.usage };
+  },
+  "verify-transcript": async () => {
+    const m = await import("./cli/verify-transcript.ts");
+    return { run: m.verifyTranscriptCommand, usage: m.usage };
+  },
+  "verify-receipt": async () => {
+    const m = await import("./cli/verify-receipt.ts");
+    return { run: m.verifyReceiptCommand, usage: m.usage };
+  },
+  mirror: async () => {
+    const m = await import("./cli/mirror.ts");
+    return { run: m.mirror, usage: m.usage };
+  },
 };
 
-function help(): string {
-  return `usage: ceremony <command> [options]   (ceremony --version: the version)\n\ncommands:\n${Object.values(commands).map((c) => `  ${c.usage.split("\n")[0]}`).join("\n")}`;
+async function help(): Promise<string> {
+  const all = await Promise.all(Object.values(commands).map((load) => load()));
+  return `usage: ceremony <command> [options]   (ceremony --version: the version)\n\ncommands:\n${all.map((c) => `  ${c.usage.split("\n")[0]}`).join("\n")}`;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    console.log(help());
+    console.log(await help());
     return name ? 0 : 2;
   }
   if (name === "--version" || name === "-V" || name === "version") {
     console.log(`ceremony ${pkg.version} (bun ${Bun.version}, ${process.platform}-${process.arch})`);
     return 0;
   }
-  const command = commands[name];
-  if (!command) throw new CliError(`unknown command "${name}"${didYouMean(name, Object.keys(commands))}; run \`ceremony --help\``);
+  const load = commands[name];
+  if (!load) throw new CliError(`unknown command "${name}"${didYouMean(name, Object.keys(commands))}; run \`ceremony --help\``);
+  const command = await load();
   if (rest.includes("--help") || rest.includes("-h")) {
     console.log(command.usage);
     return 0;
