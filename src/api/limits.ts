@@ -25,7 +25,9 @@ export class RateLimiter {
     if (this.rate.perSecond <= 0) return 0;
     const b = this.buckets.get(key) ?? { tokens: this.rate.burst, at: now };
     this.buckets.delete(key);
-    b.tokens = Math.min(this.rate.burst, b.tokens + ((now - b.at) / 1000) * this.rate.perSecond);
+    // A wall clock stepped back gives nothing and takes nothing (a negative elapsed time would be a debt of
+    // rate × the step: hours of refusals for an honest client); stepped forward, at most one burst.
+    b.tokens = Math.min(this.rate.burst, b.tokens + (Math.max(0, now - b.at) / 1000) * this.rate.perSecond);
     b.at = now;
     const wait = b.tokens >= 1 ? 0 : Math.ceil(((1 - b.tokens) / this.rate.perSecond) * 1000);
     if (wait === 0) b.tokens -= 1;
