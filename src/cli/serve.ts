@@ -182,6 +182,9 @@ async function serveLocked({ settings, explicit, data, restoreFrom, server, ws }
   }
   coordinator.start();
   const app = createApp(coordinator.service, {
+    // The signature window compares participants' clocks with this machine's: on the steady clock's external
+    // reading, a step of the system clock (NTP, `date -s`) does not refuse every honest request while it lasts.
+    now: clock.external,
     replay: new ReplayGuard({ windowMs: settings.signatureWindowMs }),
     transcriptRepo: join(data, "transcript"),
     limits: {
