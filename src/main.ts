@@ -10,47 +10,23 @@ import pkg from "../package.json" with { type: "json" };
  * (the server's, the curve libraries', the git client's), not for every other command's at every start.
  */
 type Command = { run: (argv: string[]) => Promise<void>; usage: string };
+const lazy =
+  <M extends { usage: string }>(load: () => Promise<M>, run: (m: M) => Command["run"]) =>
+  async (): Promise<Command> => {
+    const m = await load();
+    return { run: run(m), usage: m.usage };
+  };
 const commands: Record<string, () => Promise<Command>> = {
-  serve: async () => {
-    const m = await import("./cli/serve.ts");
-    return { run: m.serve, usage: m.usage };
-  },
-  keygen: async () => {
-    const m = await import("./cli/keygen.ts");
-    return { run: m.keygen, usage: m.usage };
-  },
-  contribute: async () => {
-    const m = await import("./cli/contribute.ts");
-    return { run: m.contribute, usage: m.usage };
-  },
-  "verify-worker": async () => {
-    const m = await import("./cli/verify-worker.ts");
-    return { run: m.verifyWorker, usage: m.usage };
-  },
-  status: async () => {
-    const m = await import("./cli/status.ts");
-    return { run: m.status, usage: m.usage };
-  },
-  admin: async () => {
-    const m = await import("./cli/admin.ts");
-    return { run: m.admin, usage: m.usage };
-  },
-  simulate: async () => {
-    const m = await import("./cli/simulate.ts");
-    return { run: m.simulate, usage: m.usage };
-  },
-  "verify-transcript": async () => {
-    const m = await import("./cli/verify-transcript.ts");
-    return { run: m.verifyTranscriptCommand, usage: m.usage };
-  },
-  "verify-receipt": async () => {
-    const m = await import("./cli/verify-receipt.ts");
-    return { run: m.verifyReceiptCommand, usage: m.usage };
-  },
-  mirror: async () => {
-    const m = await import("./cli/mirror.ts");
-    return { run: m.mirror, usage: m.usage };
-  },
+  serve: lazy(() => import("./cli/serve.ts"), (m) => m.serve),
+  keygen: lazy(() => import("./cli/keygen.ts"), (m) => m.keygen),
+  contribute: lazy(() => import("./cli/contribute.ts"), (m) => m.contribute),
+  "verify-worker": lazy(() => import("./cli/verify-worker.ts"), (m) => m.verifyWorker),
+  status: lazy(() => import("./cli/status.ts"), (m) => m.status),
+  admin: lazy(() => import("./cli/admin.ts"), (m) => m.admin),
+  simulate: lazy(() => import("./cli/simulate.ts"), (m) => m.simulate),
+  "verify-transcript": lazy(() => import("./cli/verify-transcript.ts"), (m) => m.verifyTranscriptCommand),
+  "verify-receipt": lazy(() => import("./cli/verify-receipt.ts"), (m) => m.verifyReceiptCommand),
+  mirror: lazy(() => import("./cli/mirror.ts"), (m) => m.mirror),
 };
 
 async function help(): Promise<string> {
