@@ -2,13 +2,15 @@
  * The fault schedule: each fault is drawn from the seeded generator and injected into the live ceremony. Coordinator
  * kills aim at a moment: an upload in flight through the proxy, just after a committed event (its transcript commit
  * under way), the last verification of a round (aggregation), a round's end (its backup push), the finalization.
+ * The other faults stop (SIGSTOP, then SIGCONT) or kill -9 contributors, the verifier and mirrors, cut or slow the
+ * proxy's connections, step the coordinator's wall clock and fill its disk.
  */
 import { writeFileSync } from "node:fs";
 import type { ChaosProxy } from "./proxy.ts";
 import type { Rng } from "./rng.ts";
 import { sleep, type World } from "./world.ts";
 
-export type FaultKind = "kill-coordinator" | "stop-contributor" | "kill-contributor" | "stop-verifier" | "kill-verifier" | "cut" | "slow" | "clock-jump" | "disk-full";
+export type FaultKind = "kill-coordinator" | "stop-contributor" | "kill-contributor" | "stop-verifier" | "kill-verifier" | "stop-mirror" | "kill-mirror" | "cut" | "slow" | "clock-jump" | "disk-full";
 export type KillMoment = "any" | "upload" | "commit" | "aggregation" | "backup" | "finalization";
 
 export interface FaultContext {
@@ -29,7 +31,7 @@ export interface FaultContext {
 const HOUR = 3_600_000;
 
 /**
- * `killWeight` against the other faults' 6 (the CI soak raises it to reach its kills within minutes); 0 while the
+ * `killWeight` against the other faults' 7 (the CI soak raises it to reach its kills within minutes); 0 while the
  * finalization has had its share of kills (it starts over after each: under kills every few seconds it would never
  * end, a livelock of the schedule, not of the coordinator).
  */
@@ -40,6 +42,8 @@ export function drawFault(ctx: FaultContext, killWeight: number): FaultKind {
     "kill-contributor": 0.8,
     "stop-verifier": 0.6,
     "kill-verifier": 0.4,
+    "stop-mirror": ctx.world.mirrors.all.length > 0 ? 0.6 : 0,
+    "kill-mirror": ctx.world.mirrors.all.length > 0 ? 0.4 : 0,
     cut: 1,
     slow: 0.6,
     "clock-jump": 0.6,
@@ -127,6 +131,24 @@ export async function inject(ctx: FaultContext, kind: FaultKind): Promise<string
       v.process.kill("SIGCONT");
       world.verifierStopped = false;
       return `SIGSTOP of the verifier for ${ms} ms`;
+    }
+    case "stop-mirror":
+    case "kill-mirror": {
+      const live = world.mirrors.live();
+      if (live.length === 0) return `${kind}: none running`;
+      const m = rng.pick(live);
+      if (kind === "kill-mirror") {
+        world.mirrors.kill(m);
+        return `kill -9 of ${m.name} (restarted)`;
+      }
+      const ms = rng.int(300, 6_000);
+      const p = m.running?.process;
+      m.stopped = true;
+      p?.kill("SIGSTOP");
+      await sleep(ms);
+      p?.kill("SIGCONT");
+      m.stopped = false;
+      return `SIGSTOP of ${m.name} for ${ms} ms`;
     }
     case "cut": {
       const ms = rng.int(0, 3_000);

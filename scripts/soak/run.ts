@@ -2,8 +2,11 @@
  * The chaos soak (npm run soak; a short seeded run in the test suite): live ceremonies through the compiled binary
  * under a seeded fault schedule. After every fault: every acknowledged upload and verdict is in the event log (and,
  * up to what it has committed, in the transcript), `git fsck --full` is clean, and a stall detector watches that
- * the ceremony keeps moving. At each ceremony's end: the transcript holds everything acknowledged, the backup remote
- * has its head, verify-transcript passes on a clone, and snarkjs verifies the final .ptau.
+ * the ceremony keeps moving. Certified mirrors follow each ceremony (killed and stopped among the faults; one that
+ * stops by itself, refuses a commit or has a statement refused is a problem). At each ceremony's end: the mirrors
+ * certify the final head, the transcript holds everything acknowledged, the backup remote has its head,
+ * verify-transcript passes on a clone (and finds the final .ptau certified) and on a mirror's copy, and snarkjs
+ * verifies the final .ptau.
  */
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
@@ -17,6 +20,7 @@ import { drawFault, inject, killCoordinator, type FaultContext } from "./faults.
 import { acknowledgedIn, fsck, git, missing, readEventLog, TranscriptReader } from "./ledger.ts";
 import { ChaosProxy } from "./proxy.ts";
 import { Rng } from "./rng.ts";
+import { certifiedHead, CERTIFIED_LINE, type SoakStatus } from "./mirrors.ts";
 import { sleep, World } from "./world.ts";
 
 export interface SoakOptions {
@@ -27,8 +31,10 @@ export interface SoakOptions {
   minutes: number;
   /** Aggregated rounds per ceremony before it is finalized. */
   rounds: number;
-  /** Weight of coordinator kills against the other faults' 6 together (default 6: about half the faults). */
+  /** Weight of coordinator kills against the other faults' 7 together (default 6: about half the faults). */
   killWeight?: number;
+  /** Certified mirrors per ceremony (default 3: 2 must sign each certificate). */
+  mirrors?: number;
   /**
    * No progress (a new event) for this long, with a ceremony unfinished: a stall (three times as long while
    * finalizing: applying the beacon to every chunk and writing the final file logs nothing until it is done).
@@ -93,14 +99,17 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       const remote = `ceremony-${n}.git`;
       execFileSync("git", ["init", "-q", "--bare", "-b", "main", join(backups, remote)]);
       execFileSync("git", ["-C", join(backups, remote), "config", "http.receivepack", "true"]);
-      const world = new World({ bin, dir, data, port, proxyUrl, backupRemote: `${gitServer.url}/${remote}`, offsetFile, contributors: 4, say });
+      const world = new World({ bin, dir, data, port, proxyUrl, backupRemote: `${gitServer.url}/${remote}`, offsetFile, contributors: 4, mirrors: o.mirrors ?? 3, say });
       say(`ceremony ${n}: seed ${o.seed}, ${r.kills} kills so far`);
       try {
         await ceremony(world, n);
       } finally {
         await world.close();
         for (const e of world.unexpectedExits) problem(`ceremony ${n}: the coordinator stopped by itself: ${e}`);
+        for (const e of world.mirrors.unexpectedExits) problem(`ceremony ${n}: a mirror stopped by itself: ${e}`);
+        for (const a of world.mirrors.alarms()) problem(`ceremony ${n}: a mirror said: ${a}`);
         await rm(data, { recursive: true, force: true });
+        for (const m of world.mirrors.all) await rm(m.data, { recursive: true, force: true });
       }
       r.ceremonies++;
     }
@@ -115,10 +124,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
 
   async function ceremony(world: World, n: number): Promise<void> {
     const data = world.o.data;
-    const status = async (): Promise<{ phase: string; lastRound: number; alerts: string[]; transcript: { committedSeq: number } | null }> => {
+    const status = async (): Promise<SoakStatus> => {
       const res = await fetch(`${world.url}/v1/status`, { signal: AbortSignal.timeout(10_000) });
       if (!res.ok) throw new Error(`status ${res.status}`);
-      return (await res.json()) as { phase: string; lastRound: number; alerts: string[]; transcript: { committedSeq: number } | null };
+      return (await res.json()) as SoakStatus;
     };
     const settled = async (): Promise<Awaited<ReturnType<typeof status>>> => {
       for (let i = 0; ; i++) {
@@ -137,6 +146,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     };
     await world.startCoordinator();
     await world.registerVerifier();
+    await world.mirrors.start(world.o.mirrors);
     world.tend();
     const transcript = new TranscriptReader(join(data, "transcript"), world.verifierKey);
     const ctx: FaultContext = {
@@ -235,7 +245,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     }
   }
 
-  async function finalChecks(world: World, n: number, ctx: FaultContext, transcript: TranscriptReader, settled: () => Promise<{ transcript: { committedSeq: number } | null }>, check: (t: boolean) => void): Promise<void> {
+  async function finalChecks(world: World, n: number, ctx: FaultContext, transcript: TranscriptReader, settled: () => Promise<SoakStatus>, check: (t: boolean) => void): Promise<void> {
     const data = world.o.data;
     const lastSeq = readEventLog(data, world.verifierKey).lastSeq;
     const end = performance.now() + 120_000;
@@ -247,6 +257,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       await sleep(200);
     }
     check(true);
+    // The mirrors certify the final head before the restart (a finalized coordinator restarted serves read-only).
+    const certified = await certifiedHead(world.mirrors, settled);
+    if (certified) problem(`ceremony ${n}: the final head was not certified: ${certified}`);
     await world.killCoordinator("SIGTERM");
     ctx.whileDown();
     await world.startCoordinator();
@@ -265,6 +278,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     };
     const until = performance.now() + 30_000;
     while (!(await backedUp()) && performance.now() < until) await sleep(500);
+    const faulty = (await settled()).mirrors?.members.filter((x) => x.faulty) ?? [];
+    if (faulty.length > 0) problem(`ceremony ${n}: mirrors recorded faulty: ${faulty.map((x) => x.key.slice(0, 16)).join(", ")}`);
     if (!(await backedUp())) problem(`ceremony ${n}: the backup remote does not have the transcript's head ${head.slice(0, 12)}`);
     const broken = fsck(remote);
     if (broken) problem(`ceremony ${n}: git fsck --full of the backup: ${broken.slice(0, 400)}`);
@@ -273,13 +288,20 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     execFileSync("git", ["clone", "-q", join(data, "transcript"), clone]);
     const vt = await runBinary(world.o.bin, dir, ["verify-transcript", clone]).done;
     if (vt.code !== 0) problem(`ceremony ${n}: verify-transcript: ${vt.out.slice(-600)}`);
+    else if (!CERTIFIED_LINE.test(vt.out)) problem(`ceremony ${n}: verify-transcript did not find the final .ptau certified: ${vt.out.slice(-600)}`);
     await rm(clone, { recursive: true, force: true });
+    // A mirror's copy, served over git's smart HTTP, passes too.
+    const m = world.mirrors.live()[0];
+    if (m) {
+      const vm = await runBinary(world.o.bin, dir, ["verify-transcript", `${world.mirrors.url(m)}/transcript.git`]).done;
+      if (vm.code !== 0) problem(`ceremony ${n}: verify-transcript of ${m.name}'s copy: ${vm.out.slice(-600)}`);
+    }
     try {
       const out = execFileSync("node", [snarkjsCli, "powersoftau", "verify", join(data, "final.ptau")], { encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "pipe"] });
       if (!out.includes("Powers of Tau Ok!")) problem(`ceremony ${n}: snarkjs did not say "Powers of Tau Ok!"`);
     } catch (err) {
       problem(`ceremony ${n}: snarkjs: ${String((err as { stdout?: string }).stdout ?? err).slice(-400)}`);
     }
-    say(`ceremony ${n} finalized and checked: ${ack.uploads.size} uploads and ${ack.verdicts.size} verdicts acknowledged, all in the log and the transcript; verify-transcript and snarkjs pass`);
+    say(`ceremony ${n} finalized and checked: ${ack.uploads.size} uploads and ${ack.verdicts.size} verdicts acknowledged, all in the log and the transcript; verify-transcript (the final head certified, on a clone and a mirror's copy) and snarkjs pass`);
   }
 }

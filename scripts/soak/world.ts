@@ -1,12 +1,14 @@
 /**
  * The processes of one soak ceremony, all the compiled binary: the coordinator (restarted on the same port after
- * every kill), an external verifier (registered with `admin add-verifier`, restarted when it dies) and a pool of CLI
- * contributors (a fresh key each, topped up as they finish, give up or are killed). Clients reach the coordinator
- * through the chaos proxy; the soak itself and the admin talk to it directly.
+ * every kill), an external verifier (registered with `admin add-verifier`, restarted when it dies), a pool of CLI
+ * contributors (a fresh key each, topped up as they finish, give up or are killed) and certified mirrors (mirrors.ts:
+ * restarted with their key and data when killed). Clients and mirrors reach the coordinator through the chaos proxy;
+ * the soak itself and the admin talk to it directly.
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { kill, runBinary, startServe, type Running } from "../../test/helpers/binary.ts";
+import { Mirrors } from "./mirrors.ts";
 
 export interface WorldOptions {
   bin: string;
@@ -18,6 +20,8 @@ export interface WorldOptions {
   backupRemote: string;
   offsetFile: string;
   contributors: number;
+  /** Certified mirrors to run (the threshold is ⌈2n/3⌉ of them). */
+  mirrors: number;
   say: (line: string) => void;
 }
 
@@ -35,8 +39,11 @@ export class World {
   spawning = true;
   private spawned = 0;
   private expectingExit = false;
+  readonly mirrors: Mirrors;
 
-  constructor(readonly o: WorldOptions) {}
+  constructor(readonly o: WorldOptions) {
+    this.mirrors = new Mirrors(o, basename(o.data));
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.o.port}`;
@@ -99,7 +106,7 @@ export class World {
     this.clients.push(v);
   }
 
-  /** Keeps the pool of contributors full while `spawning`, and the verifier running. */
+  /** Keeps the pool of contributors full while `spawning`, and the verifier and the mirrors running. */
   tend(): void {
     for (let i = this.contributors.length - 1; i >= 0; i--) if (this.contributors[i]!.process.exitCode !== null || this.contributors[i]!.process.signalCode !== null) this.contributors.splice(i, 1);
     while (this.spawning && this.contributors.length < this.o.contributors) {
@@ -111,6 +118,7 @@ export class World {
     }
     const v = this.verifier;
     if (v && (v.process.exitCode !== null || v.process.signalCode !== null) && !this.verifierStopped) this.startVerifier();
+    this.mirrors.tend();
   }
 
   verifierStopped = false;
@@ -123,5 +131,6 @@ export class World {
     this.spawning = false;
     await this.killCoordinator("SIGTERM");
     await Promise.all([...this.contributors, ...(this.verifier ? [this.verifier] : [])].map((r) => kill(r)));
+    await this.mirrors.close();
   }
 }

@@ -48,6 +48,11 @@ export class EpochTimeline {
     this.epochs.push({ seq, ...e });
   }
 
+  /** Every epoch started, in order, with the event it started at (what a snapshot keeps). */
+  list(): Array<EpochInfo & { seq: number }> {
+    return this.epochs.slice(1).map((e) => ({ ...e, members: [...e.members] }));
+  }
+
   /** The epoch in force at event `seq`: the last one started at or before it (epoch 0, no members, at first). */
   at(seq: number): EpochInfo {
     let lo = 0;

@@ -63,6 +63,11 @@ export class Checker implements TranscriptHistory {
     return this.auditor?.ceremony.file.ceremonyId ?? null;
   }
 
+  /** The last event a certificate in the checked commits covers (null: none yet). */
+  get certifiedSeq(): number | null {
+    return this.auditor?.certificates.latest?.seq ?? null;
+  }
+
   /** The core state the checked commits leave (who is registered, the epoch…). */
   get auditState() {
     return this.auditor?.replay.state ?? null;

@@ -50,8 +50,15 @@ export interface MirrorState {
   lastError: string | null;
 }
 
-/** Statement answers that mean "nothing more to do for this head". */
-const DONE_CODES = new Set(["MIRROR_STALE", "MIRROR_REPLAYED"]);
+/** Statement answers that mean "nothing more to do for this head" (READ_ONLY: a finalized ceremony, restarted). */
+const DONE_CODES = new Set(["MIRROR_STALE", "MIRROR_REPLAYED", "READ_ONLY"]);
+/**
+ * A signed head no certificate covers yet is signed again after this long, then twice as long each time (up to
+ * RESEND_MAX_MS): a coordinator that restarted meanwhile forgot the statements it had not certified, and the last
+ * head of a ceremony has no later head to sign instead.
+ */
+const RESEND_MS = 10_000;
+const RESEND_MAX_MS = 300_000;
 
 export class Mirror {
   readonly app: Hono;
@@ -60,6 +67,8 @@ export class Mirror {
   private readonly client: MirrorsClient;
   private readonly abort = new AbortController();
   private signed: CheckedCommit | null = null;
+  /** When the signed head is to be signed again if still uncovered, and the wait after that. */
+  private resend = { at: 0, afterMs: RESEND_MS };
   private fetched: string | null = null;
   private registrationSent = false;
   private lastError: string | null = null;
@@ -181,12 +190,17 @@ export class Mirror {
     this.registrationSent = true;
   }
 
-  /** Signs the latest head it checked, once, if it is a member of that head's epoch. */
+  /**
+   * Signs the latest head it checked if it is a member of that head's epoch: once, or again while no certificate in
+   * the transcript covers it (see RESEND_MS).
+   */
   private async sign(): Promise<void> {
     const c = this.checker.latestSignable();
     const ceremonyId = this.checker.ceremonyId;
     const key = this.options.key;
-    if (!c || !ceremonyId || (this.signed && c.height <= this.signed.height) || !c.epoch.members.includes(key.publicKey)) return;
+    const uncovered = (this.checker.certifiedSeq ?? -1) < (c?.seq ?? -1);
+    const again = this.signed !== null && c?.oid === this.signed.oid && uncovered && Date.now() >= this.resend.at;
+    if (!c || !ceremonyId || (this.signed && c.height <= this.signed.height && !again) || !c.epoch.members.includes(key.publicKey)) return;
     const message = statementBytes({ ceremonyId, epoch: c.epoch.epoch, seq: c.seq, commit: c.oid, tree: c.tree });
     try {
       await this.client.submit({ mirror: key.publicKey, message: bytesToHex(message), signature: blsSign(key.secretKey, message) });
@@ -194,6 +208,8 @@ export class Mirror {
       if (!(err instanceof ClientError) || err.code === "COORDINATOR_UNREACHABLE" || err.status >= 500) throw err;
       if (!DONE_CODES.has(err.code)) this.options.log(`statement on event ${c.seq} (${c.oid.slice(0, 12)}) refused: ${err.code}: ${err.message}`);
     }
+    const afterMs = again ? Math.min(this.resend.afterMs * 2, RESEND_MAX_MS) : RESEND_MS;
+    this.resend = { at: Date.now() + afterMs, afterMs };
     this.signed = c;
   }
 

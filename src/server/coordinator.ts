@@ -251,6 +251,10 @@ export class Coordinator {
     const resume = (state: CeremonyState, shell: unknown): void => {
       if (state.phase !== "setup") queue.seed([...state.front.keys()], state.queue.keys());
       pace.restore((shell as { pace?: unknown } | null)?.pace);
+      const epochs = certification?.restoreEpochs((shell as { epochs?: unknown } | null)?.epochs);
+      if (epochs === false && state.phase !== "setup" && state.mirrors.epoch.number > 0) {
+        log.warn("the snapshot keeps no mirror epochs (an older snapshot): mirror statements cannot be judged until a start from the whole log");
+      }
     };
     const observer = {
       committed: (s: number) => metrics.committed(s),
@@ -393,7 +397,7 @@ export class Coordinator {
     await this.transcriptService?.close();
     if (saved === null || (this.transcriptService && this.transcriptService.committedSeq < saved.head.seq)) return;
     try {
-      await saveSnapshot(snapshotPath(this.options.dataDir), saved, { pace: this.pace.save() });
+      await saveSnapshot(snapshotPath(this.options.dataDir), saved, { pace: this.pace.save(), epochs: this.certificationService?.saveEpochs() ?? [] });
     } catch (err) {
       this.log.warn(`snapshot not saved (the next start-up replays the whole log): ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -4,6 +4,7 @@
 // every certificate; blst (an independent BLS implementation) verifies each aggregate.
 import * as blst from "@chainsafe/blst";
 import { hexToBytes } from "@noble/hashes/utils.js";
+import { execFileSync } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -100,6 +101,12 @@ describe("certified mirrors through the compiled binary", () => {
     const line = await runBinary(c.bin, c.dir, ["status", "--coordinator", c.url]).done;
     expect(line.out).toMatch(new RegExp(`mirror ${m3.key.slice(0, 16)}… \\S+: signed event \\d+, \\d+ behind`));
     expect(line.out).toMatch(/mirrors: epoch \d+, 4 member\(s\), certificates need 3; certified up to event \d+/);
+
+    // The status shows a certificate once aggregated; its commit follows (on a loaded machine, not at once).
+    const certifiedCommit = m?.certified?.commit ?? "";
+    await until("the final certificate committed", () =>
+      execFileSync("git", ["-C", join(c.dir, "data", "transcript"), "ls-tree", "-r", "--name-only", "main", "certificates"], { encoding: "utf8" }).includes(`-${certifiedCommit}.json`),
+    );
 
     // verify-transcript checks every certificate, on the coordinator's transcript and on a mirror's.
     const clone = cloneTranscript(c, "final");

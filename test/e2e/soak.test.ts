@@ -1,7 +1,9 @@
 // The chaos soak, short and seeded (scripts/soak/run.ts; npm run soak runs it long): at least 25 kill -9 of the
 // coordinator aimed at uploads, commits, aggregation, backups and the finalization, among stopped and killed
-// contributors and verifier, cut and slowed connections, wall-clock jumps and (where a tmpfs can be mounted) a full
-// disk. Nothing acknowledged is lost, nothing stalls, and every check passes: git fsck, verify-transcript, snarkjs.
+// contributors, verifier and certified mirrors (three per ceremony, two must sign), cut and slowed connections,
+// wall-clock jumps and (where a tmpfs can be mounted) a full disk. Nothing acknowledged is lost, nothing stalls, no
+// mirror stops by itself or refuses what it fetched, and every check passes: git fsck, the final head certified by
+// the mirrors, verify-transcript (finding the final .ptau certified, on a clone and on a mirror's copy), snarkjs.
 import { describe, expect, it } from "vitest";
 import { resultLine, runSoak } from "../../scripts/soak/run.ts";
 

@@ -5,6 +5,7 @@
  * commits the certificate under certificates/. It knows which mirrors lag, and how long certification takes.
  */
 import { hexToBytes } from "@noble/hashes/utils.js";
+import * as v from "valibot";
 import { blsVerify, popVerify } from "../../bls/bls.ts";
 import { BatchVerifier } from "../../bls/batch.ts";
 import { buildCertificate, certificatePath, certificateRefusal, certificateText, EpochTimeline, type EpochInfo } from "../../certificates/certificate.ts";
@@ -40,6 +41,16 @@ const MAX_WAITING = 64;
 /** Statements remembered per mirror for equivocation, and accepted statements remembered against replays. */
 const KEPT_PER_MIRROR = 256;
 
+/** The epochs as a snapshot keeps them (EpochTimeline.list). */
+const SavedEpochs = v.array(
+  v.object({
+    seq: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+    epoch: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+    members: v.array(v.string()),
+    threshold: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+  }),
+);
+
 type Pending = { statement: Statement; position: number; signatures: Map<string, string> };
 
 export class Certification {
@@ -72,6 +83,23 @@ export class Certification {
     await this.published.load(head);
     const latest = await this.published.latestCertificate(head);
     if (latest) this.latest = { ...latest, position: this.published.get(latest.commit)?.position ?? -1, at: null };
+  }
+
+  /**
+   * The epochs, for a snapshot: a start-up from it follows no event before it, and a statement on a head published
+   * before it must still be judged under the epoch of its event (without them an honest mirror's statement would be
+   * taken for a false one, and the mirror recorded faulty).
+   */
+  saveEpochs(): unknown {
+    return this.epochs.list();
+  }
+
+  /** Takes back what saveEpochs gave (before any `follow`); false for anything else (an older snapshot: none kept). */
+  restoreEpochs(saved: unknown): boolean {
+    const parsed = v.safeParse(SavedEpochs, saved);
+    if (!parsed.success) return false;
+    for (const { seq, ...e } of parsed.output) this.epochs.started(seq, e);
+    return true;
   }
 
   /** Follows the log: epochs. */
