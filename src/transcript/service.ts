@@ -161,6 +161,7 @@ export class TranscriptService {
       entries.slice(0, done).map((e) => e.event),
       start,
     );
+    await this.owedReceipts(entries.slice(0, done), state);
     let count = 0;
     for (const e of entries.slice(done)) {
       state = evolve(state, e.event);
@@ -169,6 +170,33 @@ export class TranscriptService {
     }
     await this.idle();
     return count;
+  }
+
+  /**
+   * What a crash between a commit and its follow-up left owed (commitEntries): the receipt of a verification whose
+   * commit landed but whose receipt was not yet saved, signed now on the current head (it holds every committed
+   * event) while the round still holds the contribution; and the receipt files of the last aggregated round, when
+   * the crash fell between the aggregation's commit and theirs (no commit when they are there). `committed` are
+   * the events the transcript has, `state` the state after them.
+   */
+  private async owedReceipts(committed: LoggedEvent<CeremonyEvent>[], state: CeremonyState): Promise<void> {
+    if (state.phase === "setup") return;
+    const round = currentRound(state);
+    const held = new Map<ParticipantId, Receipt[]>();
+    for (const { event } of committed) {
+      if (event.type !== "ContributionVerified" || round?.number !== event.round) continue;
+      const participant = round.contributors[event.position];
+      if (!participant || round.chunks[event.chunk]?.contributions[event.position]?.hash !== event.hash) continue;
+      const receipts = held.get(participant) ?? (await this.receipts.of(participant));
+      held.set(participant, receipts);
+      if (receipts.some((r) => r.round === event.round && r.chunk === event.chunk && r.position === event.position && r.hash === event.hash)) continue;
+      await this.saveReceipt(event, state, this.headOid ?? (await this.writer.head()));
+      this.log.info(`transcript: signed the receipt a crash left owed: round ${event.round}, chunk ${event.chunk + 1}, contributor ${event.position + 1}`);
+    }
+    if (state.lastRound > 0) {
+      const files = await this.receipts.roundFiles(state.lastRound);
+      if (files.length > 0) this.publish(await this.writer.commitFiles(files, `round ${state.lastRound}: receipts`), "files");
+    }
   }
 
   /**
