@@ -182,8 +182,9 @@ async function serveLocked({ settings, explicit, data, restoreFrom, server, ws }
   }
   coordinator.start();
   const app = createApp(coordinator.service, {
-    // The signature window compares participants' clocks with this machine's: on the steady clock's external
-    // reading, a step of the system clock (NTP, `date -s`) does not refuse every honest request while it lasts.
+    // The signature window (participants' clocks against this machine's) and the rate limits read the steady
+    // clock's external time: a step of the system clock (NTP, `date -s`) neither refuses every honest request
+    // while it lasts nor leaves a rate-limited client a debt of the step's length.
     now: clock.external,
     replay: new ReplayGuard({ windowMs: settings.signatureWindowMs }),
     transcriptRepo: join(data, "transcript"),
