@@ -39,7 +39,6 @@ export const usage = `ceremony contribute ${CONNECT_USAGE} [--key FILE] [--token
   with Ethereum message).
 ${CONNECT_HELP}`;
 
-
 /** How long a contributor that is done waits for its receipts to be committed (a restart may delay them). */
 const RECEIPT_WAIT_MS = 120_000;
 

@@ -17,16 +17,9 @@ import { closeCurve } from "../../src/crypto/curve.ts";
 import { LocalOps } from "../../src/crypto/ops.ts";
 import { Mirror } from "../../src/mirror/mirror.ts";
 import { Coordinator } from "../../src/server/coordinator.ts";
+import { until } from "../helpers/binary.ts";
 import { serveOnLoopback, type NodeHttpServer } from "../helpers/node-http.ts";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, ok: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const cleanup: Array<() => Promise<void>> = [];
 afterAll(async () => {
