@@ -257,7 +257,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       await sleep(200);
     }
     check(true);
-    // The mirrors certify the final head before the restart (a finalized coordinator restarted serves read-only).
+    // The mirrors certify the final head (a finalized coordinator, restarted read-only, still takes their statements).
     const certified = await certifiedHead(world.mirrors, settled);
     if (certified) problem(`ceremony ${n}: the final head was not certified: ${certified}`);
     await world.killCoordinator("SIGTERM");

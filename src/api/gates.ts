@@ -17,11 +17,22 @@ export function starting(): Response {
   return refusal("STARTING", "the coordinator is starting (replaying its log); try again shortly", { "retry-after": "2" });
 }
 
-/** Reads pass (GET, HEAD, and git's fetch, which POSTs to git-upload-pack); every write is refused READ_ONLY. */
+/**
+ * The writes a finalized ceremony still takes: certified mirrors' (registration, statements, an admin admitting or
+ * retiring one). Its last heads (the final .ptau's commit) are certified after finalization, and a coordinator killed
+ * between the two restarts finalized: refusing them would leave the final .ptau uncertified for good.
+ */
+const MIRROR_WRITES = /^\/v1\/(admin\/)?mirrors\//;
+
+/**
+ * Reads pass (GET, HEAD, and git's fetch, which POSTs to git-upload-pack), and mirrors' writes (MIRROR_WRITES); every
+ * other write is refused READ_ONLY.
+ */
 export function readOnly<S>(app: Handler<S>): Handler<S> {
   return (req, server) => {
-    const reading = req.method === "GET" || req.method === "HEAD" || (req.method === "POST" && new URL(req.url).pathname.endsWith("/git-upload-pack"));
-    if (reading) return app(req, server);
-    return refusal("READ_ONLY", "this coordinator serves a finalized ceremony read-only: status, transcript, receipts and the final .ptau");
+    const path = new URL(req.url).pathname;
+    const reading = req.method === "GET" || req.method === "HEAD" || (req.method === "POST" && path.endsWith("/git-upload-pack"));
+    if (reading || (req.method === "POST" && MIRROR_WRITES.test(path))) return app(req, server);
+    return refusal("READ_ONLY", "this coordinator serves a finalized ceremony read-only: status, transcript, receipts, the final .ptau and mirrors' statements");
   };
 }

@@ -50,8 +50,8 @@ export interface MirrorState {
   lastError: string | null;
 }
 
-/** Statement answers that mean "nothing more to do for this head" (READ_ONLY: a finalized ceremony, restarted). */
-const DONE_CODES = new Set(["MIRROR_STALE", "MIRROR_REPLAYED", "READ_ONLY"]);
+/** Statement answers that mean "nothing more to do for this head". */
+const DONE_CODES = new Set(["MIRROR_STALE", "MIRROR_REPLAYED"]);
 /**
  * A signed head no certificate covers yet is signed again after this long, then twice as long each time (up to
  * RESEND_MAX_MS): a coordinator that restarted meanwhile forgot the statements it had not certified, and the last
