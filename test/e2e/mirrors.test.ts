@@ -1,7 +1,8 @@
 // Certified mirrors through the compiled binary: a coordinator (test preset) and three `ceremony mirror` processes
 // beside a real ceremony; one mirror is killed with -9 mid-ceremony, a fourth joins late, catches up and signs. The
-// final .ptau's commit is certified by the mirrors alive; status shows the dead one behind; verify-transcript checks
-// every certificate; blst (an independent BLS implementation) verifies each aggregate.
+// final .ptau's commit is certified by the mirrors alive, although the coordinator restarted, finalized and so
+// read-only, between the first statements on it and the last; status shows the dead one behind; verify-transcript
+// checks every certificate; blst (an independent BLS implementation) verifies each aggregate.
 import * as blst from "@chainsafe/blst";
 import { hexToBytes } from "@noble/hashes/utils.js";
 import { execFileSync } from "node:child_process";
@@ -38,15 +39,24 @@ async function startMirror(name: string): Promise<Running & { url: string; key: 
   }
 }
 
+let serving: Running | null = null;
+
+/** Starts the coordinator: on a free port the first time, then on the same one (the mirrors follow its URL). */
+async function serve(): Promise<void> {
+  const port = c.url === "" ? "0" : new URL(c.url).port;
+  const s = await startServe(c.bin, c.dir, [
+    // Timeouts far above what a loaded machine needs: this test is about the mirrors, not about dropping the slow.
+    "--preset", "test", "--port", port, "--data", join(c.dir, "data"), "--heartbeat-timeout-ms", "60000", "--lock-timeout-ms", "600000", "--turn-timeout-ms", "600000",
+  ]);
+  running.push(s);
+  serving = s;
+  c.url = s.url;
+}
+
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), "ceremony-e2e-mirrors-"));
   c = { bin: await installBinary(dir), dir, url: "" };
-  const s = await startServe(c.bin, c.dir, [
-    // Timeouts far above what a loaded machine needs: this test is about the mirrors, not about dropping the slow.
-    "--preset", "test", "--port", "0", "--data", join(dir, "data"), "--heartbeat-timeout-ms", "60000", "--lock-timeout-ms", "600000", "--turn-timeout-ms", "600000",
-  ]);
-  running.push(s);
-  c.url = s.url;
+  await serve();
 }, 180_000);
 
 afterAll(async () => {
@@ -80,33 +90,55 @@ describe("certified mirrors through the compiled binary", () => {
 
     const m4 = await startMirror("m4");
     await until("the late mirror admitted", async () => (await status()).mirrors?.members.length === 4, 60_000);
+    await until("the late mirror signing", async () => ((await status()).mirrors?.members.find((x) => x.key === m4.key)?.signedSeq ?? null) !== null, 120_000);
+    // m4 pauses: m1 and m2 sign the final head, but a certificate needs 3 of the 4 members.
+    m4.process.kill("SIGSTOP");
     const fin = await finalize(c, join(c.dir, "data", "admin.key"));
     expect(fin.code, fin.out).toBe(0);
     await until("finalized", async () => (await status()).phase === "finalized", 180_000);
-    await until(
-      "the final head certified",
-      async () => {
-        const m = (await status()).mirrors;
-        return m?.certified !== null && m?.certified !== undefined && m.certified.commit === m.head?.commit;
-      },
-      180_000,
-    );
+    const transcriptFiles = (under: string): string =>
+      execFileSync("git", ["-C", join(c.dir, "data", "transcript"), "ls-tree", "-r", "--name-only", "main", under], { encoding: "utf8" });
+    await until("the final .ptau in the transcript", () => transcriptFiles("final").includes("final/"), 180_000);
+    const signedFinal = async (key: string): Promise<boolean> => {
+      const m = (await status()).mirrors;
+      return m?.head !== null && m?.head !== undefined && m.members.find((x) => x.key === key)?.signedCommit === m.head.commit;
+    };
+    await until("m1 and m2 signed the final head", async () => (await signedFinal(m1.key)) && (await signedFinal(m2.key)), 180_000);
 
-    const s = await status();
-    const m = s.mirrors;
+    let m = (await status()).mirrors;
     expect(m?.threshold).toBe(3); // ⌈2·4/3⌉: the three alive must all sign
-    expect(m?.certified?.signers.sort()).toEqual([m1.key, m2.key, m4.key].sort());
+    expect(m?.certified?.commit).not.toBe(m?.head?.commit);
+    const finalHead = m?.head?.commit;
     const dead = m?.members.find((x) => x.key === m3.key);
     expect(dead?.behind).toBeGreaterThan(0);
     const line = await runBinary(c.bin, c.dir, ["status", "--coordinator", c.url]).done;
     expect(line.out).toMatch(new RegExp(`mirror ${m3.key.slice(0, 16)}… \\S+: signed event \\d+, \\d+ behind`));
     expect(line.out).toMatch(/mirrors: epoch \d+, 4 member\(s\), certificates need 3; certified up to event \d+/);
 
+    // The coordinator restarts before the final head is certified: finalized, so served read-only, and forgetting the
+    // statements it had. m4 resumes and signs; m1 and m2 sign again (the head is still uncovered): a finalized
+    // coordinator must take their statements, or the final .ptau is never certified.
+    await kill(serving, "SIGTERM");
+    await serve();
+    expect((await status()).phase).toBe("finalized");
+    m4.process.kill("SIGCONT");
+    await until(
+      "the final head certified after the restart",
+      async () => {
+        const now = (await status()).mirrors;
+        return now?.certified !== null && now?.certified !== undefined && now.certified.commit === now.head?.commit;
+      },
+      180_000,
+    );
+
+    m = (await status()).mirrors;
+    expect(m?.head?.commit).toBe(finalHead);
+    expect(m?.certified?.signers.sort()).toEqual([m1.key, m2.key, m4.key].sort());
+    expect(m?.members.filter((x) => x.faulty)).toEqual([]);
+
     // The status shows a certificate once aggregated; its commit follows (on a loaded machine, not at once).
     const certifiedCommit = m?.certified?.commit ?? "";
-    await until("the final certificate committed", () =>
-      execFileSync("git", ["-C", join(c.dir, "data", "transcript"), "ls-tree", "-r", "--name-only", "main", "certificates"], { encoding: "utf8" }).includes(`-${certifiedCommit}.json`),
-    );
+    await until("the final certificate committed", () => transcriptFiles("certificates").includes(`-${certifiedCommit}.json`));
 
     // verify-transcript checks every certificate, on the coordinator's transcript and on a mirror's.
     const clone = cloneTranscript(c, "final");
