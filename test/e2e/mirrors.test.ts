@@ -81,6 +81,9 @@ describe("certified mirrors through the compiled binary", () => {
     running.push(...contributors);
     // Mid-ceremony: once a head the contributors made is certified, and long before finalization.
     await until("a certificate of the round's work", async () => ((await status()).mirrors?.certified?.seq ?? 0) > before + 2);
+    // m3 must have signed something before it dies (2 of 3 sign a certificate: it need not be among them), or the
+    // status has nothing to show it behind by.
+    await until("m3 signing", async () => ((await status()).mirrors?.members.find((x) => x.key === m3.key)?.signedSeq ?? null) !== null);
     await kill(m3);
     for (const r of contributors) {
       const done = await r.done;
