@@ -23,6 +23,11 @@ async function status(): Promise<Status> {
   return (await (await fetch(`${c.url}/v1/status`)).json()) as Status;
 }
 
+/** What the status says of one mirror member (undefined until it is one). */
+async function memberOf(key: string): Promise<NonNullable<Status["mirrors"]>["members"][number] | undefined> {
+  return (await status()).mirrors?.members.find((x) => x.key === key);
+}
+
 async function startMirror(name: string): Promise<Running & { url: string; key: string }> {
   const keyFile = join(c.dir, `${name}.key`);
   const made = await runBinary(c.bin, c.dir, ["keygen", "--bls", "--out", keyFile]).done;
@@ -83,7 +88,7 @@ describe("certified mirrors through the compiled binary", () => {
     await until("a certificate of the round's work", async () => ((await status()).mirrors?.certified?.seq ?? 0) > before + 2);
     // m3 must have signed something before it dies (2 of 3 sign a certificate: it need not be among them), or the
     // status has nothing to show it behind by.
-    await until("m3 signing", async () => ((await status()).mirrors?.members.find((x) => x.key === m3.key)?.signedSeq ?? null) !== null);
+    await until("m3 signing", async () => ((await memberOf(m3.key))?.signedSeq ?? null) !== null);
     await kill(m3);
     for (const r of contributors) {
       const done = await r.done;
@@ -93,7 +98,7 @@ describe("certified mirrors through the compiled binary", () => {
 
     const m4 = await startMirror("m4");
     await until("the late mirror admitted", async () => (await status()).mirrors?.members.length === 4, 60_000);
-    await until("the late mirror signing", async () => ((await status()).mirrors?.members.find((x) => x.key === m4.key)?.signedSeq ?? null) !== null, 120_000);
+    await until("the late mirror signing", async () => ((await memberOf(m4.key))?.signedSeq ?? null) !== null, 120_000);
     // m4 pauses: m1 and m2 sign the final head, but a certificate needs 3 of the 4 members.
     m4.process.kill("SIGSTOP");
     const fin = await finalize(c, join(c.dir, "data", "admin.key"));

@@ -20,7 +20,6 @@ import { Coordinator } from "../../src/server/coordinator.ts";
 import { until } from "../helpers/binary.ts";
 import { serveOnLoopback, type NodeHttpServer } from "../helpers/node-http.ts";
 
-
 const cleanup: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const f of cleanup.reverse()) await f();
